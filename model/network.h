@@ -1,0 +1,48 @@
+// The network after loading and BatchNorm folding: a flat list of layers, the
+// one description shared by the CPU reference, the Vulkan plan and the CUDA
+// reference (so the three backends differ only in arithmetic).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/arch.h"
+
+namespace effnet {
+
+enum class Act { None, ReLU, ReLU6 };
+const char* act_name(Act a);
+
+enum class LayerKind {
+  StemConv3x3,  // dense 3x3 conv, stride 2, pad 1. weight [cout][cin][3][3] (OIHW). in NCHW fp32 -> out NHWC
+  Pointwise,    // 1x1 conv = GEMM.  weight [cout][cin]. in NHWC [N,H,W,cin] -> out NHWC [N,H,W,cout]
+  Depthwise3x3, // 3x3 depthwise conv, stride 1|2, pad 1. weight [c][3][3]. NHWC -> NHWC, cin == cout
+  HeadPool,     // 1x1 conv + act + global average pool. weight [cout][cin]. NHWC [N,H,W,cin] -> [N,cout]
+  Linear,       // fully connected. weight [cout][cin]. [N,cin] -> [N,cout]
+};
+const char* kind_name(LayerKind k);
+
+// One layer with BatchNorm folded into weight and bias (float32 values computed
+// in float64: w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps)).
+struct Layer {
+  std::string name;  // state_dict prefix of the conv: "conv1", "mbconv3.0", "mbconv3.3", "conv2", "fc"
+  LayerKind kind;
+  int cin = 0, cout = 0, stride = 1;
+  Act act = Act::None;
+  std::vector<float> weight;  // layout per LayerKind above
+  std::vector<float> bias;    // [cout]
+};
+
+struct Network {
+  std::vector<Layer> layers;  // stem, 7 x (expand, depthwise, project), head, fc: 24 layers
+  int classes = kDefaultClasses;
+};
+
+// Activation shape after a layer, for the full-network flow.
+struct ActShape {
+  int n = 0, h = 0, w = 0, c = 0;  // NHWC; HeadPool and Linear outputs have h = w = 1
+  int64_t numel() const { return int64_t(n) * h * w * c; }
+};
+ActShape layer_out_shape(const Layer& l, const ActShape& in);
+
+}  // namespace effnet

@@ -1,0 +1,34 @@
+// From a PyTorch state_dict to the folded Network.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "model/network.h"
+#include "model/safetensors.h"
+
+namespace effnet {
+
+// Validates a state_dict of the reference model and folds every BatchNorm
+// into the conv before it, in float64 with eps = kBnEps (DESIGN.md "Data layout
+// and precision"). The class count is taken from fc.weight [classes, 1280].
+// `num_batches_tracked` entries are ignored; unknown extra entries are ignored.
+// Throws ShapeError (one line naming the tensor) when a tensor is missing, has
+// a dtype other than F32/F16/BF16, a wrong shape, a non-finite value, or a
+// negative running_var.
+Network fold_state_dict(const StateDict& sd);
+
+// load_safetensors + fold_state_dict.
+Network load_network(const std::string& safetensors_path);
+
+// A deterministic, untrained state_dict for the reference model (no trained
+// checkpoint exists): conv and fc weights ~ U(-b, b) with PyTorch's default
+// bound b = 1/sqrt(fan_in), BN gamma ~ U(0.5, 1.5), beta ~ U(-0.2, 0.2),
+// running_mean ~ U(-0.2, 0.2), running_var ~ U(0.5, 1.5). Same seed, same
+// values on every platform (own generator, not std:: distributions).
+std::map<std::string, Tensor> random_state_dict(uint64_t seed, int classes = kDefaultClasses);
+
+// random_state_dict, wrapped as a StateDict of F32 tensors, then folded.
+Network random_network(uint64_t seed, int classes = kDefaultClasses);
+
+}  // namespace effnet
