@@ -92,7 +92,8 @@ unpack_trixie libvulkan-memory-allocator-dev include/vk_mem_alloc.h
 glslang_ok() {
   local bin=$1 v
   [ -x "$(command -v "$bin" 2>/dev/null)" ] || return 1
-  v=$("$bin" --version 2>/dev/null | sed -n 's/^Glslang Version: \([0-9]*\).*/\1/p' | head -n1)
+  # "Glslang Version: 11:15.2.0" (generator:major.minor.patch) or "Glslang Version: 15.2.0"
+  v=$("$bin" --version 2>/dev/null | sed -n 's/^Glslang Version: \([0-9]*:\)\{0,1\}\([0-9]*\).*/\2/p' | head -n1)
   [ -n "$v" ] && [ "$v" -ge 14 ]
 }
 if [ -n "${VULKAN_SDK:-}" ] && glslang_ok "$VULKAN_SDK/bin/glslang"; then
