@@ -1,0 +1,48 @@
+// One interface over the three ways to run the network (CPU reference, Vulkan
+// plan, CUDA reference), used by effnet-infer and effnet-bench.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/network.h"
+#include "model/tensor.h"
+#include "nlohmann/json.hpp"
+
+namespace effnet::app {
+
+enum class Precision { FP16, FP32 };
+const char* precision_name(Precision p);
+
+struct BackendOptions {
+  std::string device = "vulkan";  // vulkan | cpu | cuda
+  Precision precision = Precision::FP16;
+  int gpu = -1;                   // Vulkan/CUDA device index; -1: default choice (EFFNET_GPU, then discrete first)
+  bool allow_coopmat = true;      // Vulkan: use cooperative matrices where the device has them
+  int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // x: [batch, 3, height, width] float32 NCHW -> logits [batch, classes] float32.
+  virtual Tensor run(const Tensor& x) = 0;
+  // One line naming the device, e.g. "vulkan: NVIDIA H200 (driver 580.159.4)".
+  virtual std::string device_line() const = 0;
+  // The variant chosen, one line, e.g. "fp16, cooperative matrix 16x16x16 on 9 of 23 layers".
+  virtual std::string variant_line() const = 0;
+  // Per-layer choices as JSON (an array of objects), empty array when not applicable.
+  virtual nlohmann::json variant_json() const { return nlohmann::json::array(); }
+  // GPU time of the last run in milliseconds, or a negative value when not measured.
+  virtual double last_gpu_ms() const { return -1.0; }
+};
+
+// Creates the backend named by opts.device. Throws UsageError for an unknown
+// device name or a device not built into this binary (cuda without CUDA),
+// DeviceError/VulkanError/CudaError when the device cannot run the plan.
+std::unique_ptr<Backend> make_backend(const Network& net, const BackendOptions& opts);
+
+// The backend names built into this binary, e.g. {"vulkan", "cpu", "cuda"}.
+std::vector<std::string> available_backends();
+
+}  // namespace effnet::app
