@@ -14,11 +14,11 @@ enum class Act { None, ReLU, ReLU6 };
 const char* act_name(Act a);
 
 enum class LayerKind {
-  StemConv3x3,  // dense 3x3 conv, stride 2, pad 1. weight [cout][cin][3][3] (OIHW). in NCHW fp32 -> out NHWC
-  Pointwise,    // 1x1 conv = GEMM.  weight [cout][cin]. in NHWC [N,H,W,cin] -> out NHWC [N,H,W,cout]
-  Depthwise3x3, // 3x3 depthwise conv, stride 1|2, pad 1. weight [c][3][3]. NHWC -> NHWC, cin == cout
-  HeadPool,     // 1x1 conv + act + global average pool. weight [cout][cin]. NHWC [N,H,W,cin] -> [N,cout]
-  Linear,       // fully connected. weight [cout][cin]. [N,cin] -> [N,cout]
+  StemConv3x3,   // dense 3x3 conv, stride 2, pad 1. weight [cout][cin][3][3] (OIHW). in NCHW fp32 -> out NHWC
+  Pointwise,     // 1x1 conv = GEMM.  weight [cout][cin]. in NHWC [N,H,W,cin] -> out NHWC [N,H,W,cout]
+  Depthwise3x3,  // 3x3 depthwise conv, stride 1|2, pad 1. weight [c][3][3]. NHWC -> NHWC, cin == cout
+  HeadPool,      // 1x1 conv + act + global average pool. weight [cout][cin]. NHWC [N,H,W,cin] -> [N,cout]
+  Linear,        // fully connected. weight [cout][cin]. [N,cin] -> [N,cout]
 };
 const char* kind_name(LayerKind k);
 
@@ -43,6 +43,8 @@ struct ActShape {
   int n = 0, h = 0, w = 0, c = 0;  // NHWC; HeadPool and Linear outputs have h = w = 1
   int64_t numel() const { return int64_t(n) * h * w * c; }
 };
+// For the stem, `in` describes the NCHW input as {n, h, w, c = 3}. Throws
+// ShapeError when in.c != l.cin or a dimension is < 1.
 ActShape layer_out_shape(const Layer& l, const ActShape& in);
 
 }  // namespace effnet

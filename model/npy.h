@@ -1,5 +1,6 @@
-// NumPy .npy files (format 1.0/2.0/3.0, https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html):
-// float32, little-endian, C order only.
+// NumPy .npy files (format 1.0/2.0/3.0,
+// https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): float32, little-endian, C order
+// only.
 #pragma once
 #include <string>
 
@@ -11,7 +12,8 @@ namespace effnet {
 // other than '<f4', or fortran_order True.
 Tensor load_npy(const std::string& path);
 
-// Writes float32 C order, format 1.0. Throws FileError on I/O failure.
+// Writes float32 C order, format 1.0. Throws FileError on I/O failure, ShapeError
+// when t.data.size() != t.numel().
 void save_npy(const std::string& path, const Tensor& t);
 
 }  // namespace effnet

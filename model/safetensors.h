@@ -29,7 +29,8 @@ using StateDict = std::map<std::string, StoredTensor>;
 StateDict load_safetensors(const std::string& path);
 
 // Writes tensors as `dtype` (F32, F16 or BF16; values rounded to nearest even).
-// Used by tests and by the built-in weights export. Throws FileError on I/O failure.
+// Used by tests and by the built-in weights export. Throws FileError on I/O failure,
+// UsageError for another dtype, ShapeError when a tensor's data size is not its numel.
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       DType dtype = DType::F32);
 
