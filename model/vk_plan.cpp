@@ -1,0 +1,285 @@
+#include "model/vk_plan.h"
+
+#include <cstring>
+#include <sstream>
+
+#include "model/errors.h"
+#include "model/half.h"
+#include "shaders/abi.h"
+#include "shaders/embedded.h"
+#include "vk_runtime/algorithm.h"
+#include "vk_runtime/buffer.h"
+#include "vk_runtime/errors.h"
+#include "vk_runtime/sequence.h"
+
+namespace effnet {
+namespace {
+
+using vk::Buffer;
+using vk::MemoryKind;
+
+uint32_t act_code(Act a) {
+  switch (a) {
+    case Act::ReLU:
+      return EFFNET_ACT_RELU;
+    case Act::ReLU6:
+      return EFFNET_ACT_RELU6;
+    case Act::None:
+      return EFFNET_ACT_NONE;
+  }
+  return EFFNET_ACT_NONE;
+}
+
+// Host tensor -> storage type bytes (fp32 copy or fp16 round-to-nearest-even).
+void pack(const float* src, size_t n, bool fp16, void* dst) {
+  if (!fp16) {
+    std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  auto* h = static_cast<uint16_t*>(dst);
+  for (size_t i = 0; i < n; ++i) h[i] = float_to_half(src[i]);
+}
+
+void unpack(const void* src, size_t n, bool fp16, float* dst) {
+  if (!fp16) {
+    std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  const auto* h = static_cast<const uint16_t*>(src);
+  for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(h[i]);
+}
+
+// The plan's input, parsed from a cpu_layer-layout shape: NHWC ActShape (stem: NCHW as {n, h, w, c}).
+ActShape parse_input(const Layer& first, const std::vector<int64_t>& s) {
+  const std::string what =
+      "input " + shape_str(s) + " for layer " + first.name + " (" + kind_name(first.kind) + ")";
+  for (int64_t d : s)
+    if (d < 1 || d > (int64_t(1) << 30)) throw ShapeError(what + ": bad dimension");
+  ActShape a;
+  if (first.kind == LayerKind::Linear) {
+    if (s.size() != 2) throw ShapeError(what + ": expected [N, C]");
+    a = {int(s[0]), 1, 1, int(s[1])};
+  } else if (s.size() != 4) {
+    throw ShapeError(what + ": expected rank 4");
+  } else if (first.kind == LayerKind::StemConv3x3) {
+    a = {int(s[0]), int(s[2]), int(s[3]), int(s[1])};
+  } else {
+    a = {int(s[0]), int(s[1]), int(s[2]), int(s[3])};
+  }
+  if (a.c != first.cin) throw ShapeError(what + ": expected " + std::to_string(first.cin) + " channels");
+  return a;
+}
+
+std::vector<int64_t> output_dims(LayerKind last, const ActShape& o) {
+  if (last == LayerKind::HeadPool || last == LayerKind::Linear) return {o.n, o.c};
+  return {o.n, o.h, o.w, o.c};
+}
+
+}  // namespace
+
+struct VkPlan::Impl {
+  vk::Context& ctx;
+  Precision precision;
+  bool fp16;
+  std::vector<LayerVariant> variants;
+  std::vector<int64_t> in_shape, out_shape;
+  bool in_f32 = false, out_f32 = false;  // dtypes of the plan's input and output buffers
+  size_t in_elems = 0, out_elems = 0;
+
+  std::vector<Buffer> weights, biases;
+  Buffer input, output, ping[2];
+  Buffer upload, readback;
+  std::vector<vk::Algorithm> algorithms;
+  std::vector<std::vector<uint32_t>> push;
+  std::unique_ptr<vk::Sequence> seq;
+  PlanTiming timing;
+
+  Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
+  size_t sfp_bytes() const { return fp16 ? 2 : 4; }
+  void upload_weights(const std::vector<Layer>& layers);
+  void record();
+  void read_timing();
+};
+
+VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt)
+    : ctx(c), precision(opt.precision), fp16(opt.precision == Precision::FP16) {
+  const vk::DeviceInfo& dev = ctx.info();
+  if (layers.empty()) throw ShapeError("VkPlan: no layers");
+  if (fp16 && !(dev.fp16_arithmetic && dev.storage16))
+    throw vk::DeviceError(dev.name +
+                          " lacks fp16 (shaderFloat16 and storageBuffer16BitAccess): use precision fp32");
+
+  // Decide every layer once.
+  ActShape cur = in;
+  for (size_t i = 0; i < layers.size(); ++i) {
+    if (layers[i].kind == LayerKind::StemConv3x3 && i > 0)
+      throw ShapeError("VkPlan: the stem (" + layers[i].name + ") must be the first layer");
+    if (cur.c != layers[i].cin)
+      throw ShapeError("VkPlan: layer " + layers[i].name + " takes " + std::to_string(layers[i].cin) +
+                       " channels, gets " + std::to_string(cur.c));
+    if (layers[i].kind == LayerKind::Linear && (cur.h != 1 || cur.w != 1))
+      throw ShapeError("VkPlan: layer " + layers[i].name + " (Linear) needs a pooled [N, C] input");
+    variants.push_back(choose_variant(layers[i], cur, precision, dev, opt.force_gemm_tile));
+    cur = variants.back().out;
+  }
+  const LayerKind first = layers.front().kind, last = layers.back().kind;
+  in_f32 = first == LayerKind::StemConv3x3;
+  out_f32 = last == LayerKind::Linear;
+  in_elems = size_t(in.numel());
+  out_elems = size_t(cur.numel());
+  out_shape = output_dims(last, cur);
+
+  // Memory: weights, input, output, two ping-pong activation buffers.
+  size_t act_max = 4;
+  for (size_t i = 0; i + 1 < variants.size(); ++i)
+    act_max = std::max(act_max, size_t(variants[i].out.numel()) * sfp_bytes());
+  const size_t in_bytes = in_elems * (in_f32 ? 4 : sfp_bytes());
+  const size_t out_bytes = out_elems * (out_f32 ? 4 : sfp_bytes());
+  size_t total = in_bytes + out_bytes + (variants.size() > 1 ? 2 * act_max : 0);
+  for (const Layer& l : layers) total += l.weight.size() * sfp_bytes() + l.bias.size() * 4;
+  if (total > dev.device_local_bytes)
+    throw vk::DeviceError("the plan needs " + std::to_string(total >> 20) + " MiB of device memory; " +
+                          dev.name + " has " + std::to_string(dev.device_local_bytes >> 20) + " MiB");
+
+  input = Buffer(ctx, in_bytes, MemoryKind::DeviceLocal);
+  output = Buffer(ctx, out_bytes, MemoryKind::DeviceLocal);
+  if (variants.size() > 1)
+    for (auto& p : ping) p = Buffer(ctx, act_max, MemoryKind::DeviceLocal);
+  upload = Buffer(ctx, in_bytes, MemoryKind::Upload);
+  readback = Buffer(ctx, out_bytes, MemoryKind::Readback);
+  upload_weights(layers);
+
+  // Pipelines and their descriptor sets, once.
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const LayerVariant& v = variants[i];
+    const Buffer* src = i == 0 ? &input : &ping[(i - 1) % 2];
+    const Buffer* dst = i + 1 == variants.size() ? &output : &ping[i % 2];
+    std::vector<vk::Binding> b(EFFNET_BINDING_COUNT);
+    b[EFFNET_BIND_IN] = {src, false};
+    b[EFFNET_BIND_WEIGHT] = {&weights[i], false};
+    b[EFFNET_BIND_BIAS] = {&biases[i], false};
+    b[EFFNET_BIND_OUT] = {dst, true};
+    vk::SpecConstants sc;
+    sc.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_ACT, act_code(v.act));
+    std::vector<uint32_t> pc;
+    if (v.gemm) {
+      sc.set(EFFNET_SC_BM, v.tile.bm).set(EFFNET_SC_BN, v.tile.bn).set(EFFNET_SC_BK, v.tile.bk);
+      sc.set(EFFNET_SC_TM, v.tile.tm).set(EFFNET_SC_TN, v.tile.tn);
+      shaders::GemmPush g{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)};
+      pc.resize(sizeof g / 4);
+      std::memcpy(pc.data(), &g, sizeof g);
+    } else {
+      shaders::ConvPush cp{uint32_t(v.in.n),  uint32_t(v.in.h),          uint32_t(v.in.w),
+                           uint32_t(v.in.c),  uint32_t(v.out.h),         uint32_t(v.out.w),
+                           uint32_t(v.out.c), uint32_t(layers[i].stride)};
+      pc.resize(sizeof cp / 4);
+      std::memcpy(pc.data(), &cp, sizeof cp);
+    }
+    const auto spirv = shaders::find_spirv(v.shader);
+    if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
+    algorithms.emplace_back(ctx, v.layer + ":" + v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4));
+    push.push_back(std::move(pc));
+  }
+  record();
+}
+
+void VkPlan::Impl::upload_weights(const std::vector<Layer>& layers) {
+  std::vector<Buffer> staging;
+  vk::Sequence s(ctx);
+  s.begin();
+  for (const Layer& l : layers) {
+    const size_t wb = l.weight.size() * sfp_bytes(), bb = l.bias.size() * 4;
+    weights.emplace_back(ctx, wb, MemoryKind::DeviceLocal);
+    biases.emplace_back(ctx, bb, MemoryKind::DeviceLocal);
+    staging.emplace_back(ctx, wb, MemoryKind::Upload);
+    pack(l.weight.data(), l.weight.size(), fp16, staging.back().mapped());
+    staging.back().flush();
+    s.copy(staging.back(), weights.back(), wb);
+    staging.emplace_back(ctx, bb, MemoryKind::Upload);
+    std::memcpy(staging.back().mapped(), l.bias.data(), bb);
+    staging.back().flush();
+    s.copy(staging.back(), biases.back(), bb);
+  }
+  s.end();
+  s.submit_and_wait();
+}
+
+void VkPlan::Impl::record() {
+  seq = std::make_unique<vk::Sequence>(ctx, uint32_t(variants.size() + 1));
+  seq->begin();
+  seq->copy(upload, input, upload.size());
+  seq->timestamp(0);
+  for (size_t i = 0; i < variants.size(); ++i) {
+    const auto& g = variants[i].groups;
+    seq->dispatch(algorithms[i], push[i].data(), g[0], g[1], g[2]);
+    seq->timestamp(uint32_t(i + 1));
+  }
+  seq->copy(output, readback, readback.size());
+  seq->end();
+}
+
+void VkPlan::Impl::read_timing() {
+  const std::vector<double> ns = seq->timestamps_ns();
+  timing = PlanTiming{};
+  if (ns.size() != variants.size() + 1) return;
+  timing.available = true;
+  timing.total_ms = (ns.back() - ns.front()) * 1e-6;
+  for (size_t i = 0; i + 1 < ns.size(); ++i) timing.layer_ms.push_back((ns[i + 1] - ns[i]) * 1e-6);
+}
+
+VkPlan::VkPlan(vk::Context& ctx, const Network& net, const VkPlanOptions& opt) {
+  if (opt.batch < 1) throw ShapeError("batch " + std::to_string(opt.batch) + ": must be >= 1");
+  if (opt.height < kMinImageSize || opt.width < kMinImageSize)
+    throw ShapeError("input " + std::to_string(opt.height) + "x" + std::to_string(opt.width) +
+                     ": H and W must be >= " + std::to_string(kMinImageSize));
+  if (net.layers.empty() || net.layers.front().kind != LayerKind::StemConv3x3 ||
+      net.layers.back().kind != LayerKind::Linear)
+    throw ShapeError("VkPlan: the network must start with the stem and end with the FC layer");
+  const std::vector<int64_t> shape = {opt.batch, net.layers.front().cin, opt.height, opt.width};
+  impl_ = std::make_unique<Impl>(ctx, net.layers, parse_input(net.layers.front(), shape), opt);
+  impl_->in_shape = shape;
+}
+
+VkPlan::VkPlan(vk::Context& ctx, std::vector<Layer> layers, const std::vector<int64_t>& input_shape,
+               const VkPlanOptions& opt) {
+  if (layers.empty()) throw ShapeError("VkPlan: no layers");
+  const ActShape in = parse_input(layers.front(), input_shape);
+  impl_ = std::make_unique<Impl>(ctx, std::move(layers), in, opt);
+  impl_->in_shape = input_shape;
+}
+
+VkPlan::~VkPlan() = default;
+
+Tensor VkPlan::run(const Tensor& x) {
+  Impl& p = *impl_;
+  if (x.shape != p.in_shape || x.data.size() != p.in_elems)
+    throw ShapeError("input " + shape_str(x.shape) + " differs from the plan's " + shape_str(p.in_shape));
+  pack(x.data.data(), p.in_elems, p.fp16 && !p.in_f32, p.upload.mapped());
+  p.upload.flush();
+  p.seq->submit_and_wait();
+  p.read_timing();
+  p.readback.invalidate();
+  Tensor y(p.out_shape);
+  unpack(p.readback.mapped(), p.out_elems, p.fp16 && !p.out_f32, y.data.data());
+  return y;
+}
+
+void VkPlan::replay() {
+  impl_->seq->submit_and_wait();
+  impl_->read_timing();
+}
+
+const std::vector<int64_t>& VkPlan::input_shape() const { return impl_->in_shape; }
+const std::vector<int64_t>& VkPlan::output_shape() const { return impl_->out_shape; }
+Precision VkPlan::precision() const { return impl_->precision; }
+const std::vector<LayerVariant>& VkPlan::variants() const { return impl_->variants; }
+PlanTiming VkPlan::last_timing() const { return impl_->timing; }
+const vk::DeviceInfo& VkPlan::device() const { return impl_->ctx.info(); }
+
+std::string VkPlan::describe() const {
+  std::ostringstream o;
+  for (const auto& v : impl_->variants) o << v.describe() << "\n";
+  return o.str();
+}
+
+}  // namespace effnet

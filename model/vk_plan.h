@@ -1,0 +1,81 @@
+// The Vulkan plan: the folded network (or a sub-list of its layers) mapped to
+// shader variants for one (batch, input size, precision), with every buffer
+// allocated, the weights uploaded and ONE command buffer recorded when it is
+// built. run() then only uploads the input, replays that command buffer and
+// reads the output back: no allocation, descriptor update or recording per call.
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/network.h"
+#include "model/tensor.h"
+#include "model/vk_variant.h"
+#include "vk_runtime/context.h"
+
+namespace effnet {
+
+struct VkPlanOptions {
+  int batch = 1;                   // images per run, >= 1
+  int height = kDefaultImageSize;  // input H, >= kMinImageSize
+  int width = kDefaultImageSize;   // input W, >= kMinImageSize
+  Precision precision = Precision::FP16;
+  bool allow_coopmat = true;                // reserved for the COOPMAT variants (issue 3); SCALAR today
+  std::optional<GemmTile> force_gemm_tile;  // test-only: this tile for every GEMM-shaped layer
+};
+
+// GPU time of the last run() / replay() from timestamp queries, in milliseconds.
+struct PlanTiming {
+  bool available = false;        // false when the queue has no timestamps
+  double total_ms = 0;           // first layer start .. last layer end (no transfers)
+  std::vector<double> layer_ms;  // one per layer, in variants() order
+};
+
+class VkPlan {
+ public:
+  // The whole network: run(x) takes x [batch, 3, height, width] fp32 NCHW and
+  // returns logits [batch, net.classes] fp32.
+  // Throws ShapeError (batch < 1, height or width < kMinImageSize, malformed
+  // layers), DeviceError (fp16 asked on a device without shaderFloat16 +
+  // storageBuffer16BitAccess; not enough device memory; tile or grid limits),
+  // VulkanError.
+  VkPlan(vk::Context& ctx, const Network& net, const VkPlanOptions& opt);
+
+  // Consecutive layers (shapes must chain) on an input of `input_shape` in the
+  // layout cpu_layer takes for layers[0]: [N, C, H, W] for the stem, [N, H, W, C]
+  // for Pointwise/Depthwise3x3/HeadPool, [N, C] for Linear. Output in cpu_layer's
+  // layout of the last layer. opt.batch/height/width are ignored (the shape says
+  // them); any H, W >= 1. Same errors as above; ShapeError when input_shape does
+  // not fit layers[0] or the stem is not first.
+  VkPlan(vk::Context& ctx, std::vector<Layer> layers, const std::vector<int64_t>& input_shape,
+         const VkPlanOptions& opt);
+
+  ~VkPlan();
+  VkPlan(const VkPlan&) = delete;
+  VkPlan& operator=(const VkPlan&) = delete;
+
+  // x: fp32, shape input_shape() (layout above); returns fp32 of output_shape().
+  // Throws ShapeError when x's shape differs from the plan's; VulkanError on a
+  // GPU failure (including VK_TIMEOUT after 10 minutes).
+  Tensor run(const Tensor& x);
+  // Replays the recorded command buffer on the input already on the device
+  // (the last run()'s, or zeros): for benchmarks. Updates last_timing().
+  void replay();
+
+  const std::vector<int64_t>& input_shape() const;
+  const std::vector<int64_t>& output_shape() const;
+  Precision precision() const;
+  // One entry per layer: shader variant, precision, tile sizes, grid.
+  const std::vector<LayerVariant>& variants() const;
+  // Multi-line: one describe() line per layer.
+  std::string describe() const;
+  PlanTiming last_timing() const;
+  const vk::DeviceInfo& device() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace effnet

@@ -1,0 +1,160 @@
+#include "model/vk_variant.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "model/errors.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet {
+namespace {
+
+uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
+
+size_t expected_weights(const Layer& l) {
+  switch (l.kind) {
+    case LayerKind::StemConv3x3:
+      return size_t(l.cout) * l.cin * 9;
+    case LayerKind::Depthwise3x3:
+      return size_t(l.cout) * 9;
+    default:
+      return size_t(l.cout) * l.cin;
+  }
+}
+
+// Portable tile: 16x16 invocations, each owning up to 4x4 outputs; smaller
+// tiles for small M or N so little work is padding.
+GemmTile default_tile(uint32_t m, uint32_t n) {
+  GemmTile t;
+  t.bm = m <= 16 ? 16 : m <= 32 ? 32 : 64;
+  t.bn = n <= 16 ? 16 : n <= 32 ? 32 : 64;
+  t.tm = t.bm / 16;
+  t.tn = t.bn / 16;
+  t.bk = 16;
+  return t;
+}
+
+void check_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d, const std::string& layer) {
+  const std::string what = "layer " + layer + ": GEMM tile " + t.str();
+  if (t.bm == 0 || t.bn == 0 || t.bk == 0 || t.tm == 0 || t.tn == 0 || t.bm % t.tm || t.bn % t.tn)
+    throw vk::DeviceError(what + " is not valid (bm % tm and bn % tn must be 0)");
+  if (t.invocations() > d.max_workgroup_invocations || t.invocations() > d.max_workgroup_size[0])
+    throw vk::DeviceError(what + " needs " + std::to_string(t.invocations()) + " invocations; " + d.name +
+                          " allows " + std::to_string(d.max_workgroup_invocations));
+  if (t.shared_bytes(head_pool) > d.max_shared_memory)
+    throw vk::DeviceError(what + " needs " + std::to_string(t.shared_bytes(head_pool)) +
+                          " B of shared memory; " + d.name + " has " + std::to_string(d.max_shared_memory));
+}
+
+const char* kind_short(LayerKind k) {
+  switch (k) {
+    case LayerKind::StemConv3x3:
+      return "stem";
+    case LayerKind::Pointwise:
+      return "pointwise";
+    case LayerKind::Depthwise3x3:
+      return "depthwise";
+    case LayerKind::HeadPool:
+      return "head+pool";
+    case LayerKind::Linear:
+      return "fc";
+  }
+  return "?";
+}
+
+}  // namespace
+
+const char* precision_name(Precision p) { return p == Precision::FP16 ? "fp16" : "fp32"; }
+
+Precision parse_precision(const std::string& s) {
+  if (s == "fp16") return Precision::FP16;
+  if (s == "fp32") return Precision::FP32;
+  throw UsageError("precision '" + s + "': expected fp16 or fp32");
+}
+
+std::string GemmTile::str() const {
+  return std::to_string(bm) + "x" + std::to_string(bn) + "x" + std::to_string(bk) + " (" +
+         std::to_string(tm) + "x" + std::to_string(tn) + " per invocation)";
+}
+
+std::string LayerVariant::describe() const {
+  std::ostringstream o;
+  o << layer << " " << kind_short(kind) << " " << shader;
+  if (gemm) o << " tile " << tile.str();
+  o << " " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups";
+  return o.str();
+}
+
+LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision precision,
+                            const vk::DeviceInfo& device, const std::optional<GemmTile>& force_tile) {
+  if (layer.weight.size() != expected_weights(layer) || layer.bias.size() != size_t(layer.cout))
+    throw ShapeError("layer " + layer.name + ": " + std::to_string(layer.weight.size()) + " weights and " +
+                     std::to_string(layer.bias.size()) + " biases do not match " + kind_name(layer.kind) +
+                     " " + std::to_string(layer.cin) + "->" + std::to_string(layer.cout));
+  if (layer.kind == LayerKind::Depthwise3x3 && (layer.stride < 1 || layer.cin != layer.cout))
+    throw ShapeError("layer " + layer.name + ": depthwise needs cin == cout and stride >= 1");
+  if (layer.kind == LayerKind::StemConv3x3 && layer.stride < 1)
+    throw ShapeError("layer " + layer.name + ": stride must be >= 1");
+
+  LayerVariant v;
+  v.layer = layer.name;
+  v.kind = layer.kind;
+  v.act = layer.act;
+  v.precision = precision;
+  v.in = in;
+  v.out = layer_out_shape(layer, in);
+  const std::string p = precision_name(precision);
+  constexpr uint64_t kMaxIndex = uint64_t(1) << 32;
+  if (uint64_t(in.numel()) >= kMaxIndex || uint64_t(v.out.numel()) >= kMaxIndex ||
+      expected_weights(layer) >= kMaxIndex)
+    throw ShapeError("layer " + layer.name + ": tensors too large for 32-bit indexing (" +
+                     std::to_string(in.numel()) + " input elements)");
+
+  const auto& maxg = device.max_workgroup_count;
+  switch (layer.kind) {
+    case LayerKind::StemConv3x3:
+    case LayerKind::Depthwise3x3: {
+      v.shader = std::string(layer.kind == LayerKind::StemConv3x3 ? "stem_conv_" : "depthwise_") + p;
+      v.wg_size = std::min<uint32_t>(256, device.max_workgroup_invocations);
+      // Grid-stride loop in the shader: the grid is capped, any size works.
+      v.groups = {std::min(ceil_div(uint64_t(v.out.numel()), v.wg_size), maxg[0]), 1, 1};
+      const double taps = layer.kind == LayerKind::StemConv3x3 ? 9.0 * layer.cin : 9.0;
+      v.flops = 2.0 * taps * double(v.out.numel());
+      break;
+    }
+    case LayerKind::Pointwise:
+    case LayerKind::Linear:
+    case LayerKind::HeadPool: {
+      const bool head = layer.kind == LayerKind::HeadPool;
+      v.gemm = true;
+      v.gemm_m = uint32_t(int64_t(in.n) * in.h * in.w);
+      v.gemm_n = uint32_t(layer.cout);
+      v.gemm_k = uint32_t(layer.cin);
+      v.shader = head                                                              ? "gemm_head_pool_" + p
+                 : layer.kind == LayerKind::Linear && precision == Precision::FP16 ? "gemm_out_f32_" + p
+                                                                                   : "gemm_" + p;
+      // head: tiles run over one image's pixels at a time
+      v.tile = force_tile ? *force_tile : default_tile(head ? uint32_t(in.h * in.w) : v.gemm_m, v.gemm_n);
+      if (!force_tile && v.tile.shared_bytes(head) > device.max_shared_memory) v.tile = default_tile(32, 32);
+      check_tile(v.tile, head, device, layer.name);
+      v.wg_size = v.tile.invocations();
+      const uint32_t gx = ceil_div(v.gemm_n, v.tile.bn);
+      if (head) {
+        v.groups = {gx, uint32_t(in.n), 1};
+      } else {
+        const uint32_t mt = ceil_div(v.gemm_m, v.tile.bm);
+        const uint32_t gy = std::min(mt, maxg[1]);
+        v.groups = {gx, gy, ceil_div(mt, gy)};
+      }
+      if (v.groups[0] > maxg[0] || v.groups[1] > maxg[1] || v.groups[2] > maxg[2])
+        throw vk::DeviceError("layer " + layer.name + ": dispatch grid " + std::to_string(v.groups[0]) + "x" +
+                              std::to_string(v.groups[1]) + "x" + std::to_string(v.groups[2]) +
+                              " exceeds maxComputeWorkGroupCount of " + device.name);
+      v.flops = 2.0 * double(v.gemm_m) * v.gemm_n * v.gemm_k;
+      break;
+    }
+  }
+  return v;
+}
+
+}  // namespace effnet

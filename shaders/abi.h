@@ -1,0 +1,64 @@
+// The shader ABI, named once and shared by GLSL (#include) and C++:
+// specialization-constant ids, binding numbers, activation codes and the
+// push-constant blocks. Plain preprocessor, valid in both languages.
+#ifndef EFFNET_SHADERS_ABI_H
+#define EFFNET_SHADERS_ABI_H
+
+// ---- specialization constants (constant_id) ----------------------------------
+#define EFFNET_SC_WG_SIZE 0  // uint: local_size_x (invocations per workgroup)
+#define EFFNET_SC_BM 1       // uint: GEMM tile rows (M = pixels)
+#define EFFNET_SC_BN 2       // uint: GEMM tile columns (N = output channels)
+#define EFFNET_SC_BK 3       // uint: GEMM tile depth (K = input channels)
+#define EFFNET_SC_TM 4       // uint: rows per invocation (SCALAR)
+#define EFFNET_SC_TN 5       // uint: columns per invocation (SCALAR)
+#define EFFNET_SC_ACT 6      // uint: EFFNET_ACT_* applied after the bias
+
+// ---- activations (values of EFFNET_SC_ACT) ------------------------------------
+#define EFFNET_ACT_NONE 0
+#define EFFNET_ACT_RELU 1
+#define EFFNET_ACT_RELU6 2
+
+// ---- bindings (set 0, all storage buffers) -----------------------------------
+#define EFFNET_BIND_IN 0      // activations in (stem: fp32 NCHW; others: storage type, NHWC or [N, C])
+#define EFFNET_BIND_WEIGHT 1  // weights, storage type, layout of model/network.h LayerKind
+#define EFFNET_BIND_BIAS 2    // bias [cout], fp32
+#define EFFNET_BIND_OUT 3     // activations out (storage type; fp32 for the *_out_f32 GEMM)
+#define EFFNET_BINDING_COUNT 4
+
+// ---- push constants -------------------------------------------------------------
+// Written as a member list so that GLSL (`uniform Push { ... }`) and C++
+// (`struct { ... }`) get the same std430 layout: 32-bit scalars only.
+// GEMM: C[M, N] = act(A[M, K] * B[N, K]^T + bias[N]); A row-major (NHWC pixels x
+// channels), B = weight [cout][cin], C row-major. head pool: M = images * pixels,
+// `pixels` = H*W per image, C = [images, N] (mean over each image's pixels).
+#define EFFNET_GEMM_PUSH_FIELDS \
+  uint M;                       \
+  uint N;                       \
+  uint K;                       \
+  uint pixels;
+// Stem: in [n][cin][h][w] fp32 -> out [n][ho][wo][cout], 3x3 stride 2 pad 1.
+// Depthwise: in [n][h][w][c] -> out [n][ho][wo][c] (cin == cout == c), 3x3 pad 1.
+#define EFFNET_CONV_PUSH_FIELDS \
+  uint n;                       \
+  uint h;                       \
+  uint w;                       \
+  uint cin;                     \
+  uint ho;                      \
+  uint wo;                      \
+  uint cout;                    \
+  uint stride;
+
+#ifdef __cplusplus
+#include <cstdint>
+namespace effnet::shaders {
+using uint = uint32_t;
+struct GemmPush {
+  EFFNET_GEMM_PUSH_FIELDS
+};
+struct ConvPush {
+  EFFNET_CONV_PUSH_FIELDS
+};
+}  // namespace effnet::shaders
+#endif
+
+#endif  // EFFNET_SHADERS_ABI_H

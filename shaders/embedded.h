@@ -1,0 +1,20 @@
+// The SPIR-V of every shader variant, compiled at build time and embedded.
+// Variant names: stem_conv_<p>, depthwise_<p>, gemm_<p>, gemm_head_pool_<p>,
+// gemm_out_f32_<p> with <p> = fp32 | fp16 (see shaders/CMakeLists.txt).
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace effnet::shaders {
+
+// The SPIR-V words of variant `name`; an empty span when there is no such variant.
+std::span<const uint32_t> find_spirv(std::string_view name);
+
+// Every embedded variant name.
+std::vector<std::string> spirv_names();
+
+}  // namespace effnet::shaders

@@ -1,0 +1,83 @@
+// Tiled GEMM with fused bias + activation: the 1x1 convolution, the FC layer,
+// and (with -DHEAD_POOL) the head 1x1 convolution fused with the global
+// average pool.
+//
+//   C[M, N] = act(A[M, K] * B[N, K]^T + bias[N])
+//   A: activations, row-major [M = images*H*W][K = cin] (NHWC), storage type SFP
+//   B: weight [N = cout][K = cin], storage type SFP
+//   C: row-major [M][N], SFP; fp32 with -DOUT_F32 (logits)
+//   HEAD_POOL: C[image][n] = mean over the image's `pixels` rows of act(...)
+//
+// Variants (defines): FP16 (fp16 storage, fp32 accumulation), OUT_F32, HEAD_POOL;
+// the inner product comes from gemm_scalar.glsl (SCALAR, portable) and later
+// from a COOPMAT include that provides the same acc_* interface, so tiling,
+// bounds handling and the epilogue below are shared.
+//
+// Workgroups: x = N tile; y (+ z * gl_NumWorkGroups.y) = M tile, or the image
+// for HEAD_POOL. Every bound (M, N, K, pixels) is checked: no multiple of the
+// tile is required.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#include "abi.h"
+#include "types.glsl"
+
+layout(local_size_x_id = EFFNET_SC_WG_SIZE) in;
+layout(constant_id = EFFNET_SC_WG_SIZE) const uint WG_SIZE = 256;
+layout(constant_id = EFFNET_SC_BM) const uint BM = 64;
+layout(constant_id = EFFNET_SC_BN) const uint BN = 64;
+layout(constant_id = EFFNET_SC_BK) const uint BK = 16;
+layout(constant_id = EFFNET_SC_TM) const uint TM = 4;
+layout(constant_id = EFFNET_SC_TN) const uint TN = 4;
+layout(constant_id = EFFNET_SC_ACT) const uint ACT = EFFNET_ACT_NONE;
+
+#ifdef OUT_F32
+#define CFP float
+#else
+#define CFP SFP
+#endif
+
+layout(std430, binding = EFFNET_BIND_IN) readonly buffer ABuf { SFP a_data[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer BBuf { SFP b_data[]; };
+layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
+layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer CBuf { CFP c_data[]; };
+layout(push_constant) uniform Push { EFFNET_GEMM_PUSH_FIELDS } pc;
+
+#include "gemm_load.glsl"
+#ifdef COOPMAT
+#include "gemm_coopmat.glsl"
+#else
+#include "gemm_scalar.glsl"
+#endif
+#include "gemm_epilogue.glsl"
+
+// Accumulates the tile at rows [m0, m_end) x columns [n0, n0 + BN) over all of K.
+void gemm_tile(uint m0, uint m_end, uint n0) {
+  acc_init();
+  for (uint k0 = 0; k0 < pc.K; k0 += BK) {
+    barrier();  // the previous step's reads of the shared tiles are done
+    load_tiles(m0, m_end, n0, k0);
+    barrier();
+    acc_step();
+  }
+  acc_finish();
+}
+
+void main() {
+  const uint n0 = gl_WorkGroupID.x * BN;
+#ifdef HEAD_POOL
+  const uint image = gl_WorkGroupID.y;
+  const uint m_begin = image * pc.pixels, m_end = m_begin + pc.pixels;
+  pool_init();
+  for (uint m0 = m_begin; m0 < m_end; m0 += BM) {
+    gemm_tile(m0, m_end, n0);
+    pool_accumulate(m0, m_end, n0);
+  }
+  pool_store(image, n0);
+#else
+  const uint m_tile = gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y;
+  const uint m0 = m_tile * BM;
+  if (m0 >= pc.M) return;  // uniform over the workgroup
+  gemm_tile(m0, pc.M, n0);
+  store_tile(m0, n0);
+#endif
+}

@@ -1,0 +1,160 @@
+#include "vk_runtime/context.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "vk_runtime/errors.h"
+#include "vk_runtime/instance.h"
+#include "vk_runtime/vma.h"
+
+namespace effnet::vk {
+namespace {
+
+bool env_flag(const char* name) {
+  const char* v = std::getenv(name);
+  return v && std::string(v) == "1";
+}
+
+std::string device_list(const std::vector<DeviceInfo>& devs) {
+  if (devs.empty()) return "no Vulkan devices";
+  std::string s = "devices: ";
+  for (size_t i = 0; i < devs.size(); ++i) s += (i ? "; " : "") + devs[i].line();
+  return s;
+}
+
+int type_rank(VkPhysicalDeviceType t) {
+  switch (t) {
+    case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU:
+      return 0;
+    case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU:
+      return 1;
+    case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU:
+      return 2;
+    case VK_PHYSICAL_DEVICE_TYPE_CPU:
+      return 3;
+    default:
+      return 4;
+  }
+}
+
+// The index asked for: explicit, else $EFFNET_GPU, else -1.
+int requested_index(int explicit_index, const std::vector<DeviceInfo>& devs) {
+  if (explicit_index >= 0) return explicit_index;
+  if (explicit_index < -1)
+    throw DeviceError("bad GPU index " + std::to_string(explicit_index) + "; " + device_list(devs));
+  const char* env = std::getenv("EFFNET_GPU");
+  if (!env || !*env) return -1;
+  char* end = nullptr;
+  const long v = std::strtol(env, &end, 10);
+  if (*end != '\0' || v < 0 || v > 1000000)
+    throw DeviceError(std::string("EFFNET_GPU='") + env + "' is not a device index; " + device_list(devs));
+  return int(v);
+}
+
+}  // namespace
+
+std::vector<DeviceInfo> list_devices() {
+  Handle<VkInstance> inst = create_instance(false);
+  std::vector<DeviceInfo> out;
+  const auto pds = physical_devices(inst.get());
+  for (uint32_t i = 0; i < pds.size(); ++i) out.push_back(query_device_info(inst.get(), pds[i], i));
+  return out;
+}
+
+uint32_t default_device_index(const std::vector<DeviceInfo>& devs) {
+  int best = -1;
+  for (const auto& d : devs)
+    if (d.usable() && (best < 0 || type_rank(d.vk_type) < type_rank(devs[size_t(best)].vk_type)))
+      best = int(d.index);
+  if (best < 0) throw DeviceError("no usable Vulkan 1.3 device with a compute queue; " + device_list(devs));
+  return uint32_t(best);
+}
+
+Context::Context(int device_index) {
+  instance_ = create_instance(env_flag("EFFNET_VK_VALIDATION"), &validation_);
+  const auto pds = physical_devices(instance_.get());
+  std::vector<DeviceInfo> devs;
+  for (uint32_t i = 0; i < pds.size(); ++i) devs.push_back(query_device_info(instance_.get(), pds[i], i));
+
+  const int want = requested_index(device_index, devs);
+  uint32_t index = 0;
+  if (want < 0) {
+    index = default_device_index(devs);
+  } else {
+    if (size_t(want) >= devs.size())
+      throw DeviceError("GPU index " + std::to_string(want) + " out of range; " + device_list(devs));
+    index = uint32_t(want);
+    if (!devs[index].usable())
+      throw DeviceError("device " + devs[index].line() + " lacks Vulkan 1.3 or a compute queue");
+  }
+  physical_ = pds[index];
+  info_ = devs[index];
+
+  // Features: enable what this project can use and the device has.
+  VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
+  VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+  VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+  VkPhysicalDeviceFeatures2 have{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  have.pNext = &f11;
+  f11.pNext = &f12;
+  f12.pNext = &f13;
+  vkGetPhysicalDeviceFeatures2(physical_, &have);
+
+  VkPhysicalDeviceVulkan13Features e13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
+  VkPhysicalDeviceVulkan12Features e12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  VkPhysicalDeviceVulkan11Features e11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
+  VkPhysicalDeviceFeatures2 want_f{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+  want_f.pNext = &e11;
+  e11.pNext = &e12;
+  e12.pNext = &e13;
+  e11.storageBuffer16BitAccess = f11.storageBuffer16BitAccess;
+  e12.shaderFloat16 = f12.shaderFloat16;
+  e13.subgroupSizeControl = f13.subgroupSizeControl;
+  e13.computeFullSubgroups = f13.computeFullSubgroups;
+  std::vector<const char*> exts;
+  if (info_.has_coopmat) {
+    exts.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
+    cm.cooperativeMatrix = VK_TRUE;
+    e13.pNext = &cm;
+  }
+
+  const float priority = 1.0f;
+  VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
+  qci.queueFamilyIndex = info_.compute_queue_family;
+  qci.queueCount = 1;
+  qci.pQueuePriorities = &priority;
+  VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
+  dci.pNext = &want_f;
+  dci.queueCreateInfoCount = 1;
+  dci.pQueueCreateInfos = &qci;
+  dci.enabledExtensionCount = uint32_t(exts.size());
+  dci.ppEnabledExtensionNames = exts.empty() ? nullptr : exts.data();
+  VkDevice dev = VK_NULL_HANDLE;
+  check(vkCreateDevice(physical_, &dci, nullptr, &dev), "vkCreateDevice");
+  device_ = Handle<VkDevice>(dev, [](VkDevice d) {
+    vkDeviceWaitIdle(d);
+    vkDestroyDevice(d, nullptr);
+  });
+  vkGetDeviceQueue(dev, info_.compute_queue_family, 0, &queue_);
+
+  allocator_ = create_allocator(instance_.get(), physical_, dev);
+
+  VkCommandPoolCreateInfo pci{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pci.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pci.queueFamilyIndex = info_.compute_queue_family;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  check(vkCreateCommandPool(dev, &pci, nullptr, &pool), "vkCreateCommandPool");
+  command_pool_ =
+      Handle<VkCommandPool>(pool, [dev](VkCommandPool p) { vkDestroyCommandPool(dev, p, nullptr); });
+
+  cache_ = std::make_unique<PipelineCache>(dev, physical_, info_);
+}
+
+Context::~Context() {
+  // Members die in reverse order: cache (saved), pool, allocator, device, instance.
+  if (device_) vkDeviceWaitIdle(device_.get());
+}
+
+}  // namespace effnet::vk

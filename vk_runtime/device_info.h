@@ -1,0 +1,61 @@
+// What a physical device can do, as far as this project cares: the capability
+// report printed by `effnet-infer --list-devices` and used by the plan to pick
+// shader variants and tile sizes.
+#pragma once
+#include <vulkan/vulkan.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace effnet::vk {
+
+// One cooperative-matrix configuration (VkCooperativeMatrixPropertiesKHR),
+// e.g. M16 N16 K16 f16 x f16 + f32 -> f32, subgroup scope.
+struct CoopMatShape {
+  uint32_t m = 0, n = 0, k = 0;
+  std::string a_type, b_type, c_type, result_type;  // "f16", "f32", "s8", "bf16", ...
+  std::string scope;                                // "subgroup", "workgroup", ...
+  std::string str() const;                          // "16x16x16 f16*f16+f32->f32 (subgroup)"
+};
+
+struct DeviceInfo {
+  uint32_t index = 0;  // position in vkEnumeratePhysicalDevices order
+  std::string name;    // "NVIDIA H200", "llvmpipe (LLVM 19.1.7, 256 bits)"
+  uint32_t vendor_id = 0, device_id = 0;
+  std::string vendor;  // "NVIDIA", "AMD", "Intel", "Mesa", or hex id
+  std::string type;    // "discrete", "integrated", "virtual", "cpu", "other"
+  VkPhysicalDeviceType vk_type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
+  std::string driver;           // driverName + " " + driverInfo, e.g. "NVIDIA 580.159.04"
+  uint32_t driver_version = 0;  // raw VkPhysicalDeviceProperties::driverVersion
+  uint32_t api_version = 0;     // VK_MAKE_API_VERSION
+  std::string api_version_str;  // "1.4.312"
+  uint32_t subgroup_size = 0;
+  uint32_t max_shared_memory = 0;  // maxComputeSharedMemorySize, bytes
+  std::array<uint32_t, 3> max_workgroup_size{};
+  uint32_t max_workgroup_invocations = 0;
+  std::array<uint32_t, 3> max_workgroup_count{};
+  uint32_t max_storage_buffer_range = 0;  // bytes
+  uint64_t device_local_bytes = 0;        // size of the largest device-local heap
+  bool fp16_arithmetic = false;           // shaderFloat16
+  bool storage16 = false;                 // storageBuffer16BitAccess
+  bool has_coopmat = false;               // VK_KHR_cooperative_matrix present with the feature
+  std::vector<CoopMatShape> coopmat_shapes;
+  float timestamp_period_ns = 0.0f;            // ns per timestamp tick
+  uint32_t timestamp_valid_bits = 0;           // of the chosen compute queue family (0: no timestamps)
+  uint32_t compute_queue_family = UINT32_MAX;  // UINT32_MAX: no compute queue
+
+  bool api13() const { return api_version >= VK_API_VERSION_1_3; }
+  // The device can run this project's shaders (Vulkan 1.3 and a compute queue).
+  bool usable() const { return api13() && compute_queue_family != UINT32_MAX; }
+  // Multi-line human-readable report.
+  std::string report() const;
+  // One line: "0: NVIDIA H200 (discrete, NVIDIA 580.159.04, Vulkan 1.4.312)".
+  std::string line() const;
+};
+
+// Fills every field of DeviceInfo for `pd` of `instance` (index is the caller's).
+DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t index);
+
+}  // namespace effnet::vk

@@ -1,0 +1,110 @@
+#include "vk_runtime/pipeline_cache.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <vector>
+
+#include "vk_runtime/errors.h"
+
+namespace effnet::vk {
+namespace {
+
+void warn(const std::string& msg) { std::cerr << "effnet-vk: warning: pipeline cache: " << msg << "\n"; }
+
+std::vector<char> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return {};
+  return std::vector<char>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+// True when `data` starts with a VkPipelineCacheHeaderVersionOne of this device.
+bool header_matches(const std::vector<char>& data, VkPhysicalDevice pd, const DeviceInfo& info) {
+  if (data.size() < sizeof(VkPipelineCacheHeaderVersionOne)) return false;
+  VkPipelineCacheHeaderVersionOne h;
+  std::memcpy(&h, data.data(), sizeof h);
+  VkPhysicalDeviceProperties p;
+  vkGetPhysicalDeviceProperties(pd, &p);
+  return h.headerSize >= sizeof h && h.headerVersion == VK_PIPELINE_CACHE_HEADER_VERSION_ONE &&
+         h.vendorID == info.vendor_id && h.deviceID == info.device_id &&
+         std::memcmp(h.pipelineCacheUUID, p.pipelineCacheUUID, VK_UUID_SIZE) == 0;
+}
+
+}  // namespace
+
+std::string pipeline_cache_path(const DeviceInfo& info) {
+  if (const char* env = std::getenv("EFFNET_PIPELINE_CACHE")) {
+    const std::string s = env;
+    return (s == "off" || s == "0") ? std::string() : s;
+  }
+  std::filesystem::path dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    dir = xdg;
+  else if (const char* home = std::getenv("HOME"); home && *home)
+    dir = std::filesystem::path(home) / ".cache";
+  else
+    return {};
+  char name[96];
+  std::snprintf(name, sizeof name, "%04x-%04x-%08x.bin", info.vendor_id, info.device_id, info.driver_version);
+  return (dir / "effnet-vk" / name).string();
+}
+
+PipelineCache::PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info)
+    : device_(device), path_(pipeline_cache_path(info)) {
+  std::vector<char> data;
+  if (!path_.empty() && std::filesystem::exists(path_)) {
+    data = read_file(path_);
+    if (!header_matches(data, pd, info)) {
+      warn("ignoring " + path_ + " (unreadable, or made by another device or driver)");
+      data.clear();
+    }
+  }
+  VkPipelineCacheCreateInfo ci{VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO};
+  ci.initialDataSize = data.size();
+  ci.pInitialData = data.empty() ? nullptr : data.data();
+  VkPipelineCache c = VK_NULL_HANDLE;
+  VkResult r = vkCreatePipelineCache(device, &ci, nullptr, &c);
+  if (r != VK_SUCCESS && !data.empty()) {  // a driver rejecting old data: start empty
+    warn(std::string("driver rejected ") + path_ + " (" + result_name(r) + ")");
+    ci.initialDataSize = 0;
+    ci.pInitialData = nullptr;
+    r = vkCreatePipelineCache(device, &ci, nullptr, &c);
+  }
+  check(r, "vkCreatePipelineCache");
+  cache_ =
+      Handle<VkPipelineCache>(c, [device](VkPipelineCache h) { vkDestroyPipelineCache(device, h, nullptr); });
+}
+
+PipelineCache::~PipelineCache() { save(); }
+
+void PipelineCache::save() {
+  if (path_.empty() || !cache_) return;
+  size_t n = 0;
+  if (vkGetPipelineCacheData(device_, cache_.get(), &n, nullptr) != VK_SUCCESS || n == 0) return;
+  std::vector<char> data(n);
+  if (vkGetPipelineCacheData(device_, cache_.get(), &n, data.data()) != VK_SUCCESS) return;
+  data.resize(n);
+  std::error_code ec;
+  const std::filesystem::path p(path_);
+  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
+  const std::string tmp = path_ + ".tmp" + std::to_string(reinterpret_cast<uintptr_t>(this) & 0xffff);
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f || !f.write(data.data(), std::streamsize(data.size()))) {
+      warn("cannot write " + tmp);
+      std::filesystem::remove(tmp, ec);
+      return;
+    }
+  }
+  std::filesystem::rename(tmp, p, ec);
+  if (ec) {
+    warn("cannot write " + path_ + ": " + ec.message());
+    std::filesystem::remove(tmp, ec);
+  }
+}
+
+}  // namespace effnet::vk
