@@ -1,0 +1,156 @@
+// Image loading: decode, bilinear resize as PyTorch's interpolate(align_corners=False,
+// antialias=False), scaling and ImageNet normalisation.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/matchers/catch_matchers_string.hpp>
+#include <fstream>
+
+#include "model/errors.h"
+#include "model/image.h"
+#include "model/npy.h"
+#include "tests/support/error_text.h"
+#include "tests/support/test_util.h"
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#define STB_IMAGE_WRITE_STATIC
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+#include <stb/stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+using namespace effnet;
+using Catch::Matchers::ContainsSubstring;
+
+namespace {
+
+// Random RGB pixels, [h][w][3].
+std::vector<unsigned char> random_pixels(int w, int h, uint64_t seed) {
+  const Tensor t = test::random_tensor({h, w, 3}, seed, 0.0f, 256.0f);
+  std::vector<unsigned char> px(t.data.size());
+  for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(std::min(255.0f, t.data[i]));
+  return px;
+}
+
+void write_png(const std::string& path, int w, int h, const std::vector<unsigned char>& px) {
+  REQUIRE(stbi_write_png(path.c_str(), w, h, 3, px.data(), w * 3) != 0);
+}
+
+double pix(const std::vector<unsigned char>& px, int w, int y, int x, int c) {
+  return px[size_t((y * w + x) * 3 + c)] / 255.0;
+}
+
+float out_at(const Tensor& t, int64_t b, int64_t c, int64_t y, int64_t x) {
+  return t.data[size_t(((b * t.dim(1) + c) * t.dim(2) + y) * t.dim(3) + x)];
+}
+
+std::string load_error(const std::string& path) {
+  return test::error_text<FileError>([&] { load_images({path}, 8); });
+}
+
+}  // namespace
+
+TEST_CASE("same size: pixels / 255 in NCHW RGB order, lossless through PNG", "[image]") {
+  test::TempDir dir;
+  const auto px = random_pixels(9, 9, 50);
+  write_png(dir.file("a.png"), 9, 9, px);
+  const Tensor t = load_images({dir.file("a.png")}, 9, false);
+  REQUIRE(t.shape == std::vector<int64_t>{1, 3, 9, 9});
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 9; ++y)
+      for (int x = 0; x < 9; ++x) REQUIRE(out_at(t, 0, c, y, x) == float(pix(px, 9, y, x, c)));
+}
+
+TEST_CASE("upsampling 2 -> 4 uses half-pixel centres clamped at the border", "[image]") {
+  // PyTorch align_corners=False: src = (dst + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25, 0.75, 1.25
+  // (index 1 with no right neighbour): weights (1, 0), (.75, .25), (.25, .75), (0, 1) in each axis.
+  test::TempDir dir;
+  const auto px = random_pixels(2, 2, 51);
+  write_png(dir.file("u.png"), 2, 2, px);
+  const Tensor t = load_images({dir.file("u.png")}, 4, false);
+  const double wt[4][2] = {{1, 0}, {0.75, 0.25}, {0.25, 0.75}, {0, 1}};
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 4; ++y)
+      for (int x = 0; x < 4; ++x) {
+        double want = 0.0;
+        for (int sy = 0; sy < 2; ++sy)
+          for (int sx = 0; sx < 2; ++sx) want += wt[y][sy] * wt[x][sx] * pix(px, 2, sy, sx, c);
+        REQUIRE(std::abs(out_at(t, 0, c, y, x) - want) <= 1e-6);
+      }
+}
+
+TEST_CASE("downsampling a non-square image: each axis has its own scale", "[image]") {
+  // w 6 -> 2: src_x = (x + 0.5) * 3 - 0.5 = 1, 4 (exact columns); h 4 -> 2: src_y = 0.5, 2.5 (pair means).
+  test::TempDir dir;
+  const auto px = random_pixels(6, 4, 52);
+  write_png(dir.file("d.png"), 6, 4, px);
+  const Tensor t = load_images({dir.file("d.png")}, 2, false);
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 2; ++y)
+      for (int x = 0; x < 2; ++x) {
+        const double want = 0.5 * (pix(px, 6, 2 * y, 1 + 3 * x, c) + pix(px, 6, 2 * y + 1, 1 + 3 * x, c));
+        REQUIRE(std::abs(out_at(t, 0, c, y, x) - want) <= 1e-6);
+      }
+}
+
+TEST_CASE("normalisation and batching", "[image]") {
+  test::TempDir dir;
+  write_png(dir.file("a.png"), 11, 7, random_pixels(11, 7, 53));
+  write_png(dir.file("b.png"), 5, 13, random_pixels(5, 13, 54));
+  const Tensor raw = load_images({dir.file("a.png"), dir.file("b.png")}, 10, false);
+  const Tensor norm = load_images({dir.file("a.png"), dir.file("b.png")}, 10, true);
+  REQUIRE(norm.shape == std::vector<int64_t>{2, 3, 10, 10});
+  const Tensor only_b = load_images({dir.file("b.png")}, 10, false);
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < 10; ++y)
+      for (int x = 0; x < 10; ++x) {
+        for (int b = 0; b < 2; ++b) {
+          const double want = (out_at(raw, b, c, y, x) - double(kImageNetMean[c])) / double(kImageNetStd[c]);
+          REQUIRE(std::abs(out_at(norm, b, c, y, x) - want) <= 1e-5);
+        }
+        REQUIRE(out_at(raw, 1, c, y, x) == out_at(only_b, 0, c, y, x));
+      }
+}
+
+TEST_CASE("the bundled photo matches PyTorch's preprocessing", "[image][golden]") {
+  const Tensor t = load_images({test::data_path("chelsea.png")}, 240, true);
+  const Tensor ref = load_npy(test::data_path("golden_photo_input.npy"));
+  const double err = test::rel_l2(t, ref);
+  INFO("relative L2 vs golden_photo_input.npy: " << err << ", max abs " << test::max_abs_err(t, ref));
+  CHECK(err <= 1e-4);  // float64 bilinear in PyTorch vs ours, rounded to float32: expect ~1e-7
+}
+
+TEST_CASE("image loader errors name the file", "[image]") {
+  test::TempDir dir;
+  SECTION("missing file") {
+    CHECK_THAT(load_error(dir.file("nope.png")),
+               ContainsSubstring("nope.png") && ContainsSubstring("cannot open"));
+  }
+  SECTION("truncated PNG") {
+    write_png(dir.file("t.png"), 16, 16, random_pixels(16, 16, 55));
+    std::filesystem::resize_file(dir.file("t.png"), std::filesystem::file_size(dir.file("t.png")) / 2);
+    CHECK_THAT(load_error(dir.file("t.png")),
+               ContainsSubstring("t.png") && ContainsSubstring("cannot decode"));
+  }
+  SECTION("random bytes") {
+    const Tensor r = test::random_tensor({500}, 56, 0.0f, 256.0f);
+    std::ofstream f(dir.file("r.jpg"), std::ios::binary);
+    for (float v : r.data) f.put(char(static_cast<unsigned char>(v)));
+    f.close();
+    CHECK_THAT(load_error(dir.file("r.jpg")),
+               ContainsSubstring("r.jpg") && ContainsSubstring("cannot decode"));
+  }
+  SECTION("empty file") {
+    std::ofstream(dir.file("e.png")).close();
+    CHECK_THAT(load_error(dir.file("e.png")), ContainsSubstring("e.png"));
+  }
+  SECTION("a directory") { CHECK_THAT(load_error(dir.path().string()), ContainsSubstring("directory")); }
+  SECTION("bad arguments") {
+    test::error_text<ShapeError>([&] { load_images({}, 8); });
+    write_png(dir.file("ok.png"), 4, 4, random_pixels(4, 4, 57));
+    test::error_text<ShapeError>([&] { load_images({dir.file("ok.png")}, 0); });
+  }
+}
