@@ -35,6 +35,7 @@ void check_network(const Network& net) {
     if (net.layers[i].kind != want[i])
       throw ShapeError("CUDA reference: layer " + std::to_string(i) + " (" + net.layers[i].name + ") is " +
                        kind_name(net.layers[i].kind) + ", expected " + kind_name(want[i]));
+  for (const Layer& l : net.layers) check_layer_params(l);
 }
 
 void check_options(const CudaOptions& o) {
@@ -256,9 +257,12 @@ const CudaOptions& CudaReference::options() const { return impl_->opt; }
 int CudaReference::classes() const { return impl_->classes; }
 bool CudaReference::uses_graph() const { return bool(impl_->graph); }
 
-std::string CudaReference::device_name() const {
+std::string CudaReference::device_name() const { return cuda_device_name(impl_->opt.device); }
+
+std::string cuda_device_name(int device) {
+  select_device(device);
   cudaDeviceProp p{};
-  EFFNET_CUDA_CHECK(cudaGetDeviceProperties(&p, impl_->opt.device));
+  EFFNET_CUDA_CHECK(cudaGetDeviceProperties(&p, device));
   int driver = 0;
   EFFNET_CUDA_CHECK(cudaDriverGetVersion(&driver));
   return std::string(p.name) + " (sm_" + std::to_string(p.major) + std::to_string(p.minor) + ", " +
@@ -289,7 +293,9 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int devic
   const int c = int(stem ? in.dim(1) : flat ? in.dim(1) : in.dim(3));
   const int h = flat ? 1 : int(stem ? in.dim(2) : in.dim(1));
   const int w = flat ? 1 : int(stem ? in.dim(3) : in.dim(2));
-  (void)layer_out_shape(layer, ActShape{n, h, w, c});  // ShapeError before touching the device
+  // ShapeError before touching the device.
+  check_layer_params(layer);
+  (void)layer_out_shape(layer, ActShape{n, h, w, c});
 
   select_device(device);
   Context ctx = make_context(mode);

@@ -42,6 +42,10 @@ bool cuda_available(std::string* why = nullptr, int device = 0);
 // Throws CudaError when a version cannot be read.
 std::string cuda_library_versions();
 
+// "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, 81079 MiB, driver API 13.0)".
+// Throws CudaError when the device does not exist.
+std::string cuda_device_name(int device = 0);
+
 struct CudaOptions {
   int batch = 1;                   // N >= 1
   int height = kDefaultImageSize;  // H >= kMinImageSize
@@ -75,7 +79,7 @@ class CudaReference {
   // logits back are outside). 0 before the first run().
   float last_gpu_ms() const;
 
-  // "NVIDIA H100 80GB HBM3 (sm_90, 132 SMs, driver 580.95)".
+  // cuda_device_name() of the planned device.
   std::string device_name() const;
   // One line per step: the layer, the cuDNN algorithm, the math type, how bias
   // and activation were applied, and whether a CUDA graph replays the forward.

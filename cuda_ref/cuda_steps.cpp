@@ -20,15 +20,6 @@ const float kZero = 0.0f;
   throw ShapeError("layer " + l.name + " (" + kind_name(l.kind) + "): " + msg);
 }
 
-void check_param_sizes(const Layer& l, size_t weight_count) {
-  if (l.weight.size() != weight_count)
-    layer_error(l, "weight has " + std::to_string(l.weight.size()) + " values, expected " +
-                       std::to_string(weight_count));
-  if (l.bias.size() != size_t(l.cout))
-    layer_error(l,
-                "bias has " + std::to_string(l.bias.size()) + " values, expected " + std::to_string(l.cout));
-}
-
 // Checks `in` against the layer with the model's own shape rule.
 Dims out_dims(const Layer& l, Dims in) {
   const ActShape o = layer_out_shape(l, ActShape{in.n, in.h, in.w, in.c});
@@ -121,11 +112,10 @@ class ConvStep final : public Step {
     if (l.kind != LayerKind::StemConv3x3 && l.kind != LayerKind::Pointwise && !dw &&
         l.kind != LayerKind::HeadPool)
       layer_error(l, "not a convolution");
-    if (dw && l.cin != l.cout) layer_error(l, "depthwise needs cin == cout");
     const int ksize = (dense3 || dw) ? 3 : 1;
     const int groups = dw ? l.cin : 1;
     const int cpg = l.cin / groups;  // input channels per group
-    check_param_sizes(l, size_t(l.cout) * cpg * ksize * ksize);
+    check_layer_params(l);
 
     const Numerics& nm = ctx.num;
     x_desc_ = make_tensor_desc(nm.format, nm.dtype, in.n, in.c, in.h, in.w);
@@ -341,7 +331,7 @@ class LinearStep final : public Step {
       layer_error(l, "input [" + std::to_string(in.n) + "," + std::to_string(in.c) + "," +
                          std::to_string(in.h) + "," + std::to_string(in.w) + "] is not [n, " +
                          std::to_string(l.cin) + "]");
-    check_param_sizes(l, size_t(l.cout) * l.cin);
+    check_layer_params(l);
     w_ = upload_values(ctx, l.weight);
     b_ = upload_f32(ctx, l.bias);
     y_desc_ = make_tensor_desc(CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n_, cout_, 1, 1);
@@ -371,6 +361,23 @@ class LinearStep final : public Step {
 };
 
 }  // namespace
+
+void check_layer_params(const Layer& l) {
+  if (l.cin < 1 || l.cout < 1) layer_error(l, "cin and cout must be >= 1");
+  if (l.stride < 1) layer_error(l, "stride must be >= 1");
+  size_t want = size_t(l.cout) * size_t(l.cin);
+  if (l.kind == LayerKind::StemConv3x3) want *= 9;
+  if (l.kind == LayerKind::Depthwise3x3) {
+    if (l.cin != l.cout) layer_error(l, "depthwise needs cin == cout");
+    want = size_t(l.cout) * 9;
+  }
+  if (l.weight.size() != want)
+    layer_error(
+        l, "weight has " + std::to_string(l.weight.size()) + " values, expected " + std::to_string(want));
+  if (l.bias.size() != size_t(l.cout))
+    layer_error(l,
+                "bias has " + std::to_string(l.bias.size()) + " values, expected " + std::to_string(l.cout));
+}
 
 Numerics numerics_for(CudaMode mode) {
   if (mode == CudaMode::Fp16) return Numerics{mode, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, 2};
