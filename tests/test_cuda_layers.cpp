@@ -36,9 +36,7 @@ Tensor layer_input(const Layer& l, int n, int h, int w, uint64_t seed, float ran
   }
 }
 
-test::Precision precision_of(CudaMode m) {
-  return m == CudaMode::Fp16 ? test::Precision::Fp16 : test::Precision::Fp32;
-}
+double tolerance_of(CudaMode m) { return m == CudaMode::Fp16 ? test::kTolFp16 : test::kTolFp32; }
 
 // cuda_layer vs cpu_layer, recorded in the validation report.
 void compare_layer(const Layer& l, const Tensor& x, CudaMode mode, const std::string& what) {
@@ -47,8 +45,8 @@ void compare_layer(const Layer& l, const Tensor& x, CudaMode mode, const std::st
   REQUIRE(y.shape == ref.shape);
   const std::string case_name = "layer " + l.name + " " + kind_name(l.kind) + " " + act_name(l.act) + " in " +
                                 shape_str(x.shape) + what;
-  const auto c = test::record(case_name, test::cuda_backend_name(mode) + " vs cpu", y, ref,
-                              test::tolerance(precision_of(mode)));
+  const auto c =
+      test::record(case_name, test::cuda_backend_name(mode) + " vs cpu", y, ref, tolerance_of(mode));
   INFO(c.summary());
   CHECK(c.passed);
 }

@@ -24,12 +24,4 @@ inline constexpr double kTolFp16 = 2e-3;
 // The factor of the top-1 rule above.
 inline constexpr double kTop1MarginFactor = 2.0;
 
-enum class Precision { Fp32, Fp16 };
-
-constexpr double tolerance(Precision p) { return p == Precision::Fp16 ? kTolFp16 : kTolFp32; }
-// The tolerance of a comparison between a backend of precision a and one of precision b.
-constexpr double tolerance(Precision a, Precision b) {
-  return (a == Precision::Fp16 || b == Precision::Fp16) ? kTolFp16 : kTolFp32;
-}
-
 }  // namespace effnet::test
