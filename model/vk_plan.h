@@ -63,6 +63,10 @@ class VkPlan {
   // (the last run()'s, or zeros): for benchmarks. Updates last_timing().
   void replay();
 
+  // Test hook: fills the device output and intermediate activation buffers, and
+  // the host readback buffer, with NaN, so a test sees any element run() fails to write.
+  void poison_outputs();
+
   const std::vector<int64_t>& input_shape() const;
   const std::vector<int64_t>& output_shape() const;
   Precision precision() const;

@@ -20,7 +20,7 @@
 
 // ---- bindings (set 0, all storage buffers) -----------------------------------
 #define EFFNET_BIND_IN 0      // activations in (stem: fp32 NCHW; others: storage type, NHWC or [N, C])
-#define EFFNET_BIND_WEIGHT 1  // weights, storage type, layout of model/network.h LayerKind
+#define EFFNET_BIND_WEIGHT 1  // weights, layout of model/network.h LayerKind: storage type (GEMMs), fp32 (stem, depthwise)
 #define EFFNET_BIND_BIAS 2    // bias [cout], fp32
 #define EFFNET_BIND_OUT 3     // activations out (storage type; fp32 for the *_out_f32 GEMM)
 #define EFFNET_BINDING_COUNT 4

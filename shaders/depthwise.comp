@@ -1,6 +1,7 @@
 // 3x3 depthwise convolution, stride 1 or 2, padding 1, with bias and activation.
 //   in  [n][h][w][c]   SFP (NHWC)
-//   w   [c][3][3]      SFP
+//   w   [c][3][3]      fp32 (fp32 in both precisions: tiny, and
+//                      fp16 rounding here costs end-to-end accuracy)
 //   bias[c]            fp32
 //   out [n][ho][wo][c] SFP, ho = (h - 1) / stride + 1
 // One invocation per output element, channels fastest, so a workgroup reads and
@@ -15,7 +16,7 @@ layout(constant_id = EFFNET_SC_WG_SIZE) const uint WG_SIZE = 256;
 layout(constant_id = EFFNET_SC_ACT) const uint ACT = EFFNET_ACT_RELU6;
 
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { SFP in_data[]; };
-layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { SFP w_data[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data[]; };
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
 layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutBuf { SFP out_data[]; };
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
@@ -38,7 +39,7 @@ void main() {
         const int ix = int(ox * pc.stride + kx) - 1;
         if (ix < 0 || ix >= int(pc.w)) continue;
         const uint src = ((img * pc.h + uint(iy)) * pc.w + uint(ix)) * c_n + c;
-        s = fma(float(in_data[src]), float(w_data[c * 9 + ky * 3 + kx]), s);
+        s = fma(float(in_data[src]), w_data[c * 9 + ky * 3 + kx], s);
       }
     }
     out_data[idx] = SFP(apply_act(s, ACT));

@@ -101,6 +101,11 @@ void Sequence::copy(const Buffer& src, const Buffer& dst, size_t bytes) {
   vkCmdCopyBuffer(cmd_, src.get(), dst.get(), 1, &region);
 }
 
+void Sequence::fill(const Buffer& dst, uint32_t word) {
+  track({}, {dst.get()}, Stage::Transfer);
+  vkCmdFillBuffer(cmd_, dst.get(), 0, VK_WHOLE_SIZE, word);
+}
+
 void Sequence::dispatch(const Algorithm& alg, const void* push, uint32_t gx, uint32_t gy, uint32_t gz) {
   std::vector<VkBuffer> reads, writes;
   for (const auto& b : alg.bindings()) (b.writes ? writes : reads).push_back(b.buffer->get());

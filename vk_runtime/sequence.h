@@ -33,6 +33,8 @@ class Sequence {
   void begin();
   // Copies `bytes` from src to dst (offsets 0).
   void copy(const Buffer& src, const Buffer& dst, size_t bytes);
+  // Fills the whole of dst with the 32-bit pattern `word` (e.g. NaN poisoning).
+  void fill(const Buffer& dst, uint32_t word);
   // Dispatches `alg` over groups (gx, gy, gz) with the given push constants
   // (exactly alg.push_constant_bytes() bytes).
   void dispatch(const Algorithm& alg, const void* push, uint32_t gx, uint32_t gy = 1, uint32_t gz = 1);

@@ -1,0 +1,156 @@
+// Each layer kind on Vulkan vs cpu_layer, fp32 (rel. L2 <= 1e-5) and fp16
+// storage (<= 2e-3), random non-zero data, outputs NaN-poisoned before every
+// run, shapes that are not multiples of the tiles.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+
+#include "model/cpu_reference.h"
+#include "model/errors.h"
+#include "model/vk_plan.h"
+#include "tests/support/error_text.h"
+#include "tests/support/tolerances.h"
+#include "tests/test_vk_support.h"
+
+using namespace effnet;
+
+namespace {
+
+double tol(Precision p) { return p == Precision::FP16 ? test::kTolFp16 : test::kTolFp32; }
+
+// Runs `layers` on Vulkan (twice, to check the replayed command buffer) and
+// returns the relative L2 error against the CPU reference.
+double vk_vs_cpu(vk::Context& ctx, const std::vector<Layer>& layers, const Tensor& x, Precision p,
+                 std::optional<GemmTile> tile = std::nullopt) {
+  VkPlanOptions opt;
+  opt.precision = p;
+  opt.force_gemm_tile = tile;
+  VkPlan plan(ctx, layers, x.shape, opt);
+  Tensor ref = x;
+  for (const Layer& l : layers) ref = cpu_layer(l, ref);
+  REQUIRE(plan.output_shape() == ref.shape);
+  plan.poison_outputs();
+  const Tensor y = plan.run(x);
+  const double err = test::rel_l2(y, ref);
+  plan.poison_outputs();
+  const Tensor y2 = plan.run(x);
+  CHECK(y2.data == y.data);  // replay is deterministic
+  INFO(plan.describe());
+  UNSCOPED_INFO(plan.describe() << "rel L2 " << err);
+  return err;
+}
+
+}  // namespace
+
+TEST_CASE("Vulkan pointwise GEMM matches cpu_layer for K, N, M off the tile", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const int k = GENERATE(16, 24, 40, 112);
+  const int n = GENERATE(40, 80, 112, 1000);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Act act = (k + n) % 3 == 0 ? Act::ReLU6 : (k + n) % 3 == 1 ? Act::None : Act::ReLU;
+  const Layer l = test::random_layer(LayerKind::Pointwise, k, n, 1, act, uint64_t(k * 7 + n));
+  const Tensor x = test::random_tensor({2, 5, 7, k}, uint64_t(k + n), -2.0f, 2.0f);  // M = 70
+  CAPTURE(k, n, precision_name(p), act_name(act));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
+}
+
+TEST_CASE("Vulkan pointwise GEMM with forced tiles and large M", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const GemmTile tile =
+      GENERATE(GemmTile{16, 16, 8, 1, 1}, GemmTile{32, 64, 16, 2, 4}, GemmTile{64, 32, 4, 4, 2},
+               GemmTile{64, 64, 16, 4, 4}, GemmTile{128, 32, 8, 8, 2});
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Layer l = test::random_layer(LayerKind::Pointwise, 24, 144, 1, Act::ReLU6, 11);
+  const Tensor x = test::random_tensor({3, 13, 11, 24}, 12);  // M = 429
+  CAPTURE(tile.str(), precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p, tile) <= tol(p));
+}
+
+TEST_CASE("Vulkan depthwise 3x3 matches cpu_layer, stride 1 and 2, odd H and W", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const int stride = GENERATE(1, 2);
+  const int c = GENERATE(16, 40, 96);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const int h = 9 + c % 5, w = 7 + 2 * stride;
+  const Layer l = test::random_layer(LayerKind::Depthwise3x3, c, c, stride, Act::ReLU6, uint64_t(c + stride));
+  const Tensor x = test::random_tensor({2, h, w, c}, uint64_t(c * stride), -3.0f, 3.0f);
+  CAPTURE(stride, c, h, w, precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
+}
+
+TEST_CASE("Vulkan stem conv reads NCHW and matches cpu_layer at odd sizes", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const int h = GENERATE(33, 17, 8);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const int w = h == 8 ? 45 : h + 2;
+  const Layer l = test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, uint64_t(h));
+  const Tensor x = test::random_tensor({2, 3, h, w}, uint64_t(h + 1));
+  CAPTURE(h, w, precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
+}
+
+TEST_CASE("Vulkan head conv + ReLU + average pool matches cpu_layer when H*W is off the tile",
+          "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  struct Case {
+    int cin, cout, h, w;
+  };
+  const Case cs =
+      GENERATE(Case{48, 136, 9, 9}, Case{40, 80, 5, 7}, Case{320, 1280, 3, 3}, Case{24, 16, 11, 13});
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Layer l =
+      test::random_layer(LayerKind::HeadPool, cs.cin, cs.cout, 1, Act::ReLU, uint64_t(cs.cin + cs.h));
+  const Tensor x = test::random_tensor({3, cs.h, cs.w, cs.cin}, uint64_t(cs.cout));
+  CAPTURE(cs.cin, cs.cout, cs.h, cs.w, precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
+}
+
+TEST_CASE("Vulkan FC matches cpu_layer and writes fp32 logits", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const int classes = GENERATE(1000, 10);
+  const int rows = GENERATE(10, 1, 33);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Layer l = test::random_layer(LayerKind::Linear, 1280, classes, 1, Act::None, uint64_t(classes));
+  const Tensor x = test::random_tensor({rows, 1280}, uint64_t(rows), 0.0f, 3.0f);
+  CAPTURE(classes, rows, precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
+}
+
+TEST_CASE("Vulkan chained layers (one MBConv block) match cpu_layer", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const std::vector<Layer> block = {
+      test::random_layer(LayerKind::Pointwise, 24, 144, 1, Act::ReLU6, 1),
+      test::random_layer(LayerKind::Depthwise3x3, 144, 144, 2, Act::ReLU6, 2),
+      test::random_layer(LayerKind::Pointwise, 144, 40, 1, Act::None, 3),
+  };
+  const Tensor x = test::random_tensor({2, 15, 13, 24}, 4);
+  CHECK(vk_vs_cpu(ctx, block, x, p) <= tol(p));
+}
+
+TEST_CASE("VkPlan on a layer list rejects bad inputs and tiles", "[vk][layers][errors]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Layer pw = test::random_layer(LayerKind::Pointwise, 24, 40, 1, Act::None, 1);
+  const Layer stem = test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, 2);
+  VkPlanOptions opt;
+  opt.precision = Precision::FP32;
+  test::error_text<ShapeError>([&] { VkPlan p(ctx, {pw}, {2, 5, 7, 23}, opt); });         // channel mismatch
+  test::error_text<ShapeError>([&] { VkPlan p(ctx, {pw}, {2, 5, 24}, opt); });            // rank
+  test::error_text<ShapeError>([&] { VkPlan p(ctx, {pw}, {0, 5, 7, 24}, opt); });         // empty batch
+  test::error_text<ShapeError>([&] { VkPlan p(ctx, {}, {2, 5, 7, 24}, opt); });           // no layers
+  test::error_text<ShapeError>([&] { VkPlan p(ctx, {stem, stem}, {1, 3, 9, 9}, opt); });  // stem not first
+  Layer bad = pw;
+  bad.weight.pop_back();
+  test::error_text<ShapeError>([&] { VkPlan p(ctx, {bad}, {2, 5, 7, 24}, opt); });  // weights vs shape
+  opt.force_gemm_tile = GemmTile{64, 64, 16, 1, 1};                                 // 4096 invocations
+  test::error_text<vk::DeviceError>([&] { VkPlan p(ctx, {pw}, {2, 5, 7, 24}, opt); });
+  opt.force_gemm_tile = GemmTile{512, 512, 64, 32, 32};  // shared memory
+  test::error_text<vk::DeviceError>([&] { VkPlan p(ctx, {pw}, {2, 5, 7, 24}, opt); });
+  opt.force_gemm_tile = GemmTile{64, 60, 16, 4, 7};  // bn % tn != 0
+  test::error_text<vk::DeviceError>([&] { VkPlan p(ctx, {pw}, {2, 5, 7, 24}, opt); });
+  opt.force_gemm_tile.reset();
+  VkPlan plan(ctx, {pw}, {2, 5, 7, 24}, opt);
+  const std::string msg = test::error_text<ShapeError>([&] {
+    plan.run(test::random_tensor({2, 7, 5, 24}, 1));
+  });
+  CHECK(msg.find("[2, 7, 5, 24]") != std::string::npos);
+}

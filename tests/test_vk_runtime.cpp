@@ -1,0 +1,179 @@
+// vk_runtime: device list, selection errors, capability report, buffers and
+// sequences, embedded shaders, pipeline cache.
+#include <catch2/catch_test_macros.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "shaders/embedded.h"
+#include "tests/support/error_text.h"
+#include "tests/test_vk_support.h"
+#include "vk_runtime/algorithm.h"
+#include "vk_runtime/buffer.h"
+#include "vk_runtime/sequence.h"
+
+using namespace effnet;
+
+namespace {
+
+// Sets an environment variable for the life of the object.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (had_)
+      setenv(name_.c_str(), old_.c_str(), 1);
+    else
+      unsetenv(name_.c_str());
+  }
+
+ private:
+  std::string name_, old_;
+  bool had_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("list_devices reports every device with a sane capability report", "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const auto devs = vk::list_devices();
+  REQUIRE(!devs.empty());
+  for (const auto& d : devs) {
+    INFO(d.report());
+    CHECK(!d.name.empty());
+    CHECK(!d.line().empty());
+    CHECK(d.report().find(d.name) != std::string::npos);
+  }
+  const vk::DeviceInfo& d = ctx.info();
+  INFO(d.report());
+  CHECK(d.usable());
+  CHECK(d.api_version >= VK_API_VERSION_1_3);
+  CHECK(d.subgroup_size >= 1);
+  CHECK(d.max_shared_memory >= 16384);  // Vulkan's required minimum
+  CHECK(d.max_workgroup_invocations >= 128);
+  CHECK(d.max_workgroup_size[0] >= 128);
+  CHECK(d.max_storage_buffer_range >= (1u << 27));
+  CHECK(d.device_local_bytes > 0);
+  CHECK(!d.driver.empty());
+  CHECK(d.api_version_str.find('.') != std::string::npos);
+  if (d.timestamp_valid_bits > 0) CHECK(d.timestamp_period_ns > 0.0f);
+  for (const auto& s : d.coopmat_shapes) CHECK((s.m > 0 && s.n > 0 && s.k > 0));
+  CHECK(vk::default_device_index(devs) < devs.size());
+}
+
+TEST_CASE("a bad device index is a DeviceError that lists the devices", "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const auto devs = vk::list_devices();
+  std::string msg = test::error_text<vk::DeviceError>([&] { vk::Context c(int(devs.size()) + 3); });
+  CHECK(msg.find("out of range") != std::string::npos);
+  CHECK(msg.find(devs[0].name) != std::string::npos);
+  test::error_text<vk::DeviceError>([&] { vk::Context c(-7); });
+  {
+    ScopedEnv env("EFFNET_GPU", "banana");
+    msg = test::error_text<vk::DeviceError>([&] { vk::Context c; });
+    CHECK(msg.find("EFFNET_GPU") != std::string::npos);
+  }
+  {
+    ScopedEnv env("EFFNET_GPU", "99");
+    test::error_text<vk::DeviceError>([&] { vk::Context c; });
+  }
+  {
+    ScopedEnv env("EFFNET_GPU", std::to_string(ctx.info().index).c_str());
+    vk::Context c;  // the env var picks a valid device
+    CHECK(c.info().index == ctx.info().index);
+  }
+}
+
+TEST_CASE("buffers round-trip through a recorded, replayed sequence", "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const size_t n = 1001;
+  vk::Buffer up(ctx, n * 4, vk::MemoryKind::Upload), dev(ctx, n * 4, vk::MemoryKind::DeviceLocal),
+      down(ctx, n * 4, vk::MemoryKind::Readback);
+  REQUIRE(up.mapped() != nullptr);
+  REQUIRE(down.mapped() != nullptr);
+  CHECK(dev.mapped() == nullptr);
+  vk::Sequence seq(ctx, 2);
+  seq.begin();
+  seq.timestamp(0);
+  seq.copy(up, dev, n * 4);
+  seq.copy(dev, down, n * 4);
+  seq.timestamp(1);
+  seq.end();
+  for (int round = 0; round < 3; ++round) {  // recorded once, replayed with new data
+    auto* in = static_cast<float*>(up.mapped());
+    for (size_t i = 0; i < n; ++i) in[i] = float(i) * 0.5f + float(round);
+    up.flush();
+    std::memset(down.mapped(), 0xff, n * 4);
+    seq.submit_and_wait();
+    down.invalidate();
+    const auto* out = static_cast<const float*>(down.mapped());
+    CHECK(std::memcmp(in, out, n * 4) == 0);
+  }
+  const auto ts = seq.timestamps_ns();
+  if (seq.has_timestamps()) {
+    REQUIRE(ts.size() == 2);
+    CHECK(ts[1] >= ts[0]);
+  }
+  CHECK_THROWS_AS(vk::Buffer(ctx, 0, vk::MemoryKind::DeviceLocal), vk::DeviceError);
+  vk::Sequence empty(ctx);
+  test::error_text<vk::DeviceError>([&] { empty.submit_and_wait(); });
+}
+
+TEST_CASE("every shader variant is embedded as SPIR-V", "[vk][runtime]") {
+  const auto names = shaders::spirv_names();
+  REQUIRE(names.size() >= 10);
+  for (const auto& n : names) {
+    INFO(n);
+    const auto words = shaders::find_spirv(n);
+    REQUIRE(words.size() > 5);
+    CHECK(words[0] == 0x07230203u);  // SPIR-V magic
+  }
+  CHECK(shaders::find_spirv("no_such_shader").empty());
+  for (const char* n : {"gemm_fp32", "gemm_fp16", "gemm_head_pool_fp16", "gemm_out_f32_fp16",
+                        "depthwise_fp32", "stem_conv_fp16"})
+    CHECK(!shaders::find_spirv(n).empty());
+}
+
+TEST_CASE("an Algorithm without SPIR-V or without a buffer is a DeviceError", "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  vk::Buffer b(ctx, 64, vk::MemoryKind::DeviceLocal);
+  test::error_text<vk::DeviceError>([&] {
+    vk::Algorithm a(ctx, "empty", {}, {{&b, true}}, vk::SpecConstants{}, 0);
+  });
+  test::error_text<vk::DeviceError>([&] {
+    vk::Algorithm a(ctx, "unbound", shaders::find_spirv("depthwise_fp32"), {{nullptr, false}},
+                    vk::SpecConstants{}, 32);
+  });
+}
+
+TEST_CASE("the pipeline cache is written to EFFNET_PIPELINE_CACHE; a corrupt file is only a warning",
+          "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(shared);
+  test::TempDir dir;
+  const std::string path = dir.file("sub/cache.bin");
+  ScopedEnv env("EFFNET_PIPELINE_CACHE", path.c_str());
+  {
+    vk::Context ctx(int(shared.info().index));
+    CHECK(ctx.pipeline_cache_path() == path);
+    vk::Buffer b[4] = {
+        vk::Buffer(ctx, 64, vk::MemoryKind::DeviceLocal), vk::Buffer(ctx, 64, vk::MemoryKind::DeviceLocal),
+        vk::Buffer(ctx, 64, vk::MemoryKind::DeviceLocal), vk::Buffer(ctx, 64, vk::MemoryKind::DeviceLocal)};
+    vk::Algorithm a(ctx, "dw", shaders::find_spirv("depthwise_fp32"),
+                    {{&b[0], false}, {&b[1], false}, {&b[2], false}, {&b[3], true}}, vk::SpecConstants{}, 32);
+  }
+  // Some drivers keep nothing in the cache; when they do, the file is there.
+  {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f << "not a pipeline cache";
+  }
+  vk::Context again(int(shared.info().index));  // warns, does not throw
+  CHECK(again.pipeline_cache_path() == path);
+  again.save_pipeline_cache();
+  ScopedEnv off("EFFNET_PIPELINE_CACHE", "off");
+  vk::Context none(int(shared.info().index));
+  CHECK(none.pipeline_cache_path().empty());
+}

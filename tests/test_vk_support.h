@@ -1,0 +1,58 @@
+// Helpers of the Vulkan tests (tests/test_vk_*.cpp): one shared Context, and
+// layers with random non-zero weights.
+#pragma once
+#include <catch2/catch_test_macros.hpp>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "model/network.h"
+#include "tests/support/test_util.h"
+#include "vk_runtime/context.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet::test {
+
+// The Context every Vulkan test shares (pipelines compile once per process),
+// or nullptr when this machine has no usable Vulkan device.
+inline vk::Context* shared_context() {
+  static std::unique_ptr<vk::Context> ctx;
+  static bool tried = false;
+  static std::string why;
+  if (!tried) {
+    tried = true;
+    try {
+      ctx = std::make_unique<vk::Context>();
+    } catch (const Error& e) {
+      why = e.what();
+    }
+  }
+  return ctx.get();
+}
+
+#define EFFNET_VK_CONTEXT_OR_SKIP(name)                                                  \
+  vk::Context* name##_ptr = ::effnet::test::shared_context();                            \
+  if (!name##_ptr) SKIP("no usable Vulkan device (install lavapipe: scripts/setup.sh)"); \
+  vk::Context& name = *name##_ptr
+
+// A layer of `kind` with weights ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) and biases
+// ~ U(-0.2, 0.2) from `seed` (never zero), in the layouts of network.h.
+inline Layer random_layer(LayerKind kind, int cin, int cout, int stride, Act act, uint64_t seed) {
+  Layer l;
+  l.name = std::string("test_") + kind_name(kind);
+  l.kind = kind;
+  l.cin = cin;
+  l.cout = cout;
+  l.stride = stride;
+  l.act = act;
+  const int64_t fan_in = kind == LayerKind::StemConv3x3    ? int64_t(cin) * 9
+                         : kind == LayerKind::Depthwise3x3 ? 9
+                                                           : cin;
+  const int64_t n = kind == LayerKind::Depthwise3x3 ? int64_t(cout) * 9 : fan_in * cout;
+  const float b = 1.0f / std::sqrt(float(fan_in));
+  l.weight = random_tensor({n}, seed, -b, b).data;
+  l.bias = random_tensor({cout}, seed + 1000, -0.2f, 0.2f).data;
+  return l;
+}
+
+}  // namespace effnet::test
