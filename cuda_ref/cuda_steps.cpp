@@ -106,7 +106,8 @@ const char* native_act_name(Act a) {
 class ConvStep final : public Step {
  public:
   ConvStep(Context& ctx, const Layer& l, Dims in) : name_(l.name), kind_(l.kind), act_(l.act), in_(in) {
-    out_ = out_dims(l, in);
+    out_ = out_dims(l, in);  // validates `in` against the layer
+    if (l.kind == LayerKind::HeadPool) out_ = Dims{in.n, l.cout, in.h, in.w};  // the conv before the pool
     const bool dense3 = l.kind == LayerKind::StemConv3x3;
     const bool dw = l.kind == LayerKind::Depthwise3x3;
     if (l.kind != LayerKind::StemConv3x3 && l.kind != LayerKind::Pointwise && !dw &&

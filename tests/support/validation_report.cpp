@@ -197,6 +197,7 @@ void ValidationReport::write(const std::string& path) const {
       {"tolerances",
        {{"fp32", kTolFp32},
         {"fp16", kTolFp16},
+        {"fp16_network", kTolFp16Network},
         {"top1_rule", "row i must agree when ref[i,top1] - ref[i,top2] > 2 * tolerance * ||ref[i,:]||_2"}}},
       {"summary",
        {{"comparisons", comparisons.size()},
