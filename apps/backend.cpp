@@ -5,8 +5,6 @@
 
 namespace effnet::app {
 
-const char* precision_name(Precision p) { return p == Precision::FP16 ? "fp16" : "fp32"; }
-
 std::vector<std::string> available_backends() {
 #ifdef EFFNET_HAVE_CUDA
   return {"vulkan", "cpu", "cuda"};

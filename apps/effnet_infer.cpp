@@ -29,7 +29,7 @@ struct TopK {
 
 TopK top_k(const Tensor& logits, int64_t row, int k) {
   const int64_t c = logits.dim(1);
-  std::vector<int> idx(size_t(c));
+  std::vector<int> idx(static_cast<size_t>(c));
   std::iota(idx.begin(), idx.end(), 0);
   const float* r = logits.data.data() + row * c;
   const int kk = int(std::min<int64_t>(k, c));

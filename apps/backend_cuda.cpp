@@ -1,0 +1,46 @@
+#include "apps/backend_impl.h"
+#include "cuda_ref/cuda_reference.h"
+
+namespace effnet::app {
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend(const Network& net, const BackendOptions& o)
+      : ref_(net, CudaOptions{o.batch, o.height, o.width,
+                              o.precision == Precision::FP32 ? CudaMode::Fp32 : CudaMode::Fp16,
+                              o.gpu < 0 ? 0 : o.gpu}) {}
+  Tensor run(const Tensor& x) override { return ref_.run(x); }
+  std::string device_line() const override { return "cuda: " + ref_.device_name() + ", " + cuda_library_versions(); }
+  std::string variant_line() const override {
+    return ref_.options().mode == CudaMode::Fp32
+               ? "fp32 reference (cuDNN FMA math, no TF32; cuBLAS pedantic), eager"
+               : std::string("fp16 NHWC tensor cores (cuDNN, cuBLAS), ") +
+                     (ref_.uses_graph() ? "CUDA graph replay" : "eager (graph capture failed)");
+  }
+  nlohmann::json variant_json() const override {
+    nlohmann::json a = nlohmann::json::array();
+    std::string s = ref_.plan_summary(), line;
+    for (char c : s + "\n") {
+      if (c != '\n') {
+        line += c;
+      } else if (!line.empty()) {
+        a.push_back(line);
+        line.clear();
+      }
+    }
+    return a;
+  }
+  double last_gpu_ms() const override { return ref_.last_gpu_ms(); }
+
+ private:
+  CudaReference ref_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(const Network& net, const BackendOptions& opts) {
+  return std::make_unique<CudaBackend>(net, opts);
+}
+
+}  // namespace effnet::app
