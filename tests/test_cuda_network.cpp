@@ -67,8 +67,8 @@ TEST_CASE("CUDA end to end vs CPU on random weights", "[cuda]") {
   CudaReference fp16(net, options_for(x, CudaMode::Fp16));
   CHECK(fp16.uses_graph());
   const Tensor y16 = fp16.run(x);
-  check(k.name(), "cuda-fp16 vs cpu", y16, ref, test::kTolFp16Network);
-  check(k.name(), "cuda-fp16 vs cuda-fp32", y16, y32, test::kTolFp16Network);
+  check(k.name(), "cuda-fp16 vs cpu", y16, ref, test::kTolCudnnFp16Network);
+  check(k.name(), "cuda-fp16 vs cuda-fp32", y16, y32, test::kTolCudnnFp16Network);
   CHECK(fp16.last_gpu_ms() > 0.0f);
   CHECK(fp16.classes() == k.classes);
 }
@@ -89,7 +89,7 @@ TEST_CASE("CUDA fp16 graph: replays are identical and follow the input", "[cuda]
   // And the graph computes what the eager fp32 reference computes.
   CudaReference ref(net, options_for(b, CudaMode::Fp32));
   check("graph replay b3 96x96 c1000 seed 31", "cuda-fp16 vs cuda-fp32", yb, ref.run(b),
-        test::kTolFp16Network);
+        test::kTolCudnnFp16Network);
 }
 
 TEST_CASE("CUDA reference: run() with a shape other than the planned one is a ShapeError", "[cuda]") {
@@ -117,7 +117,7 @@ TEST_CASE("CUDA end to end vs PyTorch golden logits", "[cuda]") {
   CudaReference fp32(net, options_for(x, CudaMode::Fp32));
   check(case_name, "cuda-fp32 vs pytorch-fp64", fp32.run(x), golden, test::kTolFp32);
   CudaReference fp16(net, options_for(x, CudaMode::Fp16));
-  check(case_name, "cuda-fp16 vs pytorch-fp64", fp16.run(x), golden, test::kTolFp16Network);
+  check(case_name, "cuda-fp16 vs pytorch-fp64", fp16.run(x), golden, test::kTolCudnnFp16Network);
 }
 
 TEST_CASE("CUDA plans and GPU times at the work batch (report info)", "[cuda]") {

@@ -198,6 +198,8 @@ void ValidationReport::write(const std::string& path) const {
        {{"fp32", kTolFp32},
         {"fp16", kTolFp16},
         {"fp16_network", kTolFp16Network},
+        {"cudnn_fp16_network", kTolCudnnFp16Network},
+        {"fp16_golden", "max(fp16, PyTorch fp16 rel L2 on the same case from tests/data/golden_meta.json)"},
         {"top1_rule", "row i must agree when ref[i,top1] - ref[i,top2] > 2 * tolerance * ||ref[i,:]||_2"}}},
       {"summary",
        {{"comparisons", comparisons.size()},
