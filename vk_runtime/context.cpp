@@ -5,6 +5,7 @@
 
 #include "vk_runtime/errors.h"
 #include "vk_runtime/instance.h"
+#include "vk_runtime/kernel.h"
 #include "vk_runtime/vma.h"
 
 namespace effnet::vk {
@@ -150,11 +151,13 @@ Context::Context(int device_index) {
       Handle<VkCommandPool>(pool, [dev](VkCommandPool p) { vkDestroyCommandPool(dev, p, nullptr); });
 
   cache_ = std::make_unique<PipelineCache>(dev, physical_, info_);
+  kernels_ = std::make_unique<KernelCache>();
 }
 
 Context::~Context() {
   // Members die in reverse order: cache (saved), pool, allocator, device, instance.
   if (device_) vkDeviceWaitIdle(device_.get());
+  kernels_.reset();  // pipelines before the cache is saved and the device dies
 }
 
 }  // namespace effnet::vk

@@ -18,6 +18,8 @@ typedef VmaAllocator_T* VmaAllocator;
 
 namespace effnet::vk {
 
+class KernelCache;
+
 // Every physical device with its capability report, in vkEnumeratePhysicalDevices
 // order (the indices that Context, `--gpu N` and EFFNET_GPU take).
 // Throws VulkanError when no Vulkan instance can be created (no loader/driver).
@@ -54,6 +56,8 @@ class Context {
   void save_pipeline_cache() { cache_->save(); }
   const std::string& pipeline_cache_path() const { return cache_->path(); }
   bool validation_enabled() const { return validation_; }
+  // The pipelines compiled so far, shared by every Algorithm of this context.
+  KernelCache& kernels() { return *kernels_; }
 
  private:
   Handle<VkInstance> instance_;
@@ -65,6 +69,7 @@ class Context {
   Handle<VmaAllocator> allocator_;
   Handle<VkCommandPool> command_pool_;
   std::unique_ptr<PipelineCache> cache_;
+  std::unique_ptr<KernelCache> kernels_;  // destroyed first (declared last)
 };
 
 }  // namespace effnet::vk

@@ -1,0 +1,108 @@
+#include "vk_runtime/kernel.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "vk_runtime/context.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet::vk {
+
+SpecConstants& SpecConstants::set_bits(uint32_t id, uint32_t bits) {
+  for (const auto& e : entries_)
+    if (e.constantID == id) {
+      data_[e.offset / 4] = bits;
+      return *this;
+    }
+  entries_.push_back({id, uint32_t(data_.size() * 4), 4});
+  data_.push_back(bits);
+  return *this;
+}
+SpecConstants& SpecConstants::set(uint32_t id, uint32_t v) { return set_bits(id, v); }
+SpecConstants& SpecConstants::set(uint32_t id, int32_t v) { return set_bits(id, std::bit_cast<uint32_t>(v)); }
+SpecConstants& SpecConstants::set(uint32_t id, float v) { return set_bits(id, std::bit_cast<uint32_t>(v)); }
+SpecConstants& SpecConstants::set(uint32_t id, bool v) { return set_bits(id, v ? VK_TRUE : VK_FALSE); }
+
+std::string SpecConstants::key() const {
+  std::vector<std::pair<uint32_t, uint32_t>> kv;
+  for (const auto& e : entries_) kv.emplace_back(e.constantID, data_[e.offset / 4]);
+  std::sort(kv.begin(), kv.end());
+  std::string s;
+  for (const auto& [id, v] : kv) s += std::to_string(id) + "=" + std::to_string(v) + ",";
+  return s;
+}
+
+Kernel::Kernel(Context& ctx, const std::string& name, std::span<const uint32_t> spirv, uint32_t binding_count,
+               const SpecConstants& spec, uint32_t push_constant_bytes)
+    : binding_count_(binding_count), push_bytes_(push_constant_bytes) {
+  if (spirv.empty()) throw DeviceError("kernel " + name + ": no SPIR-V");
+  const VkDevice dev = ctx.device();
+  const std::string what = " (" + name + ")";
+
+  std::vector<VkDescriptorSetLayoutBinding> lb(binding_count);
+  for (uint32_t i = 0; i < lb.size(); ++i)
+    lb[i] = {i, VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 1, VK_SHADER_STAGE_COMPUTE_BIT, nullptr};
+  VkDescriptorSetLayoutCreateInfo dl{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
+  dl.bindingCount = uint32_t(lb.size());
+  dl.pBindings = lb.data();
+  VkDescriptorSetLayout sl = VK_NULL_HANDLE;
+  check(vkCreateDescriptorSetLayout(dev, &dl, nullptr, &sl), ("vkCreateDescriptorSetLayout" + what).c_str());
+  set_layout_ = Handle<VkDescriptorSetLayout>(
+      sl, [dev](VkDescriptorSetLayout h) { vkDestroyDescriptorSetLayout(dev, h, nullptr); });
+
+  VkPushConstantRange pcr{VK_SHADER_STAGE_COMPUTE_BIT, 0, push_bytes_};
+  VkPipelineLayoutCreateInfo pl{VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO};
+  pl.setLayoutCount = 1;
+  pl.pSetLayouts = &sl;
+  pl.pushConstantRangeCount = push_bytes_ ? 1 : 0;
+  pl.pPushConstantRanges = push_bytes_ ? &pcr : nullptr;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  check(vkCreatePipelineLayout(dev, &pl, nullptr, &layout), ("vkCreatePipelineLayout" + what).c_str());
+  layout_ = Handle<VkPipelineLayout>(layout,
+                                     [dev](VkPipelineLayout h) { vkDestroyPipelineLayout(dev, h, nullptr); });
+
+  VkShaderModuleCreateInfo sm{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  sm.codeSize = spirv.size() * 4;
+  sm.pCode = spirv.data();
+  VkShaderModule mod = VK_NULL_HANDLE;
+  check(vkCreateShaderModule(dev, &sm, nullptr, &mod), ("vkCreateShaderModule" + what).c_str());
+  module_ = Handle<VkShaderModule>(mod, [dev](VkShaderModule h) { vkDestroyShaderModule(dev, h, nullptr); });
+
+  VkSpecializationInfo si{};
+  si.mapEntryCount = uint32_t(spec.entries().size());
+  si.pMapEntries = spec.entries().data();
+  si.dataSize = spec.data().size() * 4;
+  si.pData = spec.data().data();
+  VkComputePipelineCreateInfo cp{VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO};
+  cp.stage = {VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO};
+  cp.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  cp.stage.module = mod;
+  cp.stage.pName = "main";
+  cp.stage.pSpecializationInfo = si.mapEntryCount ? &si : nullptr;
+  cp.layout = layout;
+  VkPipeline pipe = VK_NULL_HANDLE;
+  check(vkCreateComputePipelines(dev, ctx.pipeline_cache(), 1, &cp, nullptr, &pipe),
+        ("vkCreateComputePipelines" + what).c_str());
+  pipeline_ = Handle<VkPipeline>(pipe, [dev](VkPipeline h) { vkDestroyPipeline(dev, h, nullptr); });
+}
+
+std::shared_ptr<const Kernel> KernelCache::get(Context& ctx, const std::string& name,
+                                               std::span<const uint32_t> spirv, uint32_t binding_count,
+                                               const SpecConstants& spec, uint32_t push_constant_bytes) {
+  const std::string key = name + "|" + std::to_string(reinterpret_cast<uintptr_t>(spirv.data())) + "|" +
+                          std::to_string(spirv.size()) + "|" + std::to_string(binding_count) + "|" +
+                          std::to_string(push_constant_bytes) + "|" + spec.key();
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = kernels_.find(key);
+  if (it != kernels_.end()) return it->second;
+  auto k = std::make_shared<const Kernel>(ctx, name, spirv, binding_count, spec, push_constant_bytes);
+  kernels_.emplace(key, k);
+  return k;
+}
+
+size_t KernelCache::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return kernels_.size();
+}
+
+}  // namespace effnet::vk
