@@ -1,0 +1,34 @@
+// Byte and FLOP accounting of the benchmarks: the fewest bytes a layer must
+// move (each input, weight and output once, in the plan's storage types) and
+// the device memory of a plan's buffers.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "model/network.h"
+#include "model/vk_variant.h"
+
+namespace effnet::app {
+
+// Storage types of VkPlan (model/vk_plan.cpp): in fp16 mode activations and the
+// GEMM weights (Pointwise, HeadPool, Linear) are fp16; the network input (stem),
+// the stem and depthwise weights, biases and the logits (Linear output) fp32.
+// In fp32 mode everything is fp32.
+struct LayerBytes {
+  double input = 0, weights = 0, output = 0;  // weights include the bias
+  double total() const { return input + weights + output; }
+};
+LayerBytes layer_min_bytes(const Layer& l, const LayerVariant& v, Precision p);
+
+// Device-local bytes of the buffers VkPlan allocates for these layers: weights,
+// biases, input, output and two ping-pong activation buffers sized for the
+// largest intermediate (staging and readback buffers are host memory, not counted).
+int64_t plan_buffer_bytes(const std::vector<Layer>& layers, const std::vector<LayerVariant>& v, Precision p);
+
+// The RTX 4090's datasheet ceilings, for the roofline PROJECTION (not a measurement).
+inline constexpr double kRtx4090Fp16Flops = 165e12;  // fp16 tensor FLOP/s (issue 5)
+inline constexpr double kRtx4090Bytes = 1008e9;      // GDDR6X bandwidth, bytes/s
+// max(flops / 165 TFLOP/s, bytes / 1008 GB/s) in milliseconds.
+double rtx4090_floor_ms(double flops, double bytes);
+
+}  // namespace effnet::app

@@ -1,0 +1,126 @@
+// effnet-bench gemm (issue 3, deliverable 5): every GEMM-shaped layer of the
+// network (1x1 convs, the head, the FC) at the given batches and a 4096^3
+// square GEMM, each timed alone in its own plan from timestamps, beside cuBLAS
+// fp16 (cublasGemmEx, fp32 compute) on the same M, N, K and data.
+#include <cstdio>
+
+#include "apps/bench_bytes.h"
+#include "apps/bench_ceiling.h"
+#include "apps/bench_cuda.h"
+#include "apps/bench_modes.h"
+#include "apps/bench_util.h"
+#include "apps/exit_codes.h"
+#include "model/weights.h"
+
+namespace effnet::app {
+namespace {
+
+struct GemmCase {
+  const Layer* layer;
+  std::vector<int64_t> shape;  // plan input, cpu_layer layout
+  int batch;                   // 0 for the square GEMM
+};
+
+nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& o, Precision p, bool cuda,
+                        Progress& progress) {
+  const std::string label = c.batch ? c.layer->name + " batch " + std::to_string(c.batch) : "square 4096^3";
+  progress.begin("gemm " + label);
+  const LayerRun r = time_single_layer(ctx, *c.layer, c.shape, plan_options(o, std::max(1, c.batch), p),
+                                       o.seed + 11, o.warmup, o.iters, progress);
+  const LayerVariant& v = r.variant;
+  const double m = v.gemm_m, n = v.gemm_n, k = v.gemm_k, flops = 2 * m * n * k;
+  const LayerBytes b = layer_min_bytes(*c.layer, v, p);
+  const double tflops = flops / (r.ms.median * 1e-3) * 1e-12, gbps = b.total() / (r.ms.median * 1e-3) * 1e-9;
+  const std::string variant = std::string(v.coopmat ? "coopmat " : "scalar ") + std::to_string(v.tile.bm) +
+                              "x" + std::to_string(v.tile.bn) + "x" + std::to_string(v.tile.bk);
+  nlohmann::json j{{"layer", c.batch ? c.layer->name : "square4096"},
+                   {"kind", kind_name(v.kind)},
+                   {"batch", c.batch},
+                   {"m", v.gemm_m},
+                   {"n", v.gemm_n},
+                   {"k", v.gemm_k},
+                   {"flops", flops},
+                   {"min_bytes", b.total()},
+                   {"shader", v.shader},
+                   {"coopmat", v.coopmat},
+                   {"tile", v.tile.str()},
+                   {"variant", v.describe()},
+                   {"vk", r.ms.json()},
+                   {"vk_tflops", tflops},
+                   {"vk_gbps", gbps}};
+  std::printf("%-10s %5s %8u %5u %5u | %-22.22s | %9.4f %8.2f %8.1f |", j["layer"].get<std::string>().c_str(),
+              c.batch ? std::to_string(c.batch).c_str() : "-", v.gemm_m, v.gemm_n, v.gemm_k, variant.c_str(),
+              r.ms.median, tflops, gbps);
+  if (cuda && p == Precision::FP16) {
+    progress.begin("gemm " + label + ": cuBLAS");
+    const Stats cs = time_cublas_gemm(v.gemm_m, v.gemm_n, v.gemm_k, to_half_bits(r.input),
+                                      to_half_bits(c.layer->weight), o.warmup, o.iters);
+    const double cb = (m * k + n * k + m * n) * 2;
+    j["cublas"] = cs.json();
+    j["cublas_tflops"] = flops / (cs.median * 1e-3) * 1e-12;
+    j["cublas_gbps"] = cb / (cs.median * 1e-3) * 1e-9;
+    j["ratio_vk_over_cublas"] = r.ms.median / cs.median;
+    std::printf(" %9.4f %8.2f %6.2f\n", cs.median, flops / (cs.median * 1e-3) * 1e-12,
+                r.ms.median / cs.median);
+  } else {
+    std::printf(" %9s %8s %6s\n", "-", "-", "-");
+  }
+  std::fflush(stdout);
+  return j;
+}
+
+}  // namespace
+
+int run_gemm(const GemmOptions& o) {
+  const std::vector<int> batches =
+      parse_int_list(o.quick && !o.batches_set ? std::string("1") : o.batches, "--batch", 1, 4096);
+  const Precision p = Precision::FP16;
+  Progress progress;
+  const Network net = random_network(o.seed, kDefaultClasses);
+  std::string why;
+  const bool cuda = !o.no_cuda && cuda_peer_available(&why);
+  if (o.no_cuda) why = "--no-cuda";
+  vk::Context ctx(o.gpu);
+  const vk::DeviceInfo& d = ctx.info();
+
+  std::vector<GemmCase> cases;
+  for (int b : batches) {
+    const auto shapes = layer_input_shapes(net, b, o.size);
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+      const LayerKind k = net.layers[i].kind;
+      if (k == LayerKind::Pointwise || k == LayerKind::HeadPool || k == LayerKind::Linear)
+        cases.push_back({&net.layers[i], shapes[i], b});
+    }
+  }
+  const Layer square = square_gemm_layer(4096, o.seed + 7);
+  if (!o.quick && !o.no_square) cases.push_back({&square, {1, 1, 4096, 4096}, 0});
+
+  std::printf("device: %s (%s, Vulkan %s), fp16 storage, fp32 accumulation\ncuBLAS: %s\n", d.name.c_str(),
+              d.driver.c_str(), d.api_version_str.c_str(),
+              cuda ? (cuda_peer_description() + "; cublasGemmEx fp16 in/out, CUBLAS_COMPUTE_32F").c_str()
+                   : ("none: " + why).c_str());
+  std::printf(
+      "median of %d runs after %d warm-up; effnet-vk from timestamps (bias, activation, pool fused), cuBLAS "
+      "from CUDA events (plain GEMM)\n\n",
+      o.iters, o.warmup);
+  std::printf("%-10s %5s %8s %5s %5s | %-22s | %9s %8s %8s | %9s %8s %6s\n", "layer", "batch", "M", "N", "K",
+              "variant", "vk ms", "TFLOP/s", "GB/s", "cuBLAS ms", "TFLOP/s", "vk/cuB");
+  nlohmann::json rows = nlohmann::json::array();
+  for (const GemmCase& c : cases) rows.push_back(run_case(ctx, c, o, p, cuda, progress));
+
+  if (!o.json.empty()) {
+    write_json(o.json,
+               {{"tool", "effnet-bench gemm"},
+                {"device", device_json(d)},
+                {"precision", "fp16"},
+                {"iters", o.iters},
+                {"warmup", o.warmup},
+                {"batches", batches},
+                {"cuda", cuda ? nlohmann::json{{"available", true}, {"device", cuda_peer_description()}}
+                              : nlohmann::json{{"available", false}, {"why", why}}},
+                {"rows", rows}});
+  }
+  return kExitOk;
+}
+
+}  // namespace effnet::app

@@ -1,0 +1,176 @@
+// effnet-bench layers: per-layer GPU time of the whole-network plan from its
+// per-layer timestamps, with each layer's FLOPs and minimum bytes, achieved
+// TFLOP/s and GB/s, and the fraction of the ceilings measured here (copy
+// bandwidth; the best GEMM rate among the network's GEMM layers and the 4096^3
+// square GEMM). Also a roofline PROJECTION per layer for the RTX 4090.
+#include <algorithm>
+#include <cstdio>
+
+#include "apps/bench_bytes.h"
+#include "apps/bench_ceiling.h"
+#include "apps/bench_modes.h"
+#include "apps/bench_util.h"
+#include "apps/exit_codes.h"
+#include "model/errors.h"
+#include "model/weights.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet::app {
+
+int run_layers(const LayersOptions& o) {
+  if (o.batch < 1 || o.batch > 4096)
+    throw UsageError("--batch " + std::to_string(o.batch) + ": must be 1..4096");
+  const Precision p = parse_precision(o.precision);
+  Progress progress;
+  const Network net = random_network(o.seed, kDefaultClasses);
+  vk::Context ctx(o.gpu);
+
+  // Ceilings first.
+  progress.begin("copy bandwidth (vkCmdCopyBuffer, timestamps)");
+  const CopyCeiling copy =
+      measure_copy_bandwidth(ctx, o.quick ? (16u << 20) : (512u << 20), o.quick ? 1 : 5, o.quick ? 3 : 50);
+  double square_tflops = 0;
+  nlohmann::json square = nullptr;
+  if (!o.quick) {
+    progress.begin("square GEMM 4096^3");
+    const LayerRun sq = time_single_layer(ctx, square_gemm_layer(4096, o.seed + 7), {1, 1, 4096, 4096},
+                                          plan_options(o, 1, p), o.seed + 8, 5, 50, progress);
+    square_tflops = sq.variant.flops / (sq.ms.median * 1e-3) * 1e-12;
+    square = {{"ms", sq.ms.json()}, {"tflops", square_tflops}, {"variant", sq.variant.describe()}};
+  }
+
+  // The network, inputs rotated.
+  progress.begin("layers " + o.precision + " batch " + std::to_string(o.batch) + ": " +
+                 std::to_string(o.iters) + " runs");
+  VkPlan plan(ctx, net, plan_options(o, o.batch, p));
+  std::vector<Tensor> xs;
+  for (int i = 0; i < 4; ++i)
+    xs.push_back(random_tensor({o.batch, 3, o.size, o.size}, o.seed + 500 + uint64_t(i)));
+  for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
+  const size_t nl = plan.variants().size();
+  std::vector<std::vector<double>> per(nl);
+  std::vector<double> total;
+  for (int i = 0; i < o.iters; ++i) {
+    plan.run(xs[size_t(i) % xs.size()]);
+    const PlanTiming t = plan.last_timing();
+    if (!t.available) throw vk::DeviceError(ctx.info().name + ": the compute queue has no timestamps");
+    for (size_t l = 0; l < nl; ++l) per[l].push_back(t.layer_ms[l]);
+    total.push_back(t.total_ms);
+    progress.tick(i + 1, o.iters);
+  }
+
+  struct Row {
+    const LayerVariant* v;
+    Stats ms;
+    LayerBytes bytes;
+    double tflops, gbps;
+  };
+  std::vector<Row> rows;
+  double best_gemm = square_tflops;
+  std::string best_from = o.quick ? "" : "square GEMM 4096^3";
+  for (size_t l = 0; l < nl; ++l) {
+    const LayerVariant& v = plan.variants()[l];
+    Row r{&v, stats_of(per[l]), layer_min_bytes(net.layers[l], v, p), 0, 0};
+    r.tflops = v.flops / (r.ms.median * 1e-3) * 1e-12;
+    r.gbps = r.bytes.total() / (r.ms.median * 1e-3) * 1e-9;
+    if (v.gemm && r.tflops > best_gemm) {
+      best_gemm = r.tflops;
+      best_from = v.layer;
+    }
+    rows.push_back(r);
+  }
+  const auto costliest = std::max_element(
+      rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.ms.median < b.ms.median; });
+
+  const vk::DeviceInfo& d = ctx.info();
+  std::printf("device: %s (%s, Vulkan %s), %s, batch %d, %d runs after %d warm-up, 4 inputs rotated\n",
+              d.name.c_str(), d.driver.c_str(), d.api_version_str.c_str(), o.precision.c_str(), o.batch,
+              o.iters, o.warmup);
+  std::printf(
+      "ceilings measured here: copy %.1f GB/s (vkCmdCopyBuffer %zu MiB, read + write); best GEMM %.2f "
+      "TFLOP/s "
+      "(%s)\n\n",
+      copy.gbps(), copy.bytes >> 20, best_gemm, best_from.c_str());
+  std::printf("%-10s %-9s %-14s %9s %6s %9s %10s %8s %8s %6s %6s %-6s %9s\n", "layer", "kind", "shader", "us",
+              "%", "GFLOP", "MB", "TFLOP/s", "GB/s", "%flop", "%bw", "bound", "4090 us*");
+  nlohmann::json jl = nlohmann::json::array();
+  double sum_ms = 0, sum_4090 = 0, sum_flops = 0, sum_bytes = 0;
+  for (const Row& r : rows) sum_ms += r.ms.median;
+  for (const Row& r : rows) {
+    const LayerVariant& v = *r.v;
+    const double t_flop = v.flops / (best_gemm * 1e12) * 1e3,
+                 t_bw = r.bytes.total() / (copy.gbps() * 1e9) * 1e3;
+    const char* bound = t_flop > t_bw ? "flops" : "bytes";
+    const double p4090 = rtx4090_floor_ms(v.flops, r.bytes.total());
+    sum_4090 += p4090;
+    sum_flops += v.flops;
+    sum_bytes += r.bytes.total();
+    std::printf("%-10s %-9.9s %-14.14s %9.1f %6.1f %9.3f %10.2f %8.2f %8.1f %6.1f %6.1f %-6s %9.1f\n",
+                v.layer.c_str(), kind_name(v.kind), v.shader.c_str(), r.ms.median * 1e3,
+                100 * r.ms.median / sum_ms, v.flops * 1e-9, r.bytes.total() * 1e-6, r.tflops, r.gbps,
+                100 * r.tflops / best_gemm, 100 * r.gbps / copy.gbps(), bound, p4090 * 1e3);
+    nlohmann::json e{{"layer", v.layer},
+                     {"kind", kind_name(v.kind)},
+                     {"shader", v.shader},
+                     {"coopmat", v.coopmat},
+                     {"variant", v.describe()},
+                     {"ms", r.ms.json()},
+                     {"flops", v.flops},
+                     {"bytes",
+                      {{"input", r.bytes.input},
+                       {"weights", r.bytes.weights},
+                       {"output", r.bytes.output},
+                       {"total", r.bytes.total()}}},
+                     {"tflops", r.tflops},
+                     {"gbps", r.gbps},
+                     {"fraction_of_gemm_ceiling", r.tflops / best_gemm},
+                     {"fraction_of_copy_ceiling", r.gbps / copy.gbps()},
+                     {"floor_ms_here", std::max(t_flop, t_bw)},
+                     {"bound_here", bound},
+                     {"rtx4090_projected_floor_ms", p4090}};
+    if (v.gemm) e["gemm_mnk"] = {v.gemm_m, v.gemm_n, v.gemm_k};
+    jl.push_back(e);
+  }
+  const Stats tot = stats_of(total);
+  std::printf(
+      "\ntotal: %.4f ms GPU (median of the whole; sum of layer medians %.4f), %.3f GFLOP, %.1f MB minimum\n",
+      tot.median, sum_ms, sum_flops * 1e-9, sum_bytes * 1e-6);
+  std::printf("costliest layer: %s (%.4f ms, %.1f%%)\n", costliest->v->layer.c_str(), costliest->ms.median,
+              100 * costliest->ms.median / sum_ms);
+  std::printf(
+      "* 4090 us: a roofline PROJECTION, not a measurement: max(FLOPs / 165 TFLOP/s, bytes / 1008 GB/s) per "
+      "layer; sum %.4f ms at batch %d\n",
+      sum_4090, o.batch);
+
+  if (!o.json.empty()) {
+    nlohmann::json j{
+        {"tool", "effnet-bench layers"},
+        {"device", device_json(d)},
+        {"precision", o.precision},
+        {"batch", o.batch},
+        {"iters", o.iters},
+        {"warmup", o.warmup},
+        {"size", o.size},
+        {"ceilings",
+         {{"copy_gbps", copy.gbps()},
+          {"copy_bytes", copy.bytes},
+          {"copy_ms", copy.ms.json()},
+          {"copy_method", "vkCmdCopyBuffer device to device, timestamps, bytes read + written"},
+          {"gemm_tflops", best_gemm},
+          {"gemm_from", best_from},
+          {"square_gemm", square}}},
+        {"total", tot.json()},
+        {"sum_layer_ms", sum_ms},
+        {"flops", sum_flops},
+        {"min_bytes", sum_bytes},
+        {"costliest_layer", costliest->v->layer},
+        {"rtx4090_projection",
+         {{"note", "roofline projection, not a measurement: max(flops/165e12, bytes/1008e9) per layer"},
+          {"sum_floor_ms", sum_4090}}},
+        {"layers", jl}};
+    write_json(o.json, j);
+  }
+  return kExitOk;
+}
+
+}  // namespace effnet::app

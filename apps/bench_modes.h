@@ -1,0 +1,54 @@
+// The three modes of effnet-bench and their options (parsed in effnet_bench.cpp).
+//   net     whole network per batch and precision, with the CUDA reference beside it
+//   layers  per-layer GPU time, FLOPs, bytes and the fraction of the measured ceilings
+//   gemm    every GEMM-shaped layer and a 4096^3 square GEMM, beside cuBLAS fp16
+// Each prints a table on stdout, progress on stderr, and writes JSON to --json.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "model/vk_plan.h"
+
+namespace effnet::app {
+
+struct BenchCommon {
+  int gpu = -1;       // Vulkan device index (-1: EFFNET_GPU, else the first discrete GPU)
+  int iters = 200;    // timed runs
+  int warmup = 20;    // untimed runs before them
+  std::string json;   // output file ("" for none)
+  uint64_t seed = 0;  // weights of random_network and the random inputs
+  int size = 240;     // input H = W
+  bool no_coopmat = false;
+  bool no_cuda = false;  // skip the CUDA peers even when present
+};
+
+struct NetOptions : BenchCommon {
+  std::string batches = "1,10,64,256";
+  std::string precisions = "fp16,fp32";
+  int buffers = 4;  // distinct random inputs, used in turn
+  bool no_startup = false;
+};
+
+struct LayersOptions : BenchCommon {
+  int batch = 10;
+  std::string precision = "fp16";
+  bool quick = false;  // smoke run: no square GEMM, a small copy for the bandwidth ceiling
+};
+
+struct GemmOptions : BenchCommon {
+  std::string batches = "10,256";
+  bool quick = false;  // smoke run: batch 1 (unless --batch is given), no square GEMM
+  bool batches_set = false;
+  bool no_square = false;  // skip the 4096^3 GEMM
+};
+
+// Each returns the exit code; errors are thrown (caught by run_main).
+int run_net(const NetOptions& o);
+int run_layers(const LayersOptions& o);
+int run_gemm(const GemmOptions& o);
+
+// VkPlanOptions of the common options (cooperative matrices off with
+// --no-coopmat or EFFNET_NO_COOPMAT=1).
+VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p);
+
+}  // namespace effnet::app

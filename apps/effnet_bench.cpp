@@ -1,0 +1,107 @@
+// effnet-bench: benchmarks of effnet-vk on the Vulkan device, with the CUDA
+// reference and cuBLAS beside it in the same process when CUDA is present.
+//
+//   effnet-bench net    --batch 1,10,64,256 --precision fp16,fp32 --json net.json
+//   effnet-bench layers --batch 10 --json layers.json
+//   effnet-bench gemm   --batch 10,256 --json gemm.json
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "apps/bench_modes.h"
+#include "apps/exit_codes.h"
+#include "apps/run_main.h"
+#include "model/errors.h"
+
+using namespace effnet;
+using namespace effnet::app;
+
+namespace effnet::app {
+VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
+  VkPlanOptions o;
+  o.batch = batch;
+  o.height = o.width = c.size;
+  o.precision = p;
+  const char* env = std::getenv("EFFNET_NO_COOPMAT");
+  o.allow_coopmat = !c.no_coopmat && !(env && *env && std::strcmp(env, "0") != 0);
+  return o;
+}
+}  // namespace effnet::app
+
+namespace {
+
+void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
+  c.iters = iters;
+  c.warmup = warmup;
+  sub->add_option("--iters", c.iters, "timed runs (default " + std::to_string(iters) + ")")
+      ->check(CLI::Range(1, 1000000));
+  sub->add_option("--warmup", c.warmup, "untimed runs first (default " + std::to_string(warmup) + ")")
+      ->check(CLI::Range(0, 1000000));
+  sub->add_option("--json", c.json, "write the results as JSON to this file");
+  sub->add_option("--gpu", c.gpu,
+                  "Vulkan device index (default: env EFFNET_GPU, else the first discrete GPU)");
+  sub->add_option("--seed", c.seed, "seed of the built-in random weights and inputs (default 0)");
+  sub->add_option("--size", c.size, "input height = width (default 240)")->check(CLI::Range(32, 4096));
+  sub->add_flag("--no-coopmat", c.no_coopmat, "no cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
+  sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  return run_main("effnet-bench", [&]() -> int {
+    CLI::App cli{
+        "effnet-bench: benchmarks of effnet-vk (EfficientNet-B1, KernelBench L3/23) on Vulkan, with the "
+        "CUDA\n"
+        "reference (cuDNN, cuBLAS) timed in the same process when CUDA is present. GPU times come from\n"
+        "timestamp queries (a barrier after each); weights and inputs are random, non-zero."};
+    cli.footer(std::string("Progress goes to stderr, tables to stdout, results to --json.\n") +
+               kExitCodesHelp);
+    cli.require_subcommand(1, 1);
+
+    NetOptions net;
+    CLI::App* s_net =
+        cli.add_subcommand("net", "whole network: GPU and host time, images/s, memory, start-up");
+    add_common(s_net, net, 200, 20);
+    s_net->add_option("--batch", net.batches, "comma-separated batch sizes (default 1,10,64,256)");
+    s_net->add_option("--precision", net.precisions, "fp16, fp32 or fp16,fp32 (default both)");
+    s_net->add_option("--buffers", net.buffers, "distinct random inputs used in turn (default 4)")
+        ->check(CLI::Range(1, 64));
+    s_net->add_flag("--no-startup", net.no_startup, "skip the cold/warm start-up measurement");
+
+    LayersOptions layers;
+    CLI::App* s_layers =
+        cli.add_subcommand("layers", "per-layer GPU time, FLOPs, bytes, fraction of the measured ceilings");
+    add_common(s_layers, layers, 200, 20);
+    s_layers->add_option("--batch", layers.batch, "batch size (default 10)")->check(CLI::Range(1, 4096));
+    s_layers->add_option("--precision", layers.precision, "fp16 (default) | fp32")
+        ->check(CLI::IsMember({"fp16", "fp32"}));
+    s_layers->add_flag("--quick", layers.quick, "smoke run: no 4096^3 GEMM ceiling, a 16 MiB copy");
+
+    GemmOptions gemm;
+    CLI::App* s_gemm =
+        cli.add_subcommand("gemm", "every GEMM-shaped layer and a 4096^3 GEMM, fp16, beside cuBLAS");
+    add_common(s_gemm, gemm, 100, 10);
+    s_gemm->add_option("--batch", gemm.batches, "comma-separated batch sizes (default 10,256)");
+    s_gemm->add_flag("--quick", gemm.quick, "smoke run: batch 1 (unless --batch), no 4096^3 GEMM");
+    s_gemm->add_flag("--no-square", gemm.no_square, "skip the 4096^3 GEMM");
+
+    try {
+      cli.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+      return cli.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+      return cli.exit(e);
+    } catch (const CLI::ParseError& e) {
+      throw UsageError(std::string(e.what()) + " (see --help)");
+    }
+    // An unwritable --json fails now, not after minutes of timing.
+    for (const std::string* path : {&net.json, &layers.json, &gemm.json})
+      if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);
+    if (s_net->parsed()) return run_net(net);
+    if (s_layers->parsed()) return run_layers(layers);
+    gemm.batches_set = s_gemm->count("--batch") > 0;
+    return run_gemm(gemm);
+  });
+}
