@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""check_json.py MODE FILE: the JSON that `effnet-bench MODE --json FILE` wrote
+parses and holds what the docs and tools/plot_bench.py read from it, with
+finite, positive times. Exit 0 when it does, 1 with one line saying what is wrong."""
+import json
+import math
+import sys
+
+
+def fail(msg):
+    print(f"check_json: {msg}")
+    sys.exit(1)
+
+
+def positive(x, what):
+    if not isinstance(x, (int, float)) or not math.isfinite(x) or x <= 0:
+        fail(f"{what} = {x!r}: expected a finite positive number")
+
+
+def stats(s, what):
+    for k in ("median_ms", "p10_ms", "p90_ms"):
+        positive(s.get(k), f"{what}.{k}")
+    if not s["p10_ms"] <= s["median_ms"] <= s["p90_ms"]:
+        fail(f"{what}: p10 <= median <= p90 does not hold")
+
+
+def main():
+    mode, path = sys.argv[1], sys.argv[2]
+    with open(path) as f:
+        j = json.load(f)
+    if j.get("tool") != f"effnet-bench {mode}":
+        fail(f"tool is {j.get('tool')!r}")
+    if not j.get("device", {}).get("name"):
+        fail("no device name")
+    if mode == "net":
+        if not j["results"]:
+            fail("no results")
+        for r in j["results"]:
+            what = f"{r['precision']} batch {r['batch']}"
+            stats(r["gpu"], what + " gpu")
+            stats(r["host"], what + " host")
+            positive(r["images_per_s"], what + " images_per_s")
+            positive(r["memory"]["reported_bytes"], what + " memory")
+        for s in j["startup"]:
+            positive(s["cold"]["total_ms"], "startup cold")
+            positive(s["warm"]["total_ms"], "startup warm")
+    elif mode == "layers":
+        if len(j["layers"]) != 24:
+            fail(f"{len(j['layers'])} layers, expected 24")
+        positive(j["ceilings"]["copy_gbps"], "copy_gbps")
+        positive(j["ceilings"]["gemm_tflops"], "gemm_tflops")
+        for layer in j["layers"]:
+            stats(layer["ms"], layer["layer"])
+            positive(layer["flops"], layer["layer"] + " flops")
+            positive(layer["bytes"]["total"], layer["layer"] + " bytes")
+        if j["costliest_layer"] not in [layer["layer"] for layer in j["layers"]]:
+            fail("costliest_layer is not a layer")
+    elif mode == "gemm":
+        if len(j["rows"]) < 16:
+            fail(f"{len(j['rows'])} rows, expected >= 16 (every GEMM-shaped layer)")
+        for r in j["rows"]:
+            stats(r["vk"], f"{r['layer']} batch {r['batch']}")
+            for k in ("m", "n", "k", "flops", "vk_tflops", "vk_gbps"):
+                positive(r[k], f"{r['layer']} {k}")
+            if "tile" not in r or "coopmat" not in r:
+                fail(f"{r['layer']}: no variant")
+    else:
+        fail(f"unknown mode {mode}")
+    print(f"ok: {path}")
+
+
+if __name__ == "__main__":
+    main()
