@@ -94,6 +94,11 @@ nlohmann::json measure_startup(const Network& net, const NetOptions& o, int batc
 struct VkNetResult {
   Stats gpu, host;
   int64_t plan_bytes = 0, budget_bytes = -1;
+  // The budget delta when the device has VK_EXT_memory_budget and the delta is
+  // plausible (at least the plan's own buffers: a driver that reports usage of
+  // the whole system, like lavapipe, sees other processes too); else the buffers.
+  bool use_budget() const { return budget_bytes >= plan_bytes; }
+  int64_t reported() const { return use_budget() ? budget_bytes : plan_bytes; }
   std::string variant;
 };
 
@@ -194,9 +199,9 @@ int run_net(const NetOptions& o) {
           {"memory",
            {{"plan_buffer_bytes", vr.plan_bytes},
             {"budget_delta_bytes", vr.budget_bytes},
-            {"reported_bytes", vr.budget_bytes >= 0 ? vr.budget_bytes : vr.plan_bytes},
-            {"source", vr.budget_bytes >= 0 ? "VK_EXT_memory_budget heapUsage delta around plan construction"
-                                            : "the plan's own buffers (computed)"}}}};
+            {"reported_bytes", vr.reported()},
+            {"source", vr.use_budget() ? "VK_EXT_memory_budget heapUsage delta around plan construction"
+                                       : "the plan's own buffers (computed)"}}}};
       double cuda_ms = -1, cuda_host = -1;
       if (cuda) {
         progress.begin("net " + ps + " batch " + std::to_string(b) + ": CUDA reference, " +
@@ -212,7 +217,7 @@ int run_net(const NetOptions& o) {
                      {"images_per_s", b / (cr.gpu.median * 1e-3)}};
         r["ratio_vk_over_cuda"] = vr.gpu.median / cr.gpu.median;
       }
-      const int64_t mem = vr.budget_bytes >= 0 ? vr.budget_bytes : vr.plan_bytes;
+      const int64_t mem = vr.reported();
       std::printf("%-5s %5d | %9.3f %9.3f %9.3f | %9.3f | %10.0f | %9.1f | %-14s | ", ps.c_str(), b,
                   vr.gpu.median, vr.gpu.p10, vr.gpu.p90, vr.host.median, b / (vr.gpu.median * 1e-3),
                   double(mem) / (1 << 20), vr.variant.substr(0, 14).c_str());
@@ -225,10 +230,12 @@ int run_net(const NetOptions& o) {
     }
   }
   std::printf(
-      "\nmem: %s. vk/CUDA: effnet-vk GPU time over the CUDA reference's of the same precision "
-      "(fp16: cuDNN NHWC CUDA graph; fp32: cuDNN FMA-only eager); < 1 means effnet-vk is faster.\n",
-      device_heap_usage(ctx) >= 0 ? "VK_EXT_memory_budget heap usage delta around plan construction"
-                                  : "the plan's own buffers (computed; no VK_EXT_memory_budget)");
+      "\nmem: device memory of the plan: the VK_EXT_memory_budget heapUsage delta around its construction "
+      "where "
+      "the device has the extension and the delta is at least the plan's own buffers, else those buffers "
+      "(--json says which per row).\nvk/CUDA: effnet-vk GPU time over the CUDA reference's of the same "
+      "precision "
+      "(fp16: cuDNN NHWC CUDA graph; fp32: cuDNN FMA-only eager); < 1 means effnet-vk is faster.\n");
   if (!o.json.empty()) write_json(o.json, j);
   return kExitOk;
 }
