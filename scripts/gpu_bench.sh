@@ -13,6 +13,9 @@
 # Environment (defaults sized for well under 10 minutes on an H100/H200):
 #   BIN=.gpu-d  COMPILE_BATCHES=10,1 (torch.compile, ~2 min each; "" for none)
 #   T_TESTS=180 (seconds for effnet_tests)  SKIP_TESTS=1  NET_BATCHES=1,10,64,256
+# Durations seen on an H200 (2026-11-21, scalar shaders): devices 1 s, gemm 20 s,
+# net 47 s, layers 2 s, peers without compile 21 s, plots 2 s, tests 8 s: about
+# 100 s, plus torch.compile (~140 s per batch size).
 set -u
 cd "$(dirname "$0")/.."
 
@@ -67,25 +70,25 @@ step net 240 "$BIN/effnet-bench" net --batch "${NET_BATCHES:-1,10,64,256}" --pre
 step layers 90 "$BIN/effnet-bench" layers --batch 10 --precision fp16 --iters 200 --warmup 20 --json "$OUT/layers.json"
 step peers 150 python3 tools/torch_peers.py --batches 1,10,64,256 --peers eager-fp32,eager-tf32,graph-fp16-cl \
   --json "$OUT/peers.json"
-step plots 60 python3 tools/plot_bench.py --net "$OUT/net.json" --peers "$OUT/peers.json" --layers "$OUT/layers.json" \
-  --out "$OUT"
+PLOT=(python3 tools/plot_bench.py --net "$OUT/net.json" --peers "$OUT/peers.json" --layers "$OUT/layers.json"
+  --gemm "$OUT/gemm.json" --out "$OUT" --markdown /tmp/gpu_bench_tables.md)
+step plots 60 "${PLOT[@]}"
 if [ "${SKIP_TESTS:-0}" != 1 ]; then
-  export EFFNET_VALIDATION_REPORT=$OUT/validation_report.json
+  # Written beside a lock file: made in /tmp, copied (only 8 files come back from $OUT).
+  export EFFNET_VALIDATION_REPORT=/tmp/gpu_bench_validation/validation_report.json
+  mkdir -p /tmp/gpu_bench_validation
   step tests "${T_TESTS:-180}" "$BIN/effnet_tests" --durations yes
+  cp /tmp/gpu_bench_validation/validation_report.json "$OUT/" 2>/dev/null
   unset EFFNET_VALIDATION_REPORT
   grep -E "^(All tests passed|test cases:)|FAILED|SKIPPED" "$LOG" | tail -8
 fi
 if [ -n "${COMPILE_BATCHES-10,1}" ]; then
   step compile 330 python3 tools/torch_peers.py --batches "${COMPILE_BATCHES-10,1}" \
     --compile-batches "${COMPILE_BATCHES-10,1}" --peers compile-fp16 --append --json "$OUT/peers.json"
-  step plots2 60 python3 tools/plot_bench.py --net "$OUT/net.json" --peers "$OUT/peers.json" --layers "$OUT/layers.json" \
-    --out "$OUT"
+  step plots2 60 "${PLOT[@]}"
 fi
 
-# The tables, last, so the end of the output shows them.
-echo
-sed -n '/^===== gemm: /,/^===== gemm: rc/p' "$LOG" | grep -v "^effnet-bench:"
-sed -n '/^===== net: /,/^===== net: rc/p' "$LOG" | grep -v "^effnet-bench:"
-sed -n '/^===== layers: /,/^===== layers: rc/p' "$LOG" | grep -v "^effnet-bench:" | head -45
-grep -E "^(eager|graph|compile)" "$LOG"
+# The tables (markdown, as docs/PERFORMANCE.md holds them), last, so the end of the output shows them.
+{ echo; echo "===== tables"; cat /tmp/gpu_bench_tables.md 2>/dev/null; } >> "$LOG"
+sed -n '/^===== tables/,$p' "$LOG"
 echo; echo "steps: ${SUMMARY[*]}"; echo "total $(( $(date +%s) - T0 ))s; files in $OUT: $(ls "$OUT" | tr '\n' ' ')"

@@ -8,8 +8,10 @@
                         floor the measured ceilings allow and the RTX 4090
                         roofline projection
 
-usage: tools/plot_bench.py --net net.json --peers peers.json --layers layers.json --out DIR
+usage: tools/plot_bench.py --net net.json --peers peers.json --layers layers.json --gemm gemm.json \
+           --out DIR --markdown -
 Any input may be left out; the plots that need it are skipped (said on stderr).
+--markdown FILE ('-': stdout) also writes the tables of docs/PERFORMANCE.md.
 """
 import argparse
 import json
@@ -100,14 +102,106 @@ def plot_layers(layers, title, path):
     print(f"plot_bench: wrote {path}")
 
 
+def fastest_peer(net, peers, batch):
+    """(label, ms) of the fastest non-effnet-vk result at this batch, or None."""
+    best = None
+    for label, pts in latency_series(net, peers).items():
+        if label.startswith("effnet-vk"):
+            continue
+        for b, ms in pts:
+            if b == batch and (best is None or ms < best[1]):
+                best = (label, ms)
+    return best
+
+
+def markdown(net, peers, layers, gemm):
+    out = []
+    if net:
+        out += ["### Whole network (`effnet-bench net`)", "",
+                "| batch | precision | effnet-vk GPU ms (p10-p90) | host ms | images/s | device MiB | CUDA ref ms "
+                "| effnet-vk / CUDA ref | fastest peer | effnet-vk / fastest |",
+                "|---:|---|---|---:|---:|---:|---:|---:|---|---:|"]
+        for r in net["results"]:
+            g = r["gpu"]
+            fp = fastest_peer(net, peers, r["batch"])
+            cuda = r.get("cuda")
+            out.append(f"| {r['batch']} | {r['precision']} | {g['median_ms']:.3f} ({g['p10_ms']:.3f}-{g['p90_ms']:.3f}) "
+                       f"| {r['host']['median_ms']:.3f} | {r['images_per_s']:.0f} "
+                       f"| {r['memory']['reported_bytes'] / 2**20:.1f} "
+                       f"| {cuda['gpu']['median_ms']:.3f} | {r['ratio_vk_over_cuda']:.2f} " if cuda else "| - | - "
+                       )
+            out[-1] += (f"| {fp[0]} {fp[1]:.3f} | {g['median_ms'] / fp[1]:.2f} |" if fp else "| - | - |")
+        out.append("")
+        if net.get("startup"):
+            out += ["| precision | cold start ms (context + plan + first run) | warm start ms | pipeline cache bytes |",
+                    "|---|---|---|---:|"]
+            for s in net["startup"]:
+                c, w = s["cold"], s["warm"]
+                out.append(f"| {s['precision']} | {c['total_ms']:.0f} ({c['context_ms']:.0f} + {c['plan_ms']:.0f} + "
+                           f"{c['first_run_ms']:.1f}) | {w['total_ms']:.0f} ({w['context_ms']:.0f} + "
+                           f"{w['plan_ms']:.0f} + {w['first_run_ms']:.1f}) | {s['cache_file_bytes']} |")
+            out.append("")
+    if peers:
+        names = sorted({r["peer"] for r in peers["results"]})
+        batches = sorted({r["batch"] for r in peers["results"]})
+        out += ["### PyTorch peers (`tools/torch_peers.py`), median GPU ms", "",
+                "| batch | " + " | ".join(names) + " |", "|---:|" + "---:|" * len(names)]
+        for b in batches:
+            cells = []
+            for n in names:
+                m = [r["median_ms"] for r in peers["results"] if r["peer"] == n and r["batch"] == b]
+                cells.append(f"{m[0]:.3f}" if m else "-")
+            out.append(f"| {b} | " + " | ".join(cells) + " |")
+        out.append("")
+    if layers:
+        c = layers["ceilings"]
+        out += [f"### Per layer (`effnet-bench layers`), {layers['precision']} batch {layers['batch']}", "",
+                f"Ceilings measured in the same run: copy {c['copy_gbps']:.0f} GB/s ({c.get('copy_from', 'vkCmdCopyBuffer')}), "
+                f"best effnet-vk GEMM {c['gemm_tflops']:.2f} TFLOP/s ({c['gemm_from']})"
+                + (f", cuBLAS fp16 4096^3 {c['cublas_square_tflops']:.0f} TFLOP/s" if c.get("cublas_square_tflops") else "")
+                + f". Costliest layer: **{layers['costliest_layer']}**.", "",
+                "| layer | kind | shader | us | % | GFLOP | MB | TFLOP/s | GB/s | % GEMM ceiling | % copy ceiling "
+                "| RTX 4090 projected us |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        tot = sum(r["ms"]["median_ms"] for r in layers["layers"])
+        for r in layers["layers"]:
+            ms = r["ms"]["median_ms"]
+            out.append(f"| {r['layer']} | {r['kind']} | {r['shader']} | {ms * 1e3:.1f} | {100 * ms / tot:.1f} "
+                       f"| {r['flops'] * 1e-9:.3f} | {r['bytes']['total'] * 1e-6:.2f} | {r['tflops']:.2f} "
+                       f"| {r['gbps']:.0f} | {100 * r['fraction_of_gemm_ceiling']:.0f} "
+                       f"| {100 * r['fraction_of_copy_ceiling']:.0f} | {r['rtx4090_projected_floor_ms'] * 1e3:.1f} |")
+        out += [f"| **total** | | | {layers['total']['median_ms'] * 1e3:.1f} | | {layers['flops'] * 1e-9:.3f} "
+                f"| {layers['min_bytes'] * 1e-6:.1f} | | | | | {layers['rtx4090_projection']['sum_floor_ms'] * 1e3:.1f} |", ""]
+    if gemm:
+        out += ["### GEMM-shaped layers (`effnet-bench gemm`), fp16", "",
+                "| layer | batch | M | N | K | variant | effnet-vk ms | TFLOP/s | GB/s | cuBLAS ms | cuBLAS TFLOP/s "
+                "| effnet-vk / cuBLAS |", "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
+        for r in gemm["rows"]:
+            v = ("coopmat " if r["coopmat"] else "scalar ") + r["tile"].split(" ")[0]
+            cb = (f"| {r['cublas']['median_ms']:.4f} | {r['cublas_tflops']:.1f} | {r['ratio_vk_over_cublas']:.2f} |"
+                  if "cublas" in r else "| - | - | - |")
+            out.append(f"| {r['layer']} | {r['batch'] or '-'} | {r['m']} | {r['n']} | {r['k']} | {v} "
+                       f"| {r['vk']['median_ms']:.4f} | {r['vk_tflops']:.2f} | {r['vk_gbps']:.0f} " + cb)
+        out.append("")
+    return "\n".join(out)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--net", default="", help="effnet-bench net --json output")
     ap.add_argument("--peers", default="", help="tools/torch_peers.py --json output")
     ap.add_argument("--layers", default="", help="effnet-bench layers --json output")
+    ap.add_argument("--gemm", default="", help="effnet-bench gemm --json output (for --markdown)")
     ap.add_argument("--out", default=".", help="folder for the PNG files")
+    ap.add_argument("--markdown", default="", help="also write the markdown tables here ('-': stdout)")
     args = ap.parse_args()
-    net, peers, layers = load(args.net), load(args.peers), load(args.layers)
+    net, peers, layers, gemm = load(args.net), load(args.peers), load(args.layers), load(args.gemm)
+    if args.markdown:
+        md = markdown(net, peers, layers, gemm)
+        if args.markdown == "-":
+            print(md)
+        else:
+            with open(args.markdown, "w") as f:
+                f.write(md + "\n")
     os.makedirs(args.out, exist_ok=True)
     device = (net or layers or {}).get("device", {}).get("name", (peers or {}).get("gpu", "?"))
     series = latency_series(net, peers)
