@@ -7,6 +7,8 @@
 #include <cuda_runtime.h>
 
 #include "cuda_ref/cublas_gemm.h"
+#include "cuda_ref/cuda_check.h"
+#include "cuda_ref/cuda_raii.h"
 #include "cuda_ref/cuda_reference.h"
 #endif
 
@@ -61,6 +63,25 @@ Stats time_cublas_gemm(int64_t m, int64_t n, int64_t k, const std::vector<uint16
   return stats_of(g.time(warmup, iters));
 }
 
+Stats time_cuda_copy(size_t bytes, int warmup, int iters) {
+  using namespace cuda_detail;
+  DeviceBuffer src(bytes), dst(bytes);
+  EFFNET_CUDA_CHECK(cudaMemset(src.get(), 0x3c, bytes));  // non-zero data
+  Stream stream = make_stream();
+  Event start = make_event(), stop = make_event();
+  std::vector<double> ms;
+  for (int i = 0; i < warmup + iters; ++i) {
+    EFFNET_CUDA_CHECK(cudaEventRecord(start.get(), stream.get()));
+    EFFNET_CUDA_CHECK(cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, stream.get()));
+    EFFNET_CUDA_CHECK(cudaEventRecord(stop.get(), stream.get()));
+    EFFNET_CUDA_CHECK(cudaEventSynchronize(stop.get()));
+    float t = 0;
+    EFFNET_CUDA_CHECK(cudaEventElapsedTime(&t, start.get(), stop.get()));
+    if (i >= warmup) ms.push_back(t);
+  }
+  return stats_of(ms);
+}
+
 #else  // built without CUDA
 
 bool cuda_peer_available(std::string* why) {
@@ -76,6 +97,7 @@ Stats time_cublas_gemm(int64_t, int64_t, int64_t, const std::vector<uint16_t>&, 
                        int, int) {
   throw std::logic_error("time_cublas_gemm: built without CUDA");
 }
+Stats time_cuda_copy(size_t, int, int) { throw std::logic_error("time_cuda_copy: built without CUDA"); }
 
 #endif
 

@@ -37,4 +37,9 @@ CudaNetResult time_cuda_reference(const Network& net, const std::string& mode,
 Stats time_cublas_gemm(int64_t m, int64_t n, int64_t k, const std::vector<uint16_t>& a,
                        const std::vector<uint16_t>& w, int warmup, int iters);
 
+// cudaMemcpyAsync device to device of `bytes` of non-zero data between two
+// cudaMalloc buffers, each copy between two CUDA events. Throws CudaError;
+// std::logic_error when built without CUDA.
+Stats time_cuda_copy(size_t bytes, int warmup, int iters);
+
 }  // namespace effnet::app

@@ -8,6 +8,7 @@
 
 #include "apps/bench_bytes.h"
 #include "apps/bench_ceiling.h"
+#include "apps/bench_cuda.h"
 #include "apps/bench_modes.h"
 #include "apps/bench_util.h"
 #include "apps/exit_codes.h"
@@ -29,14 +30,37 @@ int run_layers(const LayersOptions& o) {
   progress.begin("copy bandwidth (vkCmdCopyBuffer, timestamps)");
   const CopyCeiling copy =
       measure_copy_bandwidth(ctx, o.quick ? (16u << 20) : (512u << 20), o.quick ? 1 : 5, o.quick ? 3 : 50);
+  // vkCmdCopyBuffer may run below what a kernel reaches (on the H200 it gave
+  // ~0.85 TB/s where PyTorch copies at 4 TB/s): with CUDA, its device-to-device
+  // copy is measured too and the faster of the two is the ceiling.
+  std::string why;
+  const bool cuda = !o.no_cuda && cuda_peer_available(&why);
+  double copy_gbps = copy.gbps(), cuda_copy_gbps = 0, cublas_tflops = 0;
+  std::string copy_from = "vkCmdCopyBuffer";
+  if (cuda) {
+    progress.begin("copy bandwidth (CUDA device-to-device memcpy, events)");
+    const Stats cs = time_cuda_copy(copy.bytes, o.quick ? 1 : 5, o.quick ? 3 : 50);
+    cuda_copy_gbps = 2.0 * double(copy.bytes) / (cs.median * 1e-3) * 1e-9;
+    if (cuda_copy_gbps > copy_gbps) {
+      copy_gbps = cuda_copy_gbps;
+      copy_from = "cudaMemcpy device to device";
+    }
+  }
   double square_tflops = 0;
   nlohmann::json square = nullptr;
   if (!o.quick) {
     progress.begin("square GEMM 4096^3");
-    const LayerRun sq = time_single_layer(ctx, square_gemm_layer(4096, o.seed + 7), {1, 1, 4096, 4096},
-                                          plan_options(o, 1, p), o.seed + 8, 5, 50, progress);
+    const Layer sl = square_gemm_layer(4096, o.seed + 7);
+    const LayerRun sq =
+        time_single_layer(ctx, sl, {1, 1, 4096, 4096}, plan_options(o, 1, p), o.seed + 8, 5, 50, progress);
     square_tflops = sq.variant.flops / (sq.ms.median * 1e-3) * 1e-12;
     square = {{"ms", sq.ms.json()}, {"tflops", square_tflops}, {"variant", sq.variant.describe()}};
+    if (cuda) {
+      progress.begin("square GEMM 4096^3: cuBLAS fp16 (for reference; not the ceiling of the % columns)");
+      const Stats cb =
+          time_cublas_gemm(4096, 4096, 4096, to_half_bits(sq.input), to_half_bits(sl.weight), 5, 50);
+      cublas_tflops = sq.variant.flops / (cb.median * 1e-3) * 1e-12;
+    }
   }
 
   // The network, inputs rotated.
@@ -86,11 +110,13 @@ int run_layers(const LayersOptions& o) {
   std::printf("device: %s (%s, Vulkan %s), %s, batch %d, %d runs after %d warm-up, 4 inputs rotated\n",
               d.name.c_str(), d.driver.c_str(), d.api_version_str.c_str(), o.precision.c_str(), o.batch,
               o.iters, o.warmup);
-  std::printf(
-      "ceilings measured here: copy %.1f GB/s (vkCmdCopyBuffer %zu MiB, read + write); best GEMM %.2f "
-      "TFLOP/s "
-      "(%s)\n\n",
-      copy.gbps(), copy.bytes >> 20, best_gemm, best_from.c_str());
+  std::printf("ceilings measured here: copy %.1f GB/s (%s, %zu MiB, read + write; vkCmdCopyBuffer %.1f GB/s",
+              copy_gbps, copy_from.c_str(), copy.bytes >> 20, copy.gbps());
+  if (cuda) std::printf(", CUDA memcpy %.1f GB/s", cuda_copy_gbps);
+  std::printf(");\nbest effnet-vk GEMM %.2f TFLOP/s (%s)", best_gemm, best_from.c_str());
+  if (cublas_tflops > 0)
+    std::printf("; cuBLAS fp16 4096^3 %.1f TFLOP/s (not the ceiling of %%flop)", cublas_tflops);
+  std::printf("\n\n");
   std::printf("%-10s %-9s %-14s %9s %6s %9s %10s %8s %8s %6s %6s %-6s %9s\n", "layer", "kind", "shader", "us",
               "%", "GFLOP", "MB", "TFLOP/s", "GB/s", "%flop", "%bw", "bound", "4090 us*");
   nlohmann::json jl = nlohmann::json::array();
@@ -99,7 +125,7 @@ int run_layers(const LayersOptions& o) {
   for (const Row& r : rows) {
     const LayerVariant& v = *r.v;
     const double t_flop = v.flops / (best_gemm * 1e12) * 1e3,
-                 t_bw = r.bytes.total() / (copy.gbps() * 1e9) * 1e3;
+                 t_bw = r.bytes.total() / (copy_gbps * 1e9) * 1e3;
     const char* bound = t_flop > t_bw ? "flops" : "bytes";
     const double p4090 = rtx4090_floor_ms(v.flops, r.bytes.total());
     sum_4090 += p4090;
@@ -108,7 +134,7 @@ int run_layers(const LayersOptions& o) {
     std::printf("%-10s %-9.9s %-14.14s %9.1f %6.1f %9.3f %10.2f %8.2f %8.1f %6.1f %6.1f %-6s %9.1f\n",
                 v.layer.c_str(), kind_name(v.kind), v.shader.c_str(), r.ms.median * 1e3,
                 100 * r.ms.median / sum_ms, v.flops * 1e-9, r.bytes.total() * 1e-6, r.tflops, r.gbps,
-                100 * r.tflops / best_gemm, 100 * r.gbps / copy.gbps(), bound, p4090 * 1e3);
+                100 * r.tflops / best_gemm, 100 * r.gbps / copy_gbps, bound, p4090 * 1e3);
     nlohmann::json e{{"layer", v.layer},
                      {"kind", kind_name(v.kind)},
                      {"shader", v.shader},
@@ -124,7 +150,7 @@ int run_layers(const LayersOptions& o) {
                      {"tflops", r.tflops},
                      {"gbps", r.gbps},
                      {"fraction_of_gemm_ceiling", r.tflops / best_gemm},
-                     {"fraction_of_copy_ceiling", r.gbps / copy.gbps()},
+                     {"fraction_of_copy_ceiling", r.gbps / copy_gbps},
                      {"floor_ms_here", std::max(t_flop, t_bw)},
                      {"bound_here", bound},
                      {"rtx4090_projected_floor_ms", p4090}};
@@ -152,10 +178,18 @@ int run_layers(const LayersOptions& o) {
         {"warmup", o.warmup},
         {"size", o.size},
         {"ceilings",
-         {{"copy_gbps", copy.gbps()},
+         {{"copy_gbps", copy_gbps},
+          {"copy_from", copy_from},
           {"copy_bytes", copy.bytes},
-          {"copy_ms", copy.ms.json()},
-          {"copy_method", "vkCmdCopyBuffer device to device, timestamps, bytes read + written"},
+          {"vk_copy_gbps", copy.gbps()},
+          {"vk_copy_ms", copy.ms.json()},
+          {"cuda_copy_gbps", cuda ? nlohmann::json(cuda_copy_gbps) : nlohmann::json(nullptr)},
+          {"copy_method",
+           "device to device copy, bytes read + written: the faster of vkCmdCopyBuffer (timestamps) and, "
+           "with "
+           "CUDA, cudaMemcpyAsync (events)"},
+          {"cublas_square_tflops",
+           cublas_tflops > 0 ? nlohmann::json(cublas_tflops) : nlohmann::json(nullptr)},
           {"gemm_tflops", best_gemm},
           {"gemm_from", best_from},
           {"square_gemm", square}}},

@@ -102,8 +102,11 @@ struct VkNetResult {
   std::string variant;
 };
 
-VkNetResult time_vulkan(vk::Context& ctx, const Network& net, const NetOptions& o, int batch, Precision p,
+// A fresh context per plan, so that the memory-budget delta sees the plan's
+// whole footprint (a context's allocator keeps and reuses freed blocks).
+VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Precision p,
                         const std::vector<Tensor>& xs, Progress& progress) {
+  vk::Context ctx(o.gpu);
   VkNetResult r;
   const int64_t use0 = device_heap_usage(ctx);
   VkPlan plan(ctx, net, plan_options(o, batch, p));
@@ -164,13 +167,13 @@ int run_net(const NetOptions& o) {
     }
   }
 
-  vk::Context ctx(o.gpu);
-  j["device"] = device_json(ctx.info());
+  const vk::DeviceInfo info = vk::Context(o.gpu).info();
+  j["device"] = device_json(info);
   j["cuda"] = cuda ? nlohmann::json{{"available", true}, {"device", cuda_peer_description()}}
                    : nlohmann::json{{"available", false}, {"why", cuda_why}};
-  j["timestamps"] = ctx.info().timestamp_valid_bits > 0;
-  std::printf("device: %s (%s, Vulkan %s)\ncuda:   %s\n", ctx.info().name.c_str(), ctx.info().driver.c_str(),
-              ctx.info().api_version_str.c_str(),
+  j["timestamps"] = info.timestamp_valid_bits > 0;
+  std::printf("device: %s (%s, Vulkan %s)\ncuda:   %s\n", info.name.c_str(), info.driver.c_str(),
+              info.api_version_str.c_str(),
               cuda ? cuda_peer_description().c_str() : ("none: " + cuda_why).c_str());
   std::printf(
       "GPU ms: timestamps around the dispatches; host ms: run() from input in host memory to logits in host "
@@ -187,7 +190,7 @@ int run_net(const NetOptions& o) {
       const Precision p = parse_precision(ps);
       progress.begin("net " + ps + " batch " + std::to_string(b) + ": Vulkan, " + std::to_string(o.iters) +
                      " runs");
-      const VkNetResult vr = time_vulkan(ctx, net, o, b, p, xs, progress);
+      const VkNetResult vr = time_vulkan(net, o, b, p, xs, progress);
       nlohmann::json r{
           {"precision", ps},
           {"batch", b},
