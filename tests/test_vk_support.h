@@ -14,21 +14,10 @@
 namespace effnet::test {
 
 // The Context every Vulkan test shares (pipelines compile once per process),
-// or nullptr when this machine has no usable Vulkan device.
-inline vk::Context* shared_context() {
-  static std::unique_ptr<vk::Context> ctx;
-  static bool tried = false;
-  static std::string why;
-  if (!tried) {
-    tried = true;
-    try {
-      ctx = std::make_unique<vk::Context>();
-    } catch (const Error& e) {
-      why = e.what();
-    }
-  }
-  return ctx.get();
-}
+// or nullptr when this machine has no usable Vulkan device. It is destroyed
+// when the test run ends (a Catch2 listener), not by a static destructor at
+// process exit, which ran after the NVIDIA driver's own teardown and crashed.
+vk::Context* shared_context();
 
 #define EFFNET_VK_CONTEXT_OR_SKIP(name)                                                  \
   vk::Context* name##_ptr = ::effnet::test::shared_context();                            \
