@@ -124,7 +124,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
                        " channels, gets " + std::to_string(cur.c));
     if (layers[i].kind == LayerKind::Linear && (cur.h != 1 || cur.w != 1))
       throw ShapeError("VkPlan: layer " + layers[i].name + " (Linear) needs a pooled [N, C] input");
-    variants.push_back(choose_variant(layers[i], cur, precision, dev, opt.force_gemm_tile));
+    variants.push_back(choose_variant(layers[i], cur, precision, dev,
+                                      {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape}));
     cur = variants.back().out;
   }
   const LayerKind first = layers.front().kind, last = layers.back().kind;
@@ -174,6 +175,11 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     if (v.gemm) {
       sc.set(EFFNET_SC_BM, v.tile.bm).set(EFFNET_SC_BN, v.tile.bn).set(EFFNET_SC_BK, v.tile.bk);
       sc.set(EFFNET_SC_TM, v.tile.tm).set(EFFNET_SC_TN, v.tile.tn);
+      if (v.tile.coopmat()) {
+        sc.set(EFFNET_SC_CM_M, v.tile.cm_m).set(EFFNET_SC_CM_N, v.tile.cm_n).set(EFFNET_SC_CM_K, v.tile.cm_k);
+        sc.set(EFFNET_SC_WARPS_M, v.tile.warps_m).set(EFFNET_SC_WARPS_N, v.tile.warps_n);
+        sc.set(EFFNET_SC_WARPS_K, v.tile.warps_k);
+      }
       shaders::GemmPush g{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)};
       pc.resize(sizeof g / 4);
       std::memcpy(pc.data(), &g, sizeof g);

@@ -21,8 +21,13 @@ struct VkPlanOptions {
   int height = kDefaultImageSize;  // input H, >= kMinImageSize
   int width = kDefaultImageSize;   // input W, >= kMinImageSize
   Precision precision = Precision::FP16;
-  bool allow_coopmat = true;                // reserved for the COOPMAT variants (issue 3); SCALAR today
-  std::optional<GemmTile> force_gemm_tile;  // test-only: this tile for every GEMM-shaped layer
+  // fp16 GEMM-shaped layers use cooperative matrices where the device has f16
+  // ones (false: the SCALAR variants; effnet-infer --no-coopmat, EFFNET_NO_COOPMAT=1).
+  bool allow_coopmat = true;
+  std::optional<GemmTile> force_gemm_tile;  // test-only: this tile (SCALAR or COOPMAT) for every GEMM
+  // test-only: this cooperative-matrix shape {m, n, k} for every GEMM (DeviceError
+  // when the device lacks it, coopmat is not allowed or the precision is fp32)
+  std::optional<std::array<uint32_t, 3>> force_coopmat_shape;
 };
 
 // GPU time of the last run() / replay() from timestamp queries, in milliseconds.

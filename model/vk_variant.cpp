@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "model/errors.h"
+#include "model/vk_gemm_tile.h"
 #include "vk_runtime/errors.h"
 
 namespace effnet {
@@ -20,30 +21,6 @@ size_t expected_weights(const Layer& l) {
     default:
       return size_t(l.cout) * l.cin;
   }
-}
-
-// Portable tile: 16x16 invocations, each owning up to 4x4 outputs; smaller
-// tiles for small M or N so little work is padding.
-GemmTile default_tile(uint32_t m, uint32_t n) {
-  GemmTile t;
-  t.bm = m <= 16 ? 16 : m <= 32 ? 32 : 64;
-  t.bn = n <= 16 ? 16 : n <= 32 ? 32 : 64;
-  t.tm = t.bm / 16;
-  t.tn = t.bn / 16;
-  t.bk = 16;
-  return t;
-}
-
-void check_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d, const std::string& layer) {
-  const std::string what = "layer " + layer + ": GEMM tile " + t.str();
-  if (t.bm == 0 || t.bn == 0 || t.bk == 0 || t.tm == 0 || t.tn == 0 || t.bm % t.tm || t.bn % t.tn)
-    throw vk::DeviceError(what + " is not valid (bm % tm and bn % tn must be 0)");
-  if (t.invocations() > d.max_workgroup_invocations || t.invocations() > d.max_workgroup_size[0])
-    throw vk::DeviceError(what + " needs " + std::to_string(t.invocations()) + " invocations; " + d.name +
-                          " allows " + std::to_string(d.max_workgroup_invocations));
-  if (t.shared_bytes(head_pool) > d.max_shared_memory)
-    throw vk::DeviceError(what + " needs " + std::to_string(t.shared_bytes(head_pool)) +
-                          " B of shared memory; " + d.name + " has " + std::to_string(d.max_shared_memory));
 }
 
 const char* kind_short(LayerKind k) {
@@ -72,11 +49,6 @@ Precision parse_precision(const std::string& s) {
   throw UsageError("precision '" + s + "': expected fp16 or fp32");
 }
 
-std::string GemmTile::str() const {
-  return std::to_string(bm) + "x" + std::to_string(bn) + "x" + std::to_string(bk) + " (" +
-         std::to_string(tm) + "x" + std::to_string(tn) + " per invocation)";
-}
-
 std::string LayerVariant::describe() const {
   std::ostringstream o;
   o << layer << " " << kind_short(kind) << " " << shader;
@@ -86,7 +58,7 @@ std::string LayerVariant::describe() const {
 }
 
 LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision precision,
-                            const vk::DeviceInfo& device, const std::optional<GemmTile>& force_tile) {
+                            const vk::DeviceInfo& device, const GemmChoice& choice) {
   if (layer.weight.size() != expected_weights(layer) || layer.bias.size() != size_t(layer.cout))
     throw ShapeError("layer " + layer.name + ": " + std::to_string(layer.weight.size()) + " weights and " +
                      std::to_string(layer.bias.size()) + " biases do not match " + kind_name(layer.kind) +
@@ -130,13 +102,34 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
       v.gemm_m = uint32_t(int64_t(in.n) * in.h * in.w);
       v.gemm_n = uint32_t(layer.cout);
       v.gemm_k = uint32_t(layer.cin);
-      v.shader = head                                                              ? "gemm_head_pool_" + p
-                 : layer.kind == LayerKind::Linear && precision == Precision::FP16 ? "gemm_out_f32_" + p
-                                                                                   : "gemm_" + p;
-      // head: tiles run over one image's pixels at a time
-      v.tile = force_tile ? *force_tile : default_tile(head ? uint32_t(in.h * in.w) : v.gemm_m, v.gemm_n);
-      if (!force_tile && v.tile.shared_bytes(head) > device.max_shared_memory) v.tile = default_tile(32, 32);
-      check_tile(v.tile, head, device, layer.name);
+      const GemmShape g{head ? uint32_t(in.h * in.w) : v.gemm_m, head ? uint32_t(in.n) : 1u, v.gemm_n, v.gemm_k,
+                        head};
+      const auto shapes = gemm_coopmat_shapes(device);
+      if (choice.force_coopmat_shape && (precision != Precision::FP16 || !choice.allow_coopmat ||
+                                         std::find(shapes.begin(), shapes.end(), *choice.force_coopmat_shape) ==
+                                             shapes.end()))
+        throw vk::DeviceError("layer " + layer.name + ": forced cooperative-matrix shape " +
+                              std::to_string((*choice.force_coopmat_shape)[0]) + "x" +
+                              std::to_string((*choice.force_coopmat_shape)[1]) + "x" +
+                              std::to_string((*choice.force_coopmat_shape)[2]) + " is not an f16 shape of " +
+                              device.name + " (or coopmat is off, or precision is fp32)");
+      if (choice.force_tile)
+        v.tile = *choice.force_tile;
+      else if (precision == Precision::FP16 && choice.allow_coopmat && !shapes.empty())
+        v.tile = coopmat_tile(choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g),
+                              g, device);
+      else
+        v.tile = scalar_tile(g);
+      if (!choice.force_tile && !v.tile.coopmat() && v.tile.shared_bytes(head) > device.max_shared_memory)
+        v.tile = scalar_tile({32, 1, 32, v.gemm_k, head});
+      if (v.tile.coopmat() && precision != Precision::FP16)
+        throw vk::DeviceError("layer " + layer.name + ": cooperative-matrix tiles need precision fp16");
+      check_gemm_tile(v.tile, head, device, layer.name);
+      v.coopmat = v.tile.coopmat();
+      const std::string base = head                                                              ? "gemm_head_pool_"
+                               : layer.kind == LayerKind::Linear && precision == Precision::FP16 ? "gemm_out_f32_"
+                                                                                                 : "gemm_";
+      v.shader = base + (v.coopmat ? "coopmat_" : "") + p;
       v.wg_size = v.tile.invocations();
       const uint32_t gx = ceil_div(v.gemm_n, v.tile.bn);
       if (head) {

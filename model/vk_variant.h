@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "model/network.h"
 #include "vk_runtime/device_info.h"
@@ -21,15 +22,38 @@ const char* precision_name(Precision p);  // "fp32" | "fp16"
 // "fp32" | "fp16"; throws UsageError otherwise.
 Precision parse_precision(const std::string& s);
 
-// Tile of the GEMM-shaped shaders (gemm.comp). SCALAR: each invocation owns
-// tm x tn outputs, so the workgroup has (bm / tm) * (bn / tn) invocations.
+// Tile of the GEMM-shaped shaders (gemm.comp).
+// SCALAR (cm_m == 0): each invocation owns tm x tn outputs, so the workgroup
+// has (bm / tm) * (bn / tn) invocations.
+// COOPMAT (cm_m != 0): cooperative matrices of cm_m x cm_n x cm_k (f16 x f16 ->
+// f32, subgroup scope); warps_m x warps_n subgroups split the tile, warps_k
+// subgroups split each bk step (their sums added in fixed order); the workgroup
+// has warps_m * warps_n * warps_k * subgroup invocations; tm, tn are unused.
 struct GemmTile {
   uint32_t bm = 64, bn = 64, bk = 16, tm = 4, tn = 4;
-  uint32_t invocations() const { return (bm / tm) * (bn / tn); }
+  uint32_t cm_m = 0, cm_n = 0, cm_k = 0;
+  uint32_t warps_m = 1, warps_n = 1, warps_k = 1;
+  uint32_t subgroup = 32;  // invocations per subgroup (COOPMAT)
+  bool coopmat() const { return cm_m != 0; }
+  uint32_t invocations() const {
+    return coopmat() ? warps_m * warps_n * warps_k * subgroup : (bm / tm) * (bn / tn);
+  }
   // Shared memory the variant uses, bytes (head_pool adds its reduction buffer).
-  uint32_t shared_bytes(bool head_pool) const { return 4 * (bk * bm + bk * bn + (head_pool ? bm * bn : 0)); }
-  std::string str() const;  // "64x64x16 (4x4 per invocation)"
+  uint32_t shared_bytes(bool head_pool) const;
+  // "64x64x16 (4x4 per invocation)" | "128x64x64 coopmat 16x16x16, 2x2x1 subgroups"
+  std::string str() const;
 };
+
+// How choose_variant picks GEMM tiles (VkPlanOptions fills it).
+struct GemmChoice {
+  bool allow_coopmat = true;              // use cooperative matrices where the device has f16 ones
+  std::optional<GemmTile> force_tile;     // test-only: this tile (SCALAR or COOPMAT) for every GEMM
+  std::optional<std::array<uint32_t, 3>> force_coopmat_shape;  // test-only: this M x N x K shape
+};
+
+// The f16 x f16 -> f32 subgroup-scope cooperative-matrix shapes of `device`
+// that gemm.comp can use (cm_k a multiple of 8), as {m, n, k}.
+std::vector<std::array<uint32_t, 3>> gemm_coopmat_shapes(const vk::DeviceInfo& device);
 
 struct LayerVariant {
   std::string layer;  // state_dict prefix: "conv1", "mbconv3.0", "fc"
@@ -37,7 +61,7 @@ struct LayerVariant {
   Act act = Act::None;
   std::string shader;  // embedded variant name, e.g. "gemm_fp16", "depthwise_fp32"
   Precision precision = Precision::FP16;
-  bool coopmat = false;                         // always false for now (SCALAR variants only)
+  bool coopmat = false;                         // a COOPMAT variant (tile.coopmat())
   ActShape in, out;                             // NHWC; stem `in` describes the NCHW input as {n, h, w, c}
   bool gemm = false;                            // Pointwise, HeadPool, Linear
   GemmTile tile;                                // valid when gemm
@@ -51,13 +75,15 @@ struct LayerVariant {
 };
 
 // Decides the variant of `layer` on input `in` (NHWC; for the stem, the NCHW
-// input as {n, h, w, c}). `force_tile` overrides the tile of GEMM-shaped layers
-// (tests). Throws ShapeError when the layer's weights do not match its kind and
-// channels or the tensors are too large for 32-bit indexing, DeviceError when
-// a (forced) tile does not fit the device (invocations, shared memory) or the
-// grid exceeds maxComputeWorkGroupCount.
+// input as {n, h, w, c}). GEMM-shaped layers in fp16 use cooperative matrices
+// when choice.allow_coopmat and the device has f16 ones: the shape with the
+// least padding of M, N, K, then the tile (see vk_variant.cpp). `choice` can
+// force a tile or a cooperative-matrix shape (tests). Throws ShapeError when
+// the layer's weights do not match its kind and channels or the tensors are too
+// large for 32-bit indexing, DeviceError when a (forced) tile or shape does not
+// fit the device (invocations, shared memory, reported shapes) or the grid
+// exceeds maxComputeWorkGroupCount.
 LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision precision,
-                            const vk::DeviceInfo& device,
-                            const std::optional<GemmTile>& force_tile = std::nullopt);
+                            const vk::DeviceInfo& device, const GemmChoice& choice = {});
 
 }  // namespace effnet

@@ -12,6 +12,14 @@
 #define EFFNET_SC_TM 4       // uint: rows per invocation (SCALAR)
 #define EFFNET_SC_TN 5       // uint: columns per invocation (SCALAR)
 #define EFFNET_SC_ACT 6      // uint: EFFNET_ACT_* applied after the bias
+// COOPMAT GEMM (gemm_coopmat.glsl): the cooperative-matrix shape and the
+// subgroups of a workgroup along M, N and K (WG_SIZE = product * subgroup size).
+#define EFFNET_SC_CM_M 7     // uint: rows of one cooperative matrix (A and C)
+#define EFFNET_SC_CM_N 8     // uint: columns of one cooperative matrix (B and C)
+#define EFFNET_SC_CM_K 9     // uint: depth of one cooperative matrix (A columns, B rows)
+#define EFFNET_SC_WARPS_M 10 // uint: subgroups along M
+#define EFFNET_SC_WARPS_N 11 // uint: subgroups along N
+#define EFFNET_SC_WARPS_K 12 // uint: subgroups splitting each BK step (summed in fixed order)
 
 // ---- activations (values of EFFNET_SC_ACT) ------------------------------------
 #define EFFNET_ACT_NONE 0

@@ -8,16 +8,26 @@
 //   C: row-major [M][N], SFP; fp32 with -DOUT_F32 (logits)
 //   HEAD_POOL: C[image][n] = mean over the image's `pixels` rows of act(...)
 //
-// Variants (defines): FP16 (fp16 storage, fp32 accumulation), OUT_F32, HEAD_POOL;
-// the inner product comes from gemm_scalar.glsl (SCALAR, portable) and later
-// from a COOPMAT include that provides the same acc_* interface, so tiling,
-// bounds handling and the epilogue below are shared.
+// Variants (defines): FP16 (fp16 storage, fp32 accumulation), OUT_F32, HEAD_POOL,
+// COOPMAT (with FP16: GL_KHR_cooperative_matrix, fp16 operands, fp32
+// accumulators). The staging and inner product come from gemm_load.glsl +
+// gemm_scalar.glsl (SCALAR, portable) or gemm_coopmat_load.glsl +
+// gemm_coopmat.glsl (COOPMAT); both provide the same acc_* interface, so the
+// tiling, bounds handling and the epilogue below are shared.
 //
 // Workgroups: x = N tile; y (+ z * gl_NumWorkGroups.y) = M tile, or the image
 // for HEAD_POOL. Every bound (M, N, K, pixels) is checked: no multiple of the
 // tile is required.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#ifdef COOPMAT
+#ifndef FP16
+#error COOPMAT needs FP16 (fp16 operands)
+#endif
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#endif
 #include "abi.h"
 #include "types.glsl"
 
@@ -42,10 +52,11 @@ layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_
 layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer CBuf { CFP c_data[]; };
 layout(push_constant) uniform Push { EFFNET_GEMM_PUSH_FIELDS } pc;
 
-#include "gemm_load.glsl"
 #ifdef COOPMAT
+#include "gemm_coopmat_load.glsl"
 #include "gemm_coopmat.glsl"
 #else
+#include "gemm_load.glsl"
 #include "gemm_scalar.glsl"
 #endif
 #include "gemm_epilogue.glsl"

@@ -1,0 +1,163 @@
+#include "model/vk_gemm_tile.h"
+
+#include <algorithm>
+
+#include "vk_runtime/errors.h"
+
+namespace effnet {
+namespace {
+
+uint32_t round_up(uint32_t a, uint32_t b) { return (a + b - 1) / b * b; }
+uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
+
+// Enough workgroups to fill a large GPU (an H200 has 132 SMs) about twice.
+constexpr uint32_t kTargetGroups = 256;
+// Accumulator registers per invocation a subgroup may hold (fp32 words).
+constexpr uint32_t kMaxAccRegs = 64;
+
+uint32_t groups(const GemmTile& t, const GemmShape& g) {
+  const uint32_t m_tiles = g.head_pool ? 1 : ceil_div(g.rows, t.bm);  // the head loops over its rows
+  return m_tiles * ceil_div(g.n, t.bn) * g.images;
+}
+
+// Splits the tile's fragments among subgroups: at least 4 subgroups where the
+// fragments allow, more (up to 8) while one holds over kMaxAccRegs accumulators.
+void split_warps(GemmTile& t) {
+  const uint32_t fm = t.bm / t.cm_m, fn = t.bn / t.cm_n;
+  t.warps_m = t.warps_n = 1;
+  auto split = [&] {
+    const uint32_t pm = fm / t.warps_m, pn = fn / t.warps_n;
+    if (pm % 2 == 0 && (pm >= pn || pn % 2)) return t.warps_m *= 2, true;
+    if (pn % 2 == 0) return t.warps_n *= 2, true;
+    return false;
+  };
+  auto regs = [&] { return (fm / t.warps_m) * (fn / t.warps_n) * t.cm_m * t.cm_n / t.subgroup; };
+  while (t.warps_m * t.warps_n * t.warps_k < 4 && split()) {
+  }
+  while (regs() > kMaxAccRegs && t.warps_m * t.warps_n * t.warps_k < 8 && split()) {
+  }
+}
+
+}  // namespace
+
+uint32_t GemmTile::shared_bytes(bool head_pool) const {
+  const uint32_t pool = head_pool ? 4 * bm * bn : 0;
+  if (!coopmat()) return 4 * (bk * bm + bk * bn) + pool;
+  const uint32_t lds = (bk / 8) | 1u;  // 16-byte chunks per staged row (gemm_coopmat_load.glsl)
+  const uint32_t ab = (bm + bn) * lds * 16, c = warps_k * bm * (bn + 4) * 4;
+  return std::max(ab, c) + pool;
+}
+
+std::string GemmTile::str() const {
+  const std::string b = std::to_string(bm) + "x" + std::to_string(bn) + "x" + std::to_string(bk);
+  if (!coopmat()) return b + " (" + std::to_string(tm) + "x" + std::to_string(tn) + " per invocation)";
+  return b + " coopmat " + std::to_string(cm_m) + "x" + std::to_string(cm_n) + "x" + std::to_string(cm_k) +
+         ", " + std::to_string(warps_m) + "x" + std::to_string(warps_n) + "x" + std::to_string(warps_k) +
+         " subgroups";
+}
+
+std::vector<std::array<uint32_t, 3>> gemm_coopmat_shapes(const vk::DeviceInfo& d) {
+  std::vector<std::array<uint32_t, 3>> v;
+  if (!d.has_coopmat) return v;
+  for (const auto& s : d.coopmat_shapes)
+    if (s.a_type == "f16" && s.b_type == "f16" && s.c_type == "f32" && s.result_type == "f32" &&
+        s.scope == "subgroup" && s.m > 0 && s.n % 4 == 0 && s.n > 0 && s.k % 8 == 0 && s.k > 0 &&
+        std::find(v.begin(), v.end(), std::array<uint32_t, 3>{s.m, s.n, s.k}) == v.end())
+      v.push_back({s.m, s.n, s.k});
+  return v;
+}
+
+GemmTile scalar_tile(const GemmShape& g) {
+  GemmTile t;
+  t.bm = g.rows <= 16 ? 16 : g.rows <= 32 ? 32 : 64;
+  t.bn = g.n <= 16 ? 16 : g.n <= 32 ? 32 : 64;
+  t.tm = t.bm / 16;
+  t.tn = t.bn / 16;
+  t.bk = 16;
+  return t;
+}
+
+std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t, 3>>& shapes,
+                                          const GemmShape& g) {
+  std::array<uint32_t, 3> best = shapes.front();
+  double best_waste = 0;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const auto& s = shapes[i];
+    const double w = double(round_up(g.rows, s[0])) / g.rows * double(round_up(g.n, s[1])) / g.n *
+                     double(round_up(g.k, s[2])) / g.k;
+    const uint64_t vol = uint64_t(s[0]) * s[1] * s[2], best_vol = uint64_t(best[0]) * best[1] * best[2];
+    if (i == 0 || w < best_waste - 1e-12 || (w < best_waste + 1e-12 && vol > best_vol)) {
+      best = s;
+      best_waste = w;
+    }
+  }
+  return best;
+}
+
+// Rules:
+//  - few rows (<= 32, the FC): one fragment row and column per workgroup (many
+//    workgroups along N), 4 subgroups splitting K steps of up to 256;
+//  - otherwise: the whole N in one tile when it is <= 128 (A read once), else
+//    64; BK = K up to 64 (one step for the expand layers), else 64; BM from 128
+//    down to 16 until the grid has kTargetGroups workgroups and the tile fits
+//    shared memory, then BN halved while the grid is still short;
+//  - subgroups: split_warps, then deep K (>= 256) split among subgroups while
+//    fewer than 4.
+GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d) {
+  GemmTile t;
+  t.cm_m = s[0];
+  t.cm_n = s[1];
+  t.cm_k = s[2];
+  t.tm = t.tn = 1;
+  t.subgroup = d.subgroup_size ? d.subgroup_size : 32;
+  const uint32_t n_pad = round_up(g.n, t.cm_n);
+  if (g.rows <= 32 && !g.head_pool) {
+    t.bm = round_up(g.rows, t.cm_m);
+    t.bn = t.cm_n;
+    t.warps_k = g.k >= 256 ? 4 : 1;
+    const uint32_t step = t.warps_k * t.cm_k;
+    t.bk = std::min(round_up(g.k, step), round_up(256, step));
+    split_warps(t);
+    return t;
+  }
+  t.bn = n_pad <= 128 ? n_pad : 64;
+  t.bk = g.k <= 64 ? round_up(g.k, t.cm_k) : round_up(64, t.cm_k);
+  t.bm = std::max(t.cm_m, std::min(round_up(128, t.cm_m), g.head_pool ? round_up(g.rows, t.cm_m) : ~0u));
+  auto fits = [&] { return t.shared_bytes(g.head_pool) <= d.max_shared_memory; };
+  while (t.bm / 2 >= t.cm_m && (t.bm / 2) % t.cm_m == 0 &&
+         (!fits() || (!g.head_pool && groups(t, g) < kTargetGroups)))
+    t.bm /= 2;
+  while (groups(t, g) < kTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
+  split_warps(t);
+  while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 256 && t.bk % (2 * t.warps_k * t.cm_k) == 0)
+    t.warps_k *= 2;
+  return t;
+}
+
+void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d, const std::string& layer) {
+  const std::string what = "layer " + layer + ": GEMM tile " + t.str();
+  if (t.bm == 0 || t.bn == 0 || t.bk == 0 || t.tm == 0 || t.tn == 0 || t.bm % t.tm || t.bn % t.tn)
+    throw vk::DeviceError(what + " is not valid (bm % tm and bn % tn must be 0)");
+  if (t.coopmat()) {
+    const auto shapes = gemm_coopmat_shapes(d);
+    if (std::find(shapes.begin(), shapes.end(), std::array<uint32_t, 3>{t.cm_m, t.cm_n, t.cm_k}) ==
+        shapes.end())
+      throw vk::DeviceError(what + ": " + d.name + " has no f16 cooperative matrix of that shape");
+    if (t.warps_m == 0 || t.warps_n == 0 || t.warps_k == 0 || t.subgroup == 0 ||
+        t.bm % (t.warps_m * t.cm_m) || t.bn % (t.warps_n * t.cm_n) || t.bk % (t.warps_k * t.cm_k) ||
+        t.bk % 8 || (t.bm * t.bn) % t.invocations())
+      throw vk::DeviceError(what + " is not valid (bm, bn, bk must split into subgroups of whole " +
+                            "fragments, bk % 8 == 0, bm * bn a multiple of the invocations)");
+    if (t.subgroup != d.subgroup_size)
+      throw vk::DeviceError(what + " assumes subgroups of " + std::to_string(t.subgroup) + "; " + d.name +
+                            " has " + std::to_string(d.subgroup_size));
+  }
+  if (t.invocations() > d.max_workgroup_invocations || t.invocations() > d.max_workgroup_size[0])
+    throw vk::DeviceError(what + " needs " + std::to_string(t.invocations()) + " invocations; " + d.name +
+                          " allows " + std::to_string(d.max_workgroup_invocations));
+  if (t.shared_bytes(head_pool) > d.max_shared_memory)
+    throw vk::DeviceError(what + " needs " + std::to_string(t.shared_bytes(head_pool)) +
+                          " B of shared memory; " + d.name + " has " + std::to_string(d.max_shared_memory));
+}
+
+}  // namespace effnet

@@ -1,0 +1,40 @@
+// GEMM tiles of the Vulkan plan (gemm.comp): the cooperative-matrix shape and
+// tile chosen for a layer, and the check that a tile fits the device. Used by
+// choose_variant (model/vk_variant.cpp) only: every tile decision is made there.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/vk_variant.h"
+#include "vk_runtime/device_info.h"
+
+namespace effnet {
+
+// The GEMM of one layer as choose_variant sees it: `rows` rows per tile range
+// (M, or the pixels of one image for the head + pool), `images` ranges (1, or
+// the batch for the head + pool), N columns, K depth.
+struct GemmShape {
+  uint32_t rows = 0, images = 1, n = 0, k = 0;
+  bool head_pool = false;
+};
+
+// SCALAR tile: 16x16 invocations, each owning up to 4x4 outputs; smaller tiles
+// for small M or N so little work is padding.
+GemmTile scalar_tile(const GemmShape& g);
+
+// The shape of `shapes` ({m, n, k}) with the least padding of rows, N and K
+// (padded volume / real volume); ties go to the larger shape (fewer
+// instructions). `shapes` must not be empty.
+std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t, 3>>& shapes,
+                                          const GemmShape& g);
+
+// COOPMAT tile for cooperative-matrix shape `s` (rules in vk_gemm_tile.cpp).
+GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d);
+
+// Throws DeviceError (naming `layer`) when `t` is malformed or does not fit the
+// device: invocations, shared memory, a cooperative-matrix shape it lacks.
+void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d, const std::string& layer);
+
+}  // namespace effnet

@@ -1,0 +1,67 @@
+// COOPMAT inner product of gemm.comp (GL_KHR_cooperative_matrix): fp16 A and B
+// fragments from the shared tiles of gemm_coopmat_load.glsl, fp32 accumulators.
+// Subgroup w works on rows [wm * WTM * CM_M, +WTM * CM_M) and columns
+// [wn * WTN * CM_N, +WTN * CM_N) of the tile, over the K slice
+// [wk * BK / WARPS_K, +BK / WARPS_K) of each step (wm, wn, wk from w).
+// acc_finish stores the fragments to the fp32 C stage in shared memory (one
+// [BM][LDC] slice per wk); the epilogue then reads element e of invocation i
+// at tile index i + e * WG_SIZE (row-major: consecutive invocations, consecutive
+// columns, so the stores coalesce), summing the WARPS_K slices in fixed order.
+// Host-checked: WG_SIZE == WARPS_M * WARPS_N * WARPS_K * subgroup size;
+// BM % (WARPS_M * CM_M) == 0, BN % (WARPS_N * CM_N) == 0,
+// BK % (WARPS_K * CM_K) == 0, BK % 8 == 0, (BM * BN) % WG_SIZE == 0.
+#define CM_A coopmat<float16_t, gl_ScopeSubgroup, CM_M, CM_K, gl_MatrixUseA>
+#define CM_B coopmat<float16_t, gl_ScopeSubgroup, CM_K, CM_N, gl_MatrixUseB>
+#define CM_C coopmat<float, gl_ScopeSubgroup, CM_M, CM_N, gl_MatrixUseAccumulator>
+
+const uint WTM = BM / WARPS_M / CM_M;  // fragments per subgroup along M
+const uint WTN = BN / WARPS_N / CM_N;  // fragments per subgroup along N
+const uint KW = BK / WARPS_K;          // K per subgroup per step
+const uint ACC_COUNT = BM * BN / WG_SIZE;
+CM_C acc[WTM * WTN];
+
+uint acc_row(uint e) { return (gl_LocalInvocationIndex + e * WG_SIZE) / BN; }
+uint acc_col(uint e) { return (gl_LocalInvocationIndex + e * WG_SIZE) % BN; }
+
+float acc_get(uint e) {
+  const uint i = gl_LocalInvocationIndex + e * WG_SIZE;
+  const uint at = (i / BN) * LDC + i % BN;
+  float s = 0.0;
+  for (uint w = 0; w < WARPS_K; ++w) {
+    const uint f = w * BM * LDC + at;
+    s += uintBitsToFloat(S[f / 4][f % 4]);
+  }
+  return s;
+}
+
+void acc_init() {
+  for (uint i = 0; i < WTM * WTN; ++i) acc[i] = CM_C(0.0);
+}
+
+void acc_step() {
+  const uint w = gl_SubgroupID;
+  const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N, wk = w / (WARPS_M * WARPS_N);
+  const uint row0 = wm * WTM * CM_M, col0 = wn * WTN * CM_N;
+  for (uint k = wk * KW; k < (wk + 1) * KW; k += CM_K) {
+    CM_B b[WTN];
+    for (uint j = 0; j < WTN; ++j)
+      coopMatLoad(b[j], S, A_VEC4 + (col0 + j * CM_N) * LDS + k / 8, LDS, gl_CooperativeMatrixLayoutColumnMajor);
+    for (uint i = 0; i < WTM; ++i) {
+      CM_A a;
+      coopMatLoad(a, S, (row0 + i * CM_M) * LDS + k / 8, LDS, gl_CooperativeMatrixLayoutRowMajor);
+      for (uint j = 0; j < WTN; ++j) acc[i * WTN + j] = coopMatMulAdd(a, b[j], acc[i * WTN + j]);
+    }
+  }
+}
+
+void acc_finish() {
+  barrier();  // every subgroup is done with the A/B tiles: the C stage aliases them
+  const uint w = gl_SubgroupID;
+  const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N, wk = w / (WARPS_M * WARPS_N);
+  const uint base = wk * BM * LDC + wm * WTM * CM_M * LDC + wn * WTN * CM_N;
+  for (uint i = 0; i < WTM; ++i)
+    for (uint j = 0; j < WTN; ++j)
+      coopMatStore(acc[i * WTN + j], S, (base + i * CM_M * LDC + j * CM_N) / 4, LDC / 4,
+                   gl_CooperativeMatrixLayoutRowMajor);
+  barrier();
+}

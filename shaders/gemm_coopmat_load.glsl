@@ -1,0 +1,61 @@
+// COOPMAT shared-memory staging of one K step of gemm.comp: fp16 tiles moved
+// in 16-byte chunks (8 halves along K). One shared array S of uvec4 holds
+//   A tile: row-major [BM][LDS] chunks at S[0 ..)           (row m, chunks of k)
+//   B tile: [BN][LDS] chunks at S[A_VEC4 ..)                 (column-major K x N)
+// and, after the K loop, the fp32 C stage of gemm_coopmat.glsl (aliased).
+// LDS = BK / 8 rounded up to odd: rows start in different bank groups, so the
+// cooperative-matrix loads are free of bank conflicts. Zero outside M (m_end),
+// N and K. When K % 8 != 0 the chunks are gathered element by element.
+layout(constant_id = EFFNET_SC_CM_M) const uint CM_M = 16;
+layout(constant_id = EFFNET_SC_CM_N) const uint CM_N = 16;
+layout(constant_id = EFFNET_SC_CM_K) const uint CM_K = 16;
+layout(constant_id = EFFNET_SC_WARPS_M) const uint WARPS_M = 2;
+layout(constant_id = EFFNET_SC_WARPS_N) const uint WARPS_N = 2;
+layout(constant_id = EFFNET_SC_WARPS_K) const uint WARPS_K = 1;
+
+// The same buffers as a_data / b_data, seen as 16-byte chunks.
+layout(std430, binding = EFFNET_BIND_IN) readonly buffer AVec { uvec4 a_vec[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer BVec { uvec4 b_vec[]; };
+
+const uint KV = BK / 8;           // chunks per tile row
+const uint LDS = KV | 1u;         // chunks per shared row (odd)
+const uint A_VEC4 = BM * LDS;     // A tile, in chunks
+const uint AB_VEC4 = (BM + BN) * LDS;
+const uint LDC = BN + 4;          // floats per row of the C stage
+const uint C_VEC4 = WARPS_K * BM * LDC / 4;
+shared uvec4 S[AB_VEC4 > C_VEC4 ? AB_VEC4 : C_VEC4];
+
+// 8 halves of row `row` of a [rows][K] fp16 matrix from k = kk (kk < K, kk % 8 == 0).
+#define EFFNET_CHUNK(vec_buf, buf, row, kk)                                                  \
+  (pc.K % 8 == 0 ? vec_buf[((row) * pc.K + (kk)) / 8] : gather_chunk_##buf(row, kk))
+
+#define EFFNET_GATHER(buf)                                                                   \
+  uvec4 gather_chunk_##buf(uint row, uint kk) {                                              \
+    uint w[4];                                                                               \
+    for (uint i = 0; i < 4; ++i) {                                                           \
+      const uint k = kk + 2 * i;                                                             \
+      const float16_t lo = k < pc.K ? buf[row * pc.K + k] : float16_t(0);                    \
+      const float16_t hi = k + 1 < pc.K ? buf[row * pc.K + k + 1] : float16_t(0);            \
+      w[i] = packFloat2x16(f16vec2(lo, hi));                                                 \
+    }                                                                                        \
+    return uvec4(w[0], w[1], w[2], w[3]);                                                    \
+  }
+EFFNET_GATHER(a_data)
+EFFNET_GATHER(b_data)
+
+void load_tiles(uint m0, uint m_end, uint n0, uint k0) {
+  // Consecutive invocations read consecutive chunks of a row, then the next
+  // row: a tile with BK >= K is one contiguous block of A.
+  for (uint i = gl_LocalInvocationIndex; i < BM * KV; i += WG_SIZE) {
+    const uint r = i / KV, c = i % KV, m = m0 + r, kk = k0 + c * 8;
+    uvec4 v = uvec4(0);
+    if (m < m_end && kk < pc.K) v = EFFNET_CHUNK(a_vec, a_data, m, kk);
+    S[r * LDS + c] = v;
+  }
+  for (uint i = gl_LocalInvocationIndex; i < BN * KV; i += WG_SIZE) {
+    const uint r = i / KV, c = i % KV, n = n0 + r, kk = k0 + c * 8;
+    uvec4 v = uvec4(0);
+    if (n < pc.N && kk < pc.K) v = EFFNET_CHUNK(b_vec, b_data, n, kk);
+    S[A_VEC4 + r * LDS + c] = v;
+  }
+}
