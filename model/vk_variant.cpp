@@ -53,6 +53,8 @@ std::string LayerVariant::describe() const {
   std::ostringstream o;
   o << layer << " " << kind_short(kind) << " " << shader;
   if (gemm) o << " tile " << tile.str();
+  if (kind == LayerKind::StemConv3x3 || kind == LayerKind::Depthwise3x3)
+    o << " " << vec << " ch x " << pix << " px per invocation,";
   o << " " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups";
   return o.str();
 }
@@ -86,10 +88,39 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
   switch (layer.kind) {
     case LayerKind::StemConv3x3:
     case LayerKind::Depthwise3x3: {
-      v.shader = std::string(layer.kind == LayerKind::StemConv3x3 ? "stem_conv_" : "depthwise_") + p;
+      const bool stem = layer.kind == LayerKind::StemConv3x3;
+      v.shader = std::string(stem ? "stem_conv_" : "depthwise_") + p;
       v.wg_size = std::min<uint32_t>(256, device.max_workgroup_invocations);
+      const uint64_t c = uint64_t(v.out.c), pixels = uint64_t(v.out.n) * v.out.h * v.out.w;
+      uint64_t invocations = 0;
+      if (stem) {
+        // All output channels of a pixel in one invocation (up to 32), the
+        // weights staged in shared memory as vec4 [cin][3][3][ceil(cout / 4)].
+        v.vec = uint32_t(std::min<uint64_t>(32, (c + 3) / 4 * 4));
+        v.shared_vec4 = uint32_t(uint64_t(layer.cin) * 9 * ((c + 3) / 4));
+        if (uint64_t(v.shared_vec4) * 16 > device.max_shared_memory)
+          throw vk::DeviceError("layer " + layer.name + ": the stem's " + std::to_string(v.shared_vec4 * 16) +
+                                " B of weights exceed the " + std::to_string(device.max_shared_memory) +
+                                " B of shared memory of " + device.name);
+        invocations = pixels * ((c + v.vec - 1) / v.vec);
+      } else {
+        // 16-byte accesses: 8 fp16 or 4 fp32 channels; fewer when C is not a multiple.
+        for (uint32_t vec : {8u, 4u, 2u, 1u})
+          if (c % vec == 0 && vec * (precision == Precision::FP16 ? 2 : 4) <= 16) {
+            v.vec = vec;
+            break;
+          }
+        // Up to 4 output pixels along W share their input columns in registers,
+        // as long as >= 64k invocations keep the memory system busy.
+        const uint64_t rows = uint64_t(v.out.n) * v.out.h, groups = c / v.vec;
+        for (uint32_t pix : {4u, 2u, 1u}) {
+          v.pix = pix;
+          invocations = rows * ((uint64_t(v.out.w) + pix - 1) / pix) * groups;
+          if (invocations >= 65536) break;
+        }
+      }
       // Grid-stride loop in the shader: the grid is capped, any size works.
-      v.groups = {std::min(ceil_div(uint64_t(v.out.numel()), v.wg_size), maxg[0]), 1, 1};
+      v.groups = {std::min(ceil_div(invocations, v.wg_size), maxg[0]), 1, 1};
       const double taps = layer.kind == LayerKind::StemConv3x3 ? 9.0 * layer.cin : 9.0;
       v.flops = 2.0 * taps * double(v.out.numel());
       break;

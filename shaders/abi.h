@@ -20,6 +20,11 @@
 #define EFFNET_SC_WARPS_M 10 // uint: subgroups along M
 #define EFFNET_SC_WARPS_N 11 // uint: subgroups along N
 #define EFFNET_SC_WARPS_K 12 // uint: subgroups splitting each BK step (summed in fixed order)
+// Stem and depthwise (stem_conv.comp, depthwise.comp).
+#define EFFNET_SC_VEC 13     // uint: channels per invocation (stem: output channels, depthwise: channels)
+#define EFFNET_SC_PIX 14     // uint: output pixels per invocation along W (depthwise)
+#define EFFNET_SC_STRIDE 15  // uint: convolution stride (depthwise; equals the push constant's)
+#define EFFNET_SC_SHARED 16  // uint: vec4 slots of weights staged in shared memory (stem)
 
 // ---- activations (values of EFFNET_SC_ACT) ------------------------------------
 #define EFFNET_ACT_NONE 0

@@ -1,47 +1,94 @@
-// 3x3 depthwise convolution, stride 1 or 2, padding 1, with bias and activation.
+// 3x3 depthwise convolution, stride STRIDE, padding 1, with bias and activation.
 //   in  [n][h][w][c]   SFP (NHWC)
 //   w   [c][3][3]      fp32 (fp32 in both precisions: tiny, and
 //                      fp16 rounding here costs end-to-end accuracy)
 //   bias[c]            fp32
 //   out [n][ho][wo][c] SFP, ho = (h - 1) / stride + 1
-// One invocation per output element, channels fastest, so a workgroup reads and
-// writes contiguous channels (coalesced). Grid-stride loop over x: any size.
+// Memory bound: each invocation owns VEC consecutive channels (one 16-byte
+// load of 8 fp16 or 4 fp32 channels at VEC = 8 / 4) of PIX consecutive output
+// pixels along W, so each input column under the PIX outputs is loaded once
+// per kernel row and reused from registers. Channel groups are fastest across
+// invocations: a subgroup reads and writes contiguous memory. VEC must divide
+// c (1 otherwise), PIX <= 8, STRIDE equals the push constant's stride; all are
+// chosen in model/vk_variant.cpp. Grid-stride loop: any n, h, w, c.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "abi.h"
 #include "types.glsl"
+#include "chan_io.glsl"
 
 layout(local_size_x_id = EFFNET_SC_WG_SIZE) in;
 layout(constant_id = EFFNET_SC_WG_SIZE) const uint WG_SIZE = 256;
 layout(constant_id = EFFNET_SC_ACT) const uint ACT = EFFNET_ACT_RELU6;
+layout(constant_id = EFFNET_SC_VEC) const uint VEC = 1;        // 1, 2, 4 or 8
+layout(constant_id = EFFNET_SC_PIX) const uint PIX = 1;        // 1..8
+layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 1;  // 1 or 2 (any >= 1)
 
-layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { SFP in_data[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf4 { vec4 w_x4[]; };
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
-layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutBuf { SFP out_data[]; };
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
 
+const uint NCOL = (PIX - 1) * STRIDE + 3;  // input columns under PIX output pixels
+
 void main() {
-  const uint total = pc.n * pc.ho * pc.wo * pc.cout;
   const uint c_n = pc.cout;
+  const uint groups = c_n / VEC;                 // channel groups per pixel
+  const uint tiles = (pc.wo + PIX - 1) / PIX;    // PIX-pixel tiles per output row
+  const uint total = pc.n * pc.ho * tiles * groups;
   for (uint idx = gl_GlobalInvocationID.x; idx < total; idx += gl_NumWorkGroups.x * WG_SIZE) {
-    const uint c = idx % c_n;
-    uint t = idx / c_n;
-    const uint ox = t % pc.wo;
-    t /= pc.wo;
+    const uint c0 = (idx % groups) * VEC;
+    uint t = idx / groups;
+    const uint ox0 = (t % tiles) * PIX;
+    t /= tiles;
     const uint oy = t % pc.ho;
     const uint img = t / pc.ho;
-    float s = bias_data[c];
-    for (uint ky = 0; ky < 3; ++ky) {
-      const int iy = int(oy * pc.stride + ky) - 1;
+
+    // The 9 * VEC weights of channels c0.. are contiguous: [v][ky][kx].
+    float wt[9 * 8];
+    if (VEC % 4 == 0) {
+      [[unroll]] for (uint q = 0; q < 9 * VEC / 4; ++q) {
+        const vec4 a = w_x4[c0 * 9 / 4 + q];
+        wt[4 * q] = a.x; wt[4 * q + 1] = a.y; wt[4 * q + 2] = a.z; wt[4 * q + 3] = a.w;
+      }
+    } else {
+      [[unroll]] for (uint q = 0; q < 9 * VEC; ++q) wt[q] = w_data[c0 * 9 + q];
+    }
+    float acc[8 * 8];  // [p][v]
+    [[unroll]] for (uint v = 0; v < VEC; ++v) {
+      const float b = bias_data[c0 + v];
+      [[unroll]] for (uint p = 0; p < PIX; ++p) acc[p * 8 + v] = b;
+    }
+
+    const int ix0 = int(ox0 * STRIDE) - 1;
+    [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
+      const int iy = int(oy * STRIDE + ky) - 1;
       if (iy < 0 || iy >= int(pc.h)) continue;
-      for (uint kx = 0; kx < 3; ++kx) {
-        const int ix = int(ox * pc.stride + kx) - 1;
-        if (ix < 0 || ix >= int(pc.w)) continue;
-        const uint src = ((img * pc.h + uint(iy)) * pc.w + uint(ix)) * c_n + c;
-        s = fma(float(in_data[src]), w_data[c * 9 + ky * 3 + kx], s);
+      const uint row = (img * pc.h + uint(iy)) * pc.w;
+      [[unroll]] for (uint j = 0; j < NCOL; ++j) {
+        const int ix = ix0 + int(j);
+        float x[8];
+        if (ix >= 0 && ix < int(pc.w)) {
+          load_chans((row + uint(ix)) * c_n + c0, VEC, x);
+        } else {
+          [[unroll]] for (uint v = 0; v < 8; ++v) x[v] = 0.0;
+        }
+        [[unroll]] for (uint p = 0; p < PIX; ++p) {
+          const int kx = int(j) - int(p * STRIDE);
+          if (kx < 0 || kx > 2) continue;
+          [[unroll]] for (uint v = 0; v < VEC; ++v)
+            acc[p * 8 + v] = fma(x[v], wt[v * 9 + ky * 3 + uint(kx)], acc[p * 8 + v]);
+        }
       }
     }
-    out_data[idx] = SFP(apply_act(s, ACT));
+
+    const uint out_row = (img * pc.ho + oy) * pc.wo;
+    [[unroll]] for (uint p = 0; p < PIX; ++p) {
+      if (ox0 + p >= pc.wo) break;
+      float o[8];
+      [[unroll]] for (uint v = 0; v < 8; ++v) o[v] = v < VEC ? apply_act(acc[p * 8 + v], ACT) : 0.0;
+      store_chans((out_row + ox0 + p) * c_n + c0, VEC, o);
+    }
   }
 }

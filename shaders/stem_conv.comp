@@ -5,44 +5,97 @@
 //                      fp16 rounding here costs end-to-end accuracy)
 //   bias[cout]            fp32
 //   out [n][ho][wo][cout] SFP (NHWC)
-// One invocation per output element, output channels fastest (coalesced store).
+// Each invocation computes VEC output channels (all 32 of the network's stem)
+// of one output pixel: the cin x 3 x 3 input window is read once, and the
+// VEC channels leave in 16-byte stores. The weights are staged once per
+// workgroup in shared memory as vec4 [cin][3][3][ceil(cout / 4)] (zero past
+// cout), so every tap is a broadcast vec4 read. SHARED = cin * 9 * ceil(cout / 4)
+// and VEC (a multiple of 4) are chosen in model/vk_variant.cpp. Grid-stride
+// loop over (pixel, channel group), groups fastest: any n, h, w, cin, cout.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #include "abi.h"
 #include "types.glsl"
+#define NO_NHWC_IN
+#include "chan_io.glsl"
 
 layout(local_size_x_id = EFFNET_SC_WG_SIZE) in;
 layout(constant_id = EFFNET_SC_WG_SIZE) const uint WG_SIZE = 256;
 layout(constant_id = EFFNET_SC_ACT) const uint ACT = EFFNET_ACT_RELU;
+layout(constant_id = EFFNET_SC_VEC) const uint VEC = 4;       // output channels per invocation, multiple of 4
+layout(constant_id = EFFNET_SC_SHARED) const uint SHARED = 1;  // vec4 slots: cin * 9 * ceil(cout / 4)
 
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { float in_data[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data[]; };
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
-layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutBuf { SFP out_data[]; };
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
 
+shared vec4 w_s[SHARED];
+
 void main() {
-  const uint total = pc.n * pc.ho * pc.wo * pc.cout;
+  const uint co4 = (pc.cout + 3) / 4;
+  for (uint i = gl_LocalInvocationID.x; i < SHARED; i += WG_SIZE) {
+    const uint q = i % co4, tap = i / co4;  // tap = ci * 9 + ky * 3 + kx
+    vec4 a = vec4(0.0);
+    [[unroll]] for (uint j = 0; j < 4; ++j) {
+      const uint co = 4 * q + j;
+      if (co < pc.cout) a[j] = w_data[co * pc.cin * 9 + tap];
+    }
+    w_s[i] = a;
+  }
+  barrier();
+
+  const uint groups = (pc.cout + VEC - 1) / VEC;
+  const uint total = pc.n * pc.ho * pc.wo * groups;
   for (uint idx = gl_GlobalInvocationID.x; idx < total; idx += gl_NumWorkGroups.x * WG_SIZE) {
-    const uint co = idx % pc.cout;
-    uint t = idx / pc.cout;
-    const uint ox = t % pc.wo;
-    t /= pc.wo;
-    const uint oy = t % pc.ho;
-    const uint img = t / pc.ho;
-    float s = bias_data[co];
+    const uint g = idx % groups;
+    const uint pix = idx / groups;  // (img * ho + oy) * wo + ox
+    const uint ox = pix % pc.wo;
+    const uint oy = (pix / pc.wo) % pc.ho;
+    const uint img = pix / (pc.wo * pc.ho);
+    const uint c0 = g * VEC;
+
+    vec4 acc[VEC / 4];
+    [[unroll]] for (uint q = 0; q < VEC / 4; ++q)
+      [[unroll]] for (uint j = 0; j < 4; ++j) acc[q][j] = c0 + 4 * q + j < pc.cout ? bias_data[c0 + 4 * q + j] : 0.0;
+
     for (uint ci = 0; ci < pc.cin; ++ci) {
-      for (uint ky = 0; ky < 3; ++ky) {
+      float x[9];
+      [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
         const int iy = int(oy * pc.stride + ky) - 1;
-        if (iy < 0 || iy >= int(pc.h)) continue;
-        for (uint kx = 0; kx < 3; ++kx) {
+        [[unroll]] for (uint kx = 0; kx < 3; ++kx) {
           const int ix = int(ox * pc.stride + kx) - 1;
-          if (ix < 0 || ix >= int(pc.w)) continue;
-          const float x = in_data[((img * pc.cin + ci) * pc.h + uint(iy)) * pc.w + uint(ix)];
-          s = fma(x, w_data[((co * pc.cin + ci) * 3 + ky) * 3 + kx], s);
+          const bool inside = iy >= 0 && iy < int(pc.h) && ix >= 0 && ix < int(pc.w);
+          x[ky * 3 + kx] = inside ? in_data[((img * pc.cin + ci) * pc.h + uint(iy)) * pc.w + uint(ix)] : 0.0;
         }
       }
+      const uint wbase = ci * 9 * co4 + c0 / 4;
+      [[unroll]] for (uint k = 0; k < 9; ++k)
+        [[unroll]] for (uint q = 0; q < VEC / 4; ++q) acc[q] = fma(vec4(x[k]), w_s[wbase + k * co4 + q], acc[q]);
     }
-    out_data[idx] = SFP(apply_act(s, ACT));
+
+    const uint base = pix * pc.cout + c0;
+    float o[8];
+    if (pc.cout % 8 == 0 && VEC % 8 == 0) {
+      [[unroll]] for (uint h = 0; h < VEC / 8; ++h) {
+        if (c0 + 8 * h >= pc.cout) break;
+        [[unroll]] for (uint j = 0; j < 8; ++j) o[j] = apply_act(acc[2 * h + j / 4][j % 4], ACT);
+        store_chans(base + 8 * h, 8, o);
+      }
+    } else if (pc.cout % 4 == 0) {
+      [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
+        if (c0 + 4 * q >= pc.cout) break;
+        [[unroll]] for (uint j = 0; j < 4; ++j) o[j] = apply_act(acc[q][j], ACT);
+        store_chans(base + 4 * q, 4, o);
+      }
+    } else {
+      [[unroll]] for (uint q = 0; q < VEC / 4; ++q)
+        [[unroll]] for (uint j = 0; j < 4; ++j) {
+          if (c0 + 4 * q + j >= pc.cout) break;
+          o[0] = apply_act(acc[q][j], ACT);
+          store_chans(base + 4 * q + j, 1, o);
+        }
+    }
   }
 }
