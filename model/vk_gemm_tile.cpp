@@ -101,7 +101,7 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
 //    64; BK = K up to 64 (one step for the expand layers), else 64; BM from 128
 //    down to 16 until the grid has kTargetGroups workgroups and the tile fits
 //    shared memory, then BN halved while the grid is still short;
-//  - subgroups: split_warps, then deep K (>= 256) split among subgroups while
+//  - subgroups: split_warps, then deep K (>= 128) split among subgroups while
 //    fewer than 4.
 GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d) {
   GemmTile t;
@@ -129,7 +129,7 @@ GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, cons
     t.bm /= 2;
   while (groups(t, g) < kTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   split_warps(t);
-  while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 256 && t.bk % (2 * t.warps_k * t.cm_k) == 0)
+  while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 && t.bk % (2 * t.warps_k * t.cm_k) == 0)
     t.warps_k *= 2;
   return t;
 }

@@ -20,6 +20,7 @@
 // tile is required.
 #version 450
 #extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
 #ifdef COOPMAT
 #ifndef FP16
 #error COOPMAT needs FP16 (fp16 operands)
@@ -62,12 +63,17 @@ layout(push_constant) uniform Push { EFFNET_GEMM_PUSH_FIELDS } pc;
 #include "gemm_epilogue.glsl"
 
 // Accumulates the tile at rows [m0, m_end) x columns [n0, n0 + BN) over all of K.
+// fetch_tiles reads the next step's tiles from global memory (COOPMAT: into
+// registers, so the loads overlap this step's products; SCALAR: nothing),
+// stage_tiles puts the current step's tiles into shared memory.
 void gemm_tile(uint m0, uint m_end, uint n0) {
   acc_init();
+  fetch_tiles(m0, m_end, n0, 0);
   for (uint k0 = 0; k0 < pc.K; k0 += BK) {
     barrier();  // the previous step's reads of the shared tiles are done
-    load_tiles(m0, m_end, n0, k0);
+    stage_tiles(m0, m_end, n0, k0);
     barrier();
+    if (k0 + BK < pc.K) fetch_tiles(m0, m_end, n0, k0 + BK);
     acc_step();
   }
   acc_finish();

@@ -1,5 +1,7 @@
 // COOPMAT inner product of gemm.comp (GL_KHR_cooperative_matrix): fp16 A and B
 // fragments from the shared tiles of gemm_coopmat_load.glsl, fp32 accumulators.
+// Every loop over fragments is unrolled (trip counts are specialization
+// constants), so the fragment arrays live in registers.
 // Subgroup w works on rows [wm * WTM * CM_M, +WTM * CM_M) and columns
 // [wn * WTN * CM_N, +WTN * CM_N) of the tile, over the K slice
 // [wk * BK / WARPS_K, +BK / WARPS_K) of each step (wm, wn, wk from w).
@@ -27,7 +29,7 @@ float acc_get(uint e) {
   const uint i = gl_LocalInvocationIndex + e * WG_SIZE;
   const uint at = (i / BN) * LDC + i % BN;
   float s = 0.0;
-  for (uint w = 0; w < WARPS_K; ++w) {
+  [[unroll]] for (uint w = 0; w < WARPS_K; ++w) {
     const uint f = w * BM * LDC + at;
     s += uintBitsToFloat(S[f / 4][f % 4]);
   }
@@ -35,21 +37,21 @@ float acc_get(uint e) {
 }
 
 void acc_init() {
-  for (uint i = 0; i < WTM * WTN; ++i) acc[i] = CM_C(0.0);
+  [[unroll]] for (uint i = 0; i < WTM * WTN; ++i) acc[i] = CM_C(0.0);
 }
 
 void acc_step() {
   const uint w = gl_SubgroupID;
   const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N, wk = w / (WARPS_M * WARPS_N);
-  const uint row0 = wm * WTM * CM_M, col0 = wn * WTN * CM_N;
-  for (uint k = wk * KW; k < (wk + 1) * KW; k += CM_K) {
+  const uint row0 = wm * WTM * CM_M, col0 = wn * WTN * CM_N, k0 = wk * KW;
+  [[unroll]] for (uint k = 0; k < KW; k += CM_K) {
     CM_B b[WTN];
-    for (uint j = 0; j < WTN; ++j)
-      coopMatLoad(b[j], S, A_VEC4 + (col0 + j * CM_N) * LDS + k / 8, LDS, gl_CooperativeMatrixLayoutColumnMajor);
-    for (uint i = 0; i < WTM; ++i) {
+    [[unroll]] for (uint j = 0; j < WTN; ++j)
+      coopMatLoad(b[j], S, A_VEC4 + (col0 + j * CM_N) * LDS + (k0 + k) / 8, LDS, gl_CooperativeMatrixLayoutColumnMajor);
+    [[unroll]] for (uint i = 0; i < WTM; ++i) {
       CM_A a;
-      coopMatLoad(a, S, (row0 + i * CM_M) * LDS + k / 8, LDS, gl_CooperativeMatrixLayoutRowMajor);
-      for (uint j = 0; j < WTN; ++j) acc[i * WTN + j] = coopMatMulAdd(a, b[j], acc[i * WTN + j]);
+      coopMatLoad(a, S, (row0 + i * CM_M) * LDS + (k0 + k) / 8, LDS, gl_CooperativeMatrixLayoutRowMajor);
+      [[unroll]] for (uint j = 0; j < WTN; ++j) acc[i * WTN + j] = coopMatMulAdd(a, b[j], acc[i * WTN + j]);
     }
   }
 }
@@ -59,8 +61,8 @@ void acc_finish() {
   const uint w = gl_SubgroupID;
   const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N, wk = w / (WARPS_M * WARPS_N);
   const uint base = wk * BM * LDC + wm * WTM * CM_M * LDC + wn * WTN * CM_N;
-  for (uint i = 0; i < WTM; ++i)
-    for (uint j = 0; j < WTN; ++j)
+  [[unroll]] for (uint i = 0; i < WTM; ++i)
+    [[unroll]] for (uint j = 0; j < WTN; ++j)
       coopMatStore(acc[i * WTN + j], S, (base + i * CM_M * LDC + j * CM_N) / 4, LDC / 4,
                    gl_CooperativeMatrixLayoutRowMajor);
   barrier();

@@ -3,6 +3,8 @@
 //   A tile: row-major [BM][LDS] chunks at S[0 ..)           (row m, chunks of k)
 //   B tile: [BN][LDS] chunks at S[A_VEC4 ..)                 (column-major K x N)
 // and, after the K loop, the fp32 C stage of gemm_coopmat.glsl (aliased).
+// The global loads of step k + 1 are issued into registers before the
+// products of step k (fetch_tiles / stage_tiles).
 // LDS = BK / 8 rounded up to odd: rows start in different bank groups, so the
 // cooperative-matrix loads are free of bank conflicts. Zero outside M (m_end),
 // N and K. When K % 8 != 0 the chunks are gathered element by element.
@@ -43,19 +45,38 @@ shared uvec4 S[AB_VEC4 > C_VEC4 ? AB_VEC4 : C_VEC4];
 EFFNET_GATHER(a_data)
 EFFNET_GATHER(b_data)
 
-void load_tiles(uint m0, uint m_end, uint n0, uint k0) {
-  // Consecutive invocations read consecutive chunks of a row, then the next
-  // row: a tile with BK >= K is one contiguous block of A.
-  for (uint i = gl_LocalInvocationIndex; i < BM * KV; i += WG_SIZE) {
-    const uint r = i / KV, c = i % KV, m = m0 + r, kk = k0 + c * 8;
-    uvec4 v = uvec4(0);
-    if (m < m_end && kk < pc.K) v = EFFNET_CHUNK(a_vec, a_data, m, kk);
-    S[r * LDS + c] = v;
+// Chunks per invocation per step (the last round may be partial).
+const uint A_ROUNDS = (BM * KV + WG_SIZE - 1) / WG_SIZE;
+const uint B_ROUNDS = (BN * KV + WG_SIZE - 1) / WG_SIZE;
+uvec4 a_next[A_ROUNDS];
+uvec4 b_next[B_ROUNDS];
+
+// Next step's chunks into registers. Consecutive invocations read consecutive
+// chunks of a row, then the next row: a tile with BK >= K is one contiguous
+// block of A.
+void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {
+  [[unroll]] for (uint q = 0; q < A_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    const uint r = i / KV, m = m0 + r, kk = k0 + (i % KV) * 8;
+    a_next[q] = uvec4(0);
+    if (i < BM * KV && m < m_end && kk < pc.K) a_next[q] = EFFNET_CHUNK(a_vec, a_data, m, kk);
   }
-  for (uint i = gl_LocalInvocationIndex; i < BN * KV; i += WG_SIZE) {
-    const uint r = i / KV, c = i % KV, n = n0 + r, kk = k0 + c * 8;
-    uvec4 v = uvec4(0);
-    if (n < pc.N && kk < pc.K) v = EFFNET_CHUNK(b_vec, b_data, n, kk);
-    S[A_VEC4 + r * LDS + c] = v;
+  [[unroll]] for (uint q = 0; q < B_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    const uint r = i / KV, n = n0 + r, kk = k0 + (i % KV) * 8;
+    b_next[q] = uvec4(0);
+    if (i < BN * KV && n < pc.N && kk < pc.K) b_next[q] = EFFNET_CHUNK(b_vec, b_data, n, kk);
+  }
+}
+
+// The fetched chunks into the shared tiles.
+void stage_tiles(uint m0, uint m_end, uint n0, uint k0) {
+  [[unroll]] for (uint q = 0; q < A_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    if (i < BM * KV) S[(i / KV) * LDS + i % KV] = a_next[q];
+  }
+  [[unroll]] for (uint q = 0; q < B_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    if (i < BN * KV) S[A_VEC4 + (i / KV) * LDS + i % KV] = b_next[q];
   }
 }

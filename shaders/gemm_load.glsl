@@ -3,7 +3,9 @@
 shared float As[BK * BM];
 shared float Bs[BK * BN];
 
-void load_tiles(uint m0, uint m_end, uint n0, uint k0) {
+void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {}  // SCALAR: loads in stage_tiles
+
+void stage_tiles(uint m0, uint m_end, uint n0, uint k0) {
   // Consecutive invocations read consecutive k of one row: coalesced along K.
   for (uint i = gl_LocalInvocationIndex; i < BM * BK; i += WG_SIZE) {
     const uint r = i / BK, k = i % BK;

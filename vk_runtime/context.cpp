@@ -1,7 +1,9 @@
 #include "vk_runtime/context.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "vk_runtime/errors.h"
 #include "vk_runtime/instance.h"
@@ -119,6 +121,26 @@ Context::Context(int device_index) {
     exts.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
     cm.cooperativeMatrix = VK_TRUE;
     e13.pNext = &cm;
+  }
+  VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pe{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
+  if (env_flag("EFFNET_VK_PIPELINE_STATS")) {
+    uint32_t n = 0;
+    vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n, nullptr);
+    std::vector<VkExtensionProperties> have_exts(n);
+    vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n, have_exts.data());
+    for (const auto& e : have_exts)
+      if (std::string(e.extensionName) == VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME) {
+        pipeline_stats_ = true;
+        exts.push_back(VK_KHR_PIPELINE_EXECUTABLE_PROPERTIES_EXTENSION_NAME);
+        pe.pipelineExecutableInfo = VK_TRUE;
+        pe.pNext = e13.pNext;
+        e13.pNext = &pe;
+      }
+    if (!pipeline_stats_)
+      std::fprintf(stderr,
+                   "effnet: EFFNET_VK_PIPELINE_STATS: %s lacks VK_KHR_pipeline_executable_properties\n",
+                   info_.name.c_str());
   }
 
   const float priority = 1.0f;

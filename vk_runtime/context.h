@@ -56,6 +56,10 @@ class Context {
   void save_pipeline_cache() { cache_->save(); }
   const std::string& pipeline_cache_path() const { return cache_->path(); }
   bool validation_enabled() const { return validation_; }
+  // $EFFNET_VK_PIPELINE_STATS=1 and VK_KHR_pipeline_executable_properties:
+  // every new pipeline prints its executable statistics (registers, spills,
+  // shared memory) to stderr, one line per pipeline.
+  bool pipeline_stats_enabled() const { return pipeline_stats_; }
   // The pipelines compiled so far, shared by every Algorithm of this context.
   KernelCache& kernels() { return *kernels_; }
 
@@ -64,6 +68,7 @@ class Context {
   VkPhysicalDevice physical_ = VK_NULL_HANDLE;
   DeviceInfo info_;
   bool validation_ = false;
+  bool pipeline_stats_ = false;
   Handle<VkDevice> device_;
   VkQueue queue_ = VK_NULL_HANDLE;
   Handle<VmaAllocator> allocator_;

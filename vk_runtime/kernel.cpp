@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
+#include <vector>
 
 #include "vk_runtime/context.h"
 #include "vk_runtime/errors.h"
@@ -30,6 +32,48 @@ std::string SpecConstants::key() const {
   std::string s;
   for (const auto& [id, v] : kv) s += std::to_string(id) + "=" + std::to_string(v) + ",";
   return s;
+}
+
+// One stderr line per executable of `pipe`: "pipeline stats <label>: <name>=<value>, ...".
+static void print_pipeline_stats(VkDevice dev, VkPipeline pipe, const std::string& label) {
+  auto props = reinterpret_cast<PFN_vkGetPipelineExecutablePropertiesKHR>(
+      vkGetDeviceProcAddr(dev, "vkGetPipelineExecutablePropertiesKHR"));
+  auto stats = reinterpret_cast<PFN_vkGetPipelineExecutableStatisticsKHR>(
+      vkGetDeviceProcAddr(dev, "vkGetPipelineExecutableStatisticsKHR"));
+  if (!props || !stats) return;
+  VkPipelineInfoKHR pi{VK_STRUCTURE_TYPE_PIPELINE_INFO_KHR};
+  pi.pipeline = pipe;
+  uint32_t n = 0;
+  if (props(dev, &pi, &n, nullptr) != VK_SUCCESS) return;
+  for (uint32_t e = 0; e < n; ++e) {
+    VkPipelineExecutableInfoKHR ei{VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_INFO_KHR};
+    ei.pipeline = pipe;
+    ei.executableIndex = e;
+    uint32_t ns = 0;
+    if (stats(dev, &ei, &ns, nullptr) != VK_SUCCESS) continue;
+    std::vector<VkPipelineExecutableStatisticKHR> st(ns,
+                                                     {VK_STRUCTURE_TYPE_PIPELINE_EXECUTABLE_STATISTIC_KHR});
+    if (stats(dev, &ei, &ns, st.data()) != VK_SUCCESS) continue;
+    std::string line = "pipeline stats " + label + ":";
+    for (const auto& s : st) {
+      line += std::string(" ") + s.name + "=";
+      switch (s.format) {
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_BOOL32_KHR:
+          line += s.value.b32 ? "true" : "false";
+          break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_INT64_KHR:
+          line += std::to_string(s.value.i64);
+          break;
+        case VK_PIPELINE_EXECUTABLE_STATISTIC_FORMAT_UINT64_KHR:
+          line += std::to_string(s.value.u64);
+          break;
+        default:
+          line += std::to_string(s.value.f64);
+      }
+      line += ";";
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
 }
 
 Kernel::Kernel(Context& ctx, const std::string& name, std::span<const uint32_t> spirv, uint32_t binding_count,
@@ -80,10 +124,12 @@ Kernel::Kernel(Context& ctx, const std::string& name, std::span<const uint32_t> 
   cp.stage.pName = "main";
   cp.stage.pSpecializationInfo = si.mapEntryCount ? &si : nullptr;
   cp.layout = layout;
+  if (ctx.pipeline_stats_enabled()) cp.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
   VkPipeline pipe = VK_NULL_HANDLE;
   check(vkCreateComputePipelines(dev, ctx.pipeline_cache(), 1, &cp, nullptr, &pipe),
         ("vkCreateComputePipelines" + what).c_str());
   pipeline_ = Handle<VkPipeline>(pipe, [dev](VkPipeline h) { vkDestroyPipeline(dev, h, nullptr); });
+  if (ctx.pipeline_stats_enabled()) print_pipeline_stats(dev, pipe, name + " [" + spec.key() + "]");
 }
 
 std::shared_ptr<const Kernel> KernelCache::get(Context& ctx, const std::string& name,
