@@ -129,8 +129,13 @@ GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, cons
     t.bm /= 2;
   while (groups(t, g) < kTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   split_warps(t);
-  while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 && t.bk % (2 * t.warps_k * t.cm_k) == 0)
-    t.warps_k *= 2;
+  while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 && t.bk % (2 * t.warps_k * t.cm_k) == 0) {
+    t.warps_k *= 2;  // each K slice has its own C stage: undo when that no longer fits
+    if (!fits()) {
+      t.warps_k /= 2;
+      break;
+    }
+  }
   return t;
 }
 

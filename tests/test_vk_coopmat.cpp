@@ -173,6 +173,53 @@ TEST_CASE("COOPMAT whole network matches the golden logits and cpu_forward", "[v
   CHECK(test::rel_l2(scalar.run(x), ref) <= test::kTolFp16Network);
 }
 
+TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network GEMM and batch",
+          "[coopmat][plan]") {
+  // No GPU needed: choose_variant on the capabilities the H200 reports (driver 580).
+  vk::DeviceInfo d;
+  d.name = "H200-like";
+  d.subgroup_size = 32;
+  d.max_shared_memory = 49152;
+  d.max_workgroup_size = {1024, 1024, 64};
+  d.max_workgroup_invocations = 1024;
+  d.max_workgroup_count = {2147483647u, 65535, 65535};
+  d.has_coopmat = true;
+  for (const Shape3& s : {Shape3{16, 16, 16}, Shape3{16, 8, 16}, Shape3{16, 8, 8}})
+    d.coopmat_shapes.push_back({s[0], s[1], s[2], "f16", "f16", "f32", "f32", "subgroup"});
+  const Network net = random_network(3, kDefaultClasses);
+  for (const int batch : {1, 10, 33, 256}) {
+    ActShape s{batch, kDefaultImageSize, kDefaultImageSize, 3};
+    for (const Layer& l : net.layers) {
+      for (const auto& shape : std::vector<std::optional<Shape3>>{std::nullopt, Shape3{16, 16, 16},
+                                                                  Shape3{16, 8, 16}, Shape3{16, 8, 8}}) {
+        CAPTURE(l.name, batch);
+        const LayerVariant v = choose_variant(l, s, Precision::FP16, d, {true, std::nullopt, shape});
+        if (!v.gemm) continue;
+        INFO(v.describe());
+        CHECK(v.coopmat);
+        CHECK(v.tile.shared_bytes(l.kind == LayerKind::HeadPool) <= d.max_shared_memory);
+        if (shape) CHECK((Shape3{v.tile.cm_m, v.tile.cm_n, v.tile.cm_k}) == *shape);
+      }
+      s = layer_out_shape(l, s);
+    }
+  }
+  // Least padding: N = 24 and K = 24 take 16x8x8; 1000 classes 16x8x16; N, K multiples of 16 16x16x16.
+  const auto shapes = gemm_coopmat_shapes(d);
+  REQUIRE(shapes.size() == 3);
+  const Layer fc = test::random_layer(LayerKind::Linear, 1280, 1000, 1, Act::None, 5);
+  CHECK(choose_variant(fc, {10, 1, 1, 1280}, Precision::FP16, d).tile.cm_n == 8);
+  const Layer p24 = test::random_layer(LayerKind::Pointwise, 24, 144, 1, Act::ReLU6, 6);
+  const GemmTile t24 = choose_variant(p24, {1, 30, 30, 24}, Precision::FP16, d).tile;
+  CHECK((Shape3{t24.cm_m, t24.cm_n, t24.cm_k}) == Shape3{16, 8, 8});
+  const Layer p32 = test::random_layer(LayerKind::Pointwise, 32, 32, 1, Act::ReLU6, 7);
+  const GemmTile t32 = choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d).tile;
+  CHECK((Shape3{t32.cm_m, t32.cm_n, t32.cm_k}) == Shape3{16, 16, 16});
+  // Off, or fp32: SCALAR.
+  CHECK(
+      !choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d, {false, std::nullopt, std::nullopt}).coopmat);
+  CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP32, d).coopmat);
+}
+
 TEST_CASE("COOPMAT shapes the device lacks are rejected with one line", "[vk][coopmat][errors]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Layer pw = test::random_layer(LayerKind::Pointwise, 24, 40, 1, Act::None, 1);
