@@ -184,8 +184,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       pc.resize(sizeof g / 4);
       std::memcpy(pc.data(), &g, sizeof g);
     } else {
-      sc.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix).set(EFFNET_SC_STRIDE, uint32_t(layers[i].stride));
-      sc.set(EFFNET_SC_SHARED, std::max<uint32_t>(1, v.shared_vec4));
+      sc.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
+      sc.set(EFFNET_SC_STRIDE, uint32_t(layers[i].stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
       shaders::ConvPush cp{uint32_t(v.in.n),  uint32_t(v.in.h),          uint32_t(v.in.w),
                            uint32_t(v.in.c),  uint32_t(v.out.h),         uint32_t(v.out.w),
                            uint32_t(v.out.c), uint32_t(layers[i].stride)};

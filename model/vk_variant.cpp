@@ -104,20 +104,14 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
                                 " B of shared memory of " + device.name);
         invocations = pixels * ((c + v.vec - 1) / v.vec);
       } else {
-        // 16-byte accesses: 8 fp16 or 4 fp32 channels; fewer when C is not a multiple.
-        for (uint32_t vec : {8u, 4u, 2u, 1u})
-          if (c % vec == 0 && vec * (precision == Precision::FP16 ? 2 : 4) <= 16) {
-            v.vec = vec;
-            break;
-          }
-        // Up to 4 output pixels along W share their input columns in registers,
-        // as long as >= 64k invocations keep the memory system busy.
-        const uint64_t rows = uint64_t(v.out.n) * v.out.h, groups = c / v.vec;
-        for (uint32_t pix : {4u, 2u, 1u}) {
-          v.pix = pix;
-          invocations = rows * ((uint64_t(v.out.w) + pix - 1) / pix) * groups;
-          if (invocations >= 65536) break;
-        }
+        // 4 channels per invocation (fewer when C is not a multiple of 4) and 4
+        // output pixels along W (fewer when Wo < 4), their input columns shared
+        // in registers. Measured on the H200 (docs/PERFORMANCE.md, "Depthwise and
+        // stem"): fp16 4 x 4 beat 8 channels (16-byte loads) and 1 or 2 pixels
+        // on every layer of the network, even the small ones with few invocations.
+        v.vec = c % 4 == 0 ? 4 : c % 2 == 0 ? 2 : 1;
+        v.pix = uint32_t(std::min<uint64_t>(4, uint64_t(v.out.w)));
+        invocations = uint64_t(v.out.n) * v.out.h * ((uint64_t(v.out.w) + v.pix - 1) / v.pix) * (c / v.vec);
       }
       // Grid-stride loop in the shader: the grid is capped, any size works.
       v.groups = {std::min(ceil_div(invocations, v.wg_size), maxg[0]), 1, 1};

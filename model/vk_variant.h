@@ -67,8 +67,8 @@ struct LayerVariant {
   GemmTile tile;                                // valid when gemm
   uint32_t gemm_m = 0, gemm_n = 0, gemm_k = 0;  // when gemm (HeadPool: m = n * h * w)
   uint32_t wg_size = 256;                       // invocations per workgroup
-  // Stem and depthwise: channels per invocation (depthwise: divides C, one
-  // 16-byte access at 8 fp16 / 4 fp32; stem: output channels, a multiple of 4),
+  // Stem and depthwise: channels per invocation (depthwise: 4, 2 or 1, dividing
+  // C; stem: output channels, a multiple of 4),
   // output pixels per invocation along W (depthwise), vec4 slots of weights in
   // shared memory (stem).
   uint32_t vec = 1, pix = 1, shared_vec4 = 0;
