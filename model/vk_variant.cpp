@@ -107,8 +107,8 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
         // 4 channels per invocation (fewer when C is not a multiple of 4) and 4
         // output pixels along W (fewer when Wo < 4), their input columns shared
         // in registers. Measured on the H200 (docs/PERFORMANCE.md, "Depthwise and
-        // stem"): fp16 4 x 4 beat 8 channels (16-byte loads) and 1 or 2 pixels
-        // on every layer of the network, even the small ones with few invocations.
+        // stem"): fp16 4 x 4 matched or beat 8 channels (16-byte loads) and 1, 2
+        // or 8 pixels on every layer of the network (within 0.5 us), small ones too.
         v.vec = c % 4 == 0 ? 4 : c % 2 == 0 ? 2 : 1;
         v.pix = uint32_t(std::min<uint64_t>(4, uint64_t(v.out.w)));
         invocations = uint64_t(v.out.n) * v.out.h * ((uint64_t(v.out.w) + v.pix - 1) / v.pix) * (c / v.vec);
