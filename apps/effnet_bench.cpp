@@ -87,15 +87,7 @@ int main(int argc, char** argv) {
     s_gemm->add_flag("--quick", gemm.quick, "smoke run: batch 1 (unless --batch), no 4096^3 GEMM");
     s_gemm->add_flag("--no-square", gemm.no_square, "skip the 4096^3 GEMM");
 
-    try {
-      cli.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-      return cli.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-      return cli.exit(e);
-    } catch (const CLI::ParseError& e) {
-      throw UsageError(std::string(e.what()) + " (see --help)");
-    }
+    if (const auto code = parse_cli(cli, argc, argv)) return *code;
     // An unwritable --json fails now, not after minutes of timing.
     for (const std::string* path : {&net.json, &layers.json, &gemm.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);

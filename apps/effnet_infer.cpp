@@ -80,15 +80,7 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 100000));
     cli.add_flag("--json", json, "print one JSON object instead of the table");
     cli.add_flag("--list-devices", list, "list the Vulkan (and CUDA) devices and exit");
-    try {
-      cli.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-      return cli.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-      return cli.exit(e);
-    } catch (const CLI::ParseError& e) {
-      throw UsageError(std::string(e.what()) + " (see --help)");
-    }
+    if (const auto code = parse_cli(cli, argc, argv)) return *code;
     if (list) {
       print_devices(std::cout, json);
       return kExitOk;

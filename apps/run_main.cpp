@@ -1,5 +1,7 @@
 #include "apps/run_main.h"
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <exception>
 #include <string>
@@ -35,6 +37,19 @@ int run_main(const char* tool, const std::function<int()>& body) {
   } catch (const std::exception& e) {
     return report(tool, std::string("internal error: ") + e.what(), kExitInternal);
   }
+}
+
+std::optional<int> parse_cli(CLI::App& cli, int argc, char** argv) {
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(std::string(e.what()) + " (see --help)");
+  }
+  return std::nullopt;
 }
 
 }  // namespace effnet::app

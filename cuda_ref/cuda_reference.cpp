@@ -35,7 +35,7 @@ void check_network(const Network& net) {
     if (net.layers[i].kind != want[i])
       throw ShapeError("CUDA reference: layer " + std::to_string(i) + " (" + net.layers[i].name + ") is " +
                        kind_name(net.layers[i].kind) + ", expected " + kind_name(want[i]));
-  for (const Layer& l : net.layers) check_layer_params(l);
+  for (const Layer& l : net.layers) validate_layer(l);
 }
 
 void check_options(const CudaOptions& o) {
@@ -294,7 +294,7 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int devic
   const int h = flat ? 1 : int(stem ? in.dim(2) : in.dim(1));
   const int w = flat ? 1 : int(stem ? in.dim(3) : in.dim(2));
   // ShapeError before touching the device.
-  check_layer_params(layer);
+  validate_layer(layer);
   (void)layer_out_shape(layer, ActShape{n, h, w, c});
 
   select_device(device);

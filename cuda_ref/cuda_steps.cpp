@@ -116,7 +116,7 @@ class ConvStep final : public Step {
     const int ksize = (dense3 || dw) ? 3 : 1;
     const int groups = dw ? l.cin : 1;
     const int cpg = l.cin / groups;  // input channels per group
-    check_layer_params(l);
+    validate_layer(l);
 
     const Numerics& nm = ctx.num;
     x_desc_ = make_tensor_desc(nm.format, nm.dtype, in.n, in.c, in.h, in.w);
@@ -332,7 +332,7 @@ class LinearStep final : public Step {
       layer_error(l, "input [" + std::to_string(in.n) + "," + std::to_string(in.c) + "," +
                          std::to_string(in.h) + "," + std::to_string(in.w) + "] is not [n, " +
                          std::to_string(l.cin) + "]");
-    check_layer_params(l);
+    validate_layer(l);
     w_ = upload_values(ctx, l.weight);
     b_ = upload_f32(ctx, l.bias);
     y_desc_ = make_tensor_desc(CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n_, cout_, 1, 1);
@@ -363,22 +363,6 @@ class LinearStep final : public Step {
 
 }  // namespace
 
-void check_layer_params(const Layer& l) {
-  if (l.cin < 1 || l.cout < 1) layer_error(l, "cin and cout must be >= 1");
-  if (l.stride < 1) layer_error(l, "stride must be >= 1");
-  size_t want = size_t(l.cout) * size_t(l.cin);
-  if (l.kind == LayerKind::StemConv3x3) want *= 9;
-  if (l.kind == LayerKind::Depthwise3x3) {
-    if (l.cin != l.cout) layer_error(l, "depthwise needs cin == cout");
-    want = size_t(l.cout) * 9;
-  }
-  if (l.weight.size() != want)
-    layer_error(
-        l, "weight has " + std::to_string(l.weight.size()) + " values, expected " + std::to_string(want));
-  if (l.bias.size() != size_t(l.cout))
-    layer_error(l,
-                "bias has " + std::to_string(l.bias.size()) + " values, expected " + std::to_string(l.cout));
-}
 
 Numerics numerics_for(CudaMode mode) {
   if (mode == CudaMode::Fp16) return Numerics{mode, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, 2};

@@ -65,9 +65,6 @@ class Step {
   virtual std::string describe() const = 0;
 };
 
-// Throws ShapeError (naming the layer) when the layer's weight or bias sizes
-// do not fit its kind and channels. Touches no device.
-void check_layer_params(const Layer& layer);
 
 // The step for `layer` reading an activation of dims `in` ([n, cin, h, w]).
 // Throws ShapeError when `in` or the layer's weight sizes do not fit its kind.

@@ -25,24 +25,6 @@ double activate(Act a, double v) {
   throw ShapeError("layer " + l.name + " (" + kind_name(l.kind) + "): " + msg);
 }
 
-// Checks the layer's own parameters (weight and bias sizes, stride).
-void check_layer(const Layer& l) {
-  if (l.cin < 1 || l.cout < 1) fail(l, "cin and cout must be >= 1");
-  if (l.stride < 1) fail(l, "stride must be >= 1");
-  int64_t want = int64_t(l.cout) * l.cin;
-  if (l.kind == LayerKind::StemConv3x3) want *= 9;
-  if (l.kind == LayerKind::Depthwise3x3) {
-    if (l.cin != l.cout) fail(l, "depthwise needs cin == cout");
-    want = int64_t(l.cout) * 9;
-  }
-  if (int64_t(l.weight.size()) != want) {
-    fail(l, "weight has " + std::to_string(l.weight.size()) + " values, expected " + std::to_string(want));
-  }
-  if (int64_t(l.bias.size()) != l.cout) {
-    fail(l, "bias has " + std::to_string(l.bias.size()) + " values, expected " + std::to_string(l.cout));
-  }
-}
-
 void check_input(const Layer& l, const Tensor& in, size_t rank, size_t channel_axis) {
   if (in.rank() != rank || in.data.size() != size_t(in.numel()) || in.numel() == 0 ||
       in.dim(channel_axis) != l.cin) {
@@ -202,7 +184,7 @@ Tensor linear(const Layer& l, const Tensor& x) {
 }  // namespace
 
 Tensor cpu_layer(const Layer& layer, const Tensor& in) {
-  check_layer(layer);
+  validate_layer(layer);
   switch (layer.kind) {
     case LayerKind::StemConv3x3:
       return stem(layer, in);

@@ -51,4 +51,22 @@ ActShape layer_out_shape(const Layer& l, const ActShape& in) {
   throw ShapeError("layer " + l.name + ": unknown layer kind");
 }
 
+void validate_layer(const Layer& l) {
+  const auto fail = [&](const std::string& msg) {
+    throw ShapeError("layer " + l.name + " (" + kind_name(l.kind) + "): " + msg);
+  };
+  if (l.cin < 1 || l.cout < 1) fail("cin and cout must be >= 1");
+  if (l.stride < 1) fail("stride must be >= 1");
+  int64_t want = int64_t(l.cout) * l.cin;
+  if (l.kind == LayerKind::StemConv3x3) want *= 9;
+  if (l.kind == LayerKind::Depthwise3x3) {
+    if (l.cin != l.cout) fail("depthwise needs cin == cout");
+    want = int64_t(l.cout) * 9;
+  }
+  if (int64_t(l.weight.size()) != want)
+    fail("weight has " + std::to_string(l.weight.size()) + " values, expected " + std::to_string(want));
+  if (int64_t(l.bias.size()) != l.cout)
+    fail("bias has " + std::to_string(l.bias.size()) + " values, expected " + std::to_string(l.cout));
+}
+
 }  // namespace effnet

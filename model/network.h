@@ -45,6 +45,12 @@ struct ActShape {
 };
 // For the stem, `in` describes the NCHW input as {n, h, w, c = 3}. Throws
 // ShapeError when in.c != l.cin or a dimension is < 1.
+// Throws ShapeError when `in` does not fit the layer (channels, non-empty).
 ActShape layer_out_shape(const Layer& l, const ActShape& in);
+
+// Checks a layer's own parameters, the same for every backend: cin, cout >= 1,
+// stride >= 1, depthwise cin == cout, weight and bias sizes of its LayerKind.
+// Throws ShapeError "layer <name> (<kind>): <what>".
+void validate_layer(const Layer& l);
 
 }  // namespace effnet
