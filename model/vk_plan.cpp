@@ -98,6 +98,7 @@ struct VkPlan::Impl {
   std::vector<std::vector<uint32_t>> push;
   std::unique_ptr<vk::Sequence> seq;
   PlanTiming timing;
+  bool profile_layers = false;
 
   Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
   size_t sfp_bytes() const { return fp16 ? 2 : 4; }
@@ -107,7 +108,7 @@ struct VkPlan::Impl {
 };
 
 VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt)
-    : ctx(c), precision(opt.precision), fp16(opt.precision == Precision::FP16) {
+    : ctx(c), precision(opt.precision), fp16(opt.precision == Precision::FP16), profile_layers(opt.profile_layers) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
   if (fp16 && !(dev.fp16_arithmetic && dev.storage16))
@@ -223,15 +224,17 @@ void VkPlan::Impl::upload_weights(const std::vector<Layer>& layers) {
 }
 
 void VkPlan::Impl::record() {
-  seq = std::make_unique<vk::Sequence>(ctx, uint32_t(variants.size() + 1));
+  const uint32_t slots = profile_layers ? uint32_t(variants.size() + 1) : 2;
+  seq = std::make_unique<vk::Sequence>(ctx, slots);
   seq->begin();
   seq->copy(upload, input, upload.size());
   seq->timestamp(0);
   for (size_t i = 0; i < variants.size(); ++i) {
     const auto& g = variants[i].groups;
     seq->dispatch(algorithms[i], push[i].data(), g[0], g[1], g[2]);
-    seq->timestamp(uint32_t(i + 1));
+    if (profile_layers) seq->timestamp(uint32_t(i + 1));
   }
+  if (!profile_layers) seq->timestamp(1);
   seq->copy(output, readback, readback.size());
   seq->end();
 }
@@ -239,10 +242,11 @@ void VkPlan::Impl::record() {
 void VkPlan::Impl::read_timing() {
   const std::vector<double> ns = seq->timestamps_ns();
   timing = PlanTiming{};
-  if (ns.size() != variants.size() + 1) return;
+  if (ns.size() != (profile_layers ? variants.size() + 1 : 2)) return;
   timing.available = true;
   timing.total_ms = (ns.back() - ns.front()) * 1e-6;
-  for (size_t i = 0; i + 1 < ns.size(); ++i) timing.layer_ms.push_back((ns[i + 1] - ns[i]) * 1e-6);
+  if (profile_layers)
+    for (size_t i = 0; i + 1 < ns.size(); ++i) timing.layer_ms.push_back((ns[i + 1] - ns[i]) * 1e-6);
 }
 
 VkPlan::VkPlan(vk::Context& ctx, const Network& net, const VkPlanOptions& opt) {

@@ -28,13 +28,18 @@ struct VkPlanOptions {
   // test-only: this cooperative-matrix shape {m, n, k} for every GEMM (DeviceError
   // when the device lacks it, coopmat is not allowed or the precision is fp32)
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;
+  // Per-layer GPU times (effnet-bench layers): a timestamp after every dispatch.
+  // Each costs two full pipeline barriers (a timestamp does not order later
+  // commands), measured at ~9 us per layer on an H200, so the default records
+  // only the first and last timestamps (PlanTiming::total_ms; layer_ms empty).
+  bool profile_layers = false;
 };
 
 // GPU time of the last run() / replay() from timestamp queries, in milliseconds.
 struct PlanTiming {
   bool available = false;        // false when the queue has no timestamps
   double total_ms = 0;           // first layer start .. last layer end (no transfers)
-  std::vector<double> layer_ms;  // one per layer, in variants() order
+  std::vector<double> layer_ms;  // one per layer, in variants() order; empty unless profile_layers
 };
 
 class VkPlan {

@@ -97,14 +97,27 @@ TEST_CASE("Vulkan end to end matches cpu_forward at batch 2 and 67x45", "[vk][ne
   }
   CHECK(plan.variants().front().shader.rfind("stem_conv", 0) == 0);
   CHECK(plan.variants().back().shader.rfind("gemm", 0) == 0);
+  // Default recording: one timestamp before and after the forward, no per-layer times.
   const PlanTiming t = plan.last_timing();
   if (t.available) {
-    CHECK(t.layer_ms.size() == net.layers.size());
+    CHECK(t.layer_ms.empty());
     CHECK(t.total_ms > 0);
   }
   // A second batch through the same plan.
   const Tensor x2 = test::random_tensor({2, 3, 67, 45}, 9, 0.0f, 1.0f);
   check_network_err(test::rel_l2(plan.run(x2), cpu_forward(net, x2)), p);
+
+  // Profiled recording: a time per layer, same results.
+  opt.profile_layers = true;
+  VkPlan profiled(ctx, net, opt);
+  profiled.poison_outputs();
+  const Tensor y2 = profiled.run(x2);
+  check_network_err(test::rel_l2(y2, cpu_forward(net, x2)), p);
+  const PlanTiming tp = profiled.last_timing();
+  if (tp.available) {
+    CHECK(tp.layer_ms.size() == net.layers.size());
+    CHECK(tp.total_ms > 0);
+  }
 }
 
 TEST_CASE("VkPlan rejects batch 0, inputs under 32x32 and a wrong input shape", "[vk][network][errors]") {
