@@ -12,17 +12,6 @@ namespace {
 
 uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 
-size_t expected_weights(const Layer& l) {
-  switch (l.kind) {
-    case LayerKind::StemConv3x3:
-      return size_t(l.cout) * l.cin * 9;
-    case LayerKind::Depthwise3x3:
-      return size_t(l.cout) * 9;
-    default:
-      return size_t(l.cout) * l.cin;
-  }
-}
-
 const char* kind_short(LayerKind k) {
   switch (k) {
     case LayerKind::StemConv3x3:
@@ -61,14 +50,7 @@ std::string LayerVariant::describe() const {
 
 LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision precision,
                             const vk::DeviceInfo& device, const GemmChoice& choice) {
-  if (layer.weight.size() != expected_weights(layer) || layer.bias.size() != size_t(layer.cout))
-    throw ShapeError("layer " + layer.name + ": " + std::to_string(layer.weight.size()) + " weights and " +
-                     std::to_string(layer.bias.size()) + " biases do not match " + kind_name(layer.kind) +
-                     " " + std::to_string(layer.cin) + "->" + std::to_string(layer.cout));
-  if (layer.kind == LayerKind::Depthwise3x3 && (layer.stride < 1 || layer.cin != layer.cout))
-    throw ShapeError("layer " + layer.name + ": depthwise needs cin == cout and stride >= 1");
-  if (layer.kind == LayerKind::StemConv3x3 && layer.stride < 1)
-    throw ShapeError("layer " + layer.name + ": stride must be >= 1");
+  validate_layer(layer);
 
   LayerVariant v;
   v.layer = layer.name;
@@ -80,7 +62,7 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
   const std::string p = precision_name(precision);
   constexpr uint64_t kMaxIndex = uint64_t(1) << 32;
   if (uint64_t(in.numel()) >= kMaxIndex || uint64_t(v.out.numel()) >= kMaxIndex ||
-      expected_weights(layer) >= kMaxIndex)
+      layer.weight.size() >= kMaxIndex)
     throw ShapeError("layer " + layer.name + ": tensors too large for 32-bit indexing (" +
                      std::to_string(in.numel()) + " input elements)");
 
