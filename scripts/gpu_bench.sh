@@ -82,6 +82,27 @@ if [ "${SKIP_TESTS:-0}" != 1 ]; then
   unset EFFNET_VALIDATION_REPORT
   grep -E "^(All tests passed|test cases:)|FAILED|SKIPPED" "$LOG" | tail -8
 fi
+# effnet-infer on the golden inputs, every device and precision, against the
+# PyTorch float64 logits (issues 2 and 4), and compute-sanitizer memcheck on the
+# CUDA path (issue 4).
+infer_golden() {  # DEVICE PRECISION TOL CASE
+  local y=/tmp/gpu_bench_$1_$2_$4.npy
+  "$BIN/effnet-infer" --device "$1" --precision "$2" --weights tests/data/golden_weights.safetensors \
+    --input "tests/data/golden_$4_input.npy" --output "$y" --topk 3 &&
+    python3 tests/cli/compare_npy.py "$y" "tests/data/golden_$4_logits.npy" "$3"
+}
+export -f infer_golden
+export BIN
+for c in photo rand; do
+  step "infer-vulkan-fp32-$c" 60 bash -c 'infer_golden "$@"' _ vulkan fp32 1e-5 $c
+  step "infer-vulkan-fp16-$c" 60 bash -c 'infer_golden "$@"' _ vulkan fp16 "golden-fp16:$c" $c
+  step "infer-cuda-fp32-$c" 60 bash -c 'infer_golden "$@"' _ cuda fp32 1e-5 $c
+  step "infer-cuda-fp16-$c" 60 bash -c 'infer_golden "$@"' _ cuda fp16 1e-2 $c
+done
+step memcheck-cuda-fp32 120 compute-sanitizer --tool memcheck --error-exitcode 9 "$BIN/effnet-infer" --device cuda \
+  --precision fp32 --weights tests/data/golden_weights.safetensors --input tests/data/golden_rand_input.npy
+step memcheck-cuda-fp16 120 compute-sanitizer --tool memcheck --error-exitcode 9 "$BIN/effnet-infer" --device cuda \
+  --precision fp16 --weights tests/data/golden_weights.safetensors --input tests/data/golden_rand_input.npy
 if [ -n "${COMPILE_BATCHES-10,1}" ]; then
   step compile 330 python3 tools/torch_peers.py --batches "${COMPILE_BATCHES-10,1}" \
     --compile-batches "${COMPILE_BATCHES-10,1}" --peers compile-fp16 --append --json "$OUT/peers.json"
