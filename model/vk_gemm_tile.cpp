@@ -42,7 +42,9 @@ void split_warps(GemmTile& t) {
 
 uint32_t GemmTile::shared_bytes(bool head_pool) const {
   const uint32_t pool = head_pool ? 4 * bm * bn : 0;
-  if (!coopmat()) return 4 * (bk * bm + bk * bn) + pool;
+  // SCALAR (gemm_load.glsl): fp32 A/B tiles, aliased by the fp32 C stage [bm][bn + 4]
+  // of the epilogue (none with the pool, which keeps its sums in registers).
+  if (!coopmat()) return std::max(4 * (bk * bm + bk * bn), head_pool ? 0 : 4 * bm * (bn + 4)) + pool;
   const uint32_t lds = (bk / 8) | 1u;  // 16-byte chunks per staged row (gemm_coopmat_load.glsl)
   const uint32_t ab = (bm + bn) * lds * 16, c = warps_k * bm * (bn + 4) * 4;
   return std::max(ab, c) + pool;

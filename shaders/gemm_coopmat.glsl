@@ -6,9 +6,10 @@
 // [wn * WTN * CM_N, +WTN * CM_N) of the tile, over the K slice
 // [wk * BK / WARPS_K, +BK / WARPS_K) of each step (wm, wn, wk from w).
 // acc_finish stores the fragments to the fp32 C stage in shared memory (one
-// [BM][LDC] slice per wk); the epilogue then reads element e of invocation i
-// at tile index i + e * WG_SIZE (row-major: consecutive invocations, consecutive
-// columns, so the stores coalesce), summing the WARPS_K slices in fixed order.
+// [BM][LDC] slice per wk); the epilogue reads it back, summing the WARPS_K
+// slices in fixed order: acc_stage(r, c) one element, acc_stage8(r, c, v) the 8
+// columns from c (c % 8 == 0: two 16-byte reads per slice), acc_get(e) element e
+// of invocation i at tile index i + e * WG_SIZE (row-major; HEAD_POOL).
 // Host-checked: WG_SIZE == WARPS_M * WARPS_N * WARPS_K * subgroup size;
 // BM % (WARPS_M * CM_M) == 0, BN % (WARPS_N * CM_N) == 0,
 // BK % (WARPS_K * CM_K) == 0, BK % 8 == 0, (BM * BN) % WG_SIZE == 0.
@@ -25,9 +26,8 @@ CM_C acc[WTM * WTN];
 uint acc_row(uint e) { return (gl_LocalInvocationIndex + e * WG_SIZE) / BN; }
 uint acc_col(uint e) { return (gl_LocalInvocationIndex + e * WG_SIZE) % BN; }
 
-float acc_get(uint e) {
-  const uint i = gl_LocalInvocationIndex + e * WG_SIZE;
-  const uint at = (i / BN) * LDC + i % BN;
+float acc_stage(uint r, uint c) {
+  const uint at = r * LDC + c;
   float s = 0.0;
   [[unroll]] for (uint w = 0; w < WARPS_K; ++w) {
     const uint f = w * BM * LDC + at;
@@ -35,6 +35,22 @@ float acc_get(uint e) {
   }
   return s;
 }
+
+// LDC % 4 == 0 (BN is a multiple of CM_N, and CM_N % 4 == 0), so with
+// c % 8 == 0 the 8 floats are chunks at / 4 and at / 4 + 1 of every slice.
+void acc_stage8(uint r, uint c, out float v[8]) {
+  const uint at = (r * LDC + c) / 4;
+  vec4 lo = vec4(0.0), hi = vec4(0.0);
+  [[unroll]] for (uint w = 0; w < WARPS_K; ++w) {
+    const uint f = w * (BM * LDC / 4) + at;
+    lo += uintBitsToFloat(S[f]);
+    hi += uintBitsToFloat(S[f + 1]);
+  }
+  v[0] = lo.x; v[1] = lo.y; v[2] = lo.z; v[3] = lo.w;
+  v[4] = hi.x; v[5] = hi.y; v[6] = hi.z; v[7] = hi.w;
+}
+
+float acc_get(uint e) { return acc_stage(acc_row(e), acc_col(e)); }
 
 void acc_init() {
   [[unroll]] for (uint i = 0; i < WTM * WTN; ++i) acc[i] = CM_C(0.0);

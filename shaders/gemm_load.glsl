@@ -1,7 +1,17 @@
 // Shared-memory staging of one K step of the GEMM (part of gemm.comp).
-// As[k][m] and Bs[k][n] (k-major, fp32), zero outside M (m_end), N and K.
-shared float As[BK * BM];
-shared float Bs[BK * BN];
+// One shared array S (fp32) holds As[k][m] at S[0 ..) and Bs[k][n] at
+// S[B_OFF ..) (k-major), zero outside M (m_end), N and K; after the K loop,
+// the C stage of gemm_scalar.glsl ([BM][LDC], aliased; not with HEAD_POOL,
+// which keeps its accumulators in registers).
+const uint B_OFF = BK * BM;
+const uint AB_FLOATS = BK * (BM + BN);
+const uint LDC = BN + 4;  // floats per row of the C stage: rows start 16-byte aligned
+#ifdef HEAD_POOL
+const uint C_FLOATS = 0;
+#else
+const uint C_FLOATS = BM * LDC;
+#endif
+shared float S[AB_FLOATS > C_FLOATS ? AB_FLOATS : C_FLOATS];
 
 void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {}  // SCALAR: loads in stage_tiles
 
@@ -10,11 +20,11 @@ void stage_tiles(uint m0, uint m_end, uint n0, uint k0) {
   for (uint i = gl_LocalInvocationIndex; i < BM * BK; i += WG_SIZE) {
     const uint r = i / BK, k = i % BK;
     const uint m = m0 + r, kk = k0 + k;
-    As[k * BM + r] = (m < m_end && kk < pc.K) ? float(a_data[m * pc.K + kk]) : 0.0;
+    S[k * BM + r] = (m < m_end && kk < pc.K) ? float(a_data[m * pc.K + kk]) : 0.0;
   }
   for (uint i = gl_LocalInvocationIndex; i < BN * BK; i += WG_SIZE) {
     const uint c = i / BK, k = i % BK;
     const uint n = n0 + c, kk = k0 + k;
-    Bs[k * BN + c] = (n < pc.N && kk < pc.K) ? float(b_data[n * pc.K + kk]) : 0.0;
+    S[B_OFF + k * BN + c] = (n < pc.N && kk < pc.K) ? float(b_data[n * pc.K + kk]) : 0.0;
   }
 }

@@ -5,7 +5,9 @@
 //
 // Interface used by gemm.comp and gemm_epilogue.glsl (a COOPMAT include
 // provides the same): acc_init, acc_step, acc_finish, ACC_COUNT,
-// acc_row(e), acc_col(e), acc_get(e).
+// acc_row(e), acc_col(e), acc_get(e) (the invocation's own elements, HEAD_POOL),
+// and, after acc_finish without HEAD_POOL, the whole tile from the C stage:
+// acc_stage(r, c) and acc_stage8(r, c, v) (8 columns from c, c % 8 == 0).
 const uint ROW_THREADS = BM / TM;
 const uint COL_THREADS = BN / TN;
 const uint ACC_COUNT = TM * TN;
@@ -24,11 +26,27 @@ void acc_step() {
   float ra[TM];
   float rb[TN];
   for (uint k = 0; k < BK; ++k) {
-    for (uint i = 0; i < TM; ++i) ra[i] = As[k * BM + tr + i * ROW_THREADS];
-    for (uint j = 0; j < TN; ++j) rb[j] = Bs[k * BN + tc + j * COL_THREADS];
+    for (uint i = 0; i < TM; ++i) ra[i] = S[k * BM + tr + i * ROW_THREADS];
+    for (uint j = 0; j < TN; ++j) rb[j] = S[B_OFF + k * BN + tc + j * COL_THREADS];
     for (uint i = 0; i < TM; ++i)
       for (uint j = 0; j < TN; ++j) acc[i * TN + j] = fma(ra[i], rb[j], acc[i * TN + j]);
   }
 }
 
-void acc_finish() {}
+#ifdef HEAD_POOL
+void acc_finish() {}  // the pool reads acc_get
+#else
+// The accumulators to the C stage, so the epilogue can store whole rows.
+void acc_finish() {
+  barrier();  // every invocation is done with the A/B tiles: the C stage aliases them
+  for (uint e = 0; e < ACC_COUNT; ++e) S[acc_row(e) * LDC + acc_col(e)] = acc[e];
+  barrier();
+}
+
+float acc_stage(uint r, uint c) { return S[r * LDC + c]; }
+
+void acc_stage8(uint r, uint c, out float v[8]) {
+  const uint at = r * LDC + c;
+  for (uint j = 0; j < 8; ++j) v[j] = S[at + j];
+}
+#endif
