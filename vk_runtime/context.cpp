@@ -92,6 +92,13 @@ Context::Context(int device_index) {
   }
   physical_ = pds[index];
   info_ = devs[index];
+  // EFFNET_VK_NO_FP16=1 makes the device look as if it lacked fp16 (and so
+  // f16 cooperative matrices): a switch to test the fp32 path and the error a
+  // device without fp16 gives, on any machine.
+  if (env_flag("EFFNET_VK_NO_FP16")) {
+    info_.fp16_arithmetic = info_.storage16 = info_.has_coopmat = false;
+    info_.coopmat_shapes.clear();
+  }
 
   // Features: enable what this project can use and the device has.
   VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm{
@@ -112,8 +119,8 @@ Context::Context(int device_index) {
   want_f.pNext = &e11;
   e11.pNext = &e12;
   e12.pNext = &e13;
-  e11.storageBuffer16BitAccess = f11.storageBuffer16BitAccess;
-  e12.shaderFloat16 = f12.shaderFloat16;
+  e11.storageBuffer16BitAccess = info_.storage16 ? f11.storageBuffer16BitAccess : VK_FALSE;
+  e12.shaderFloat16 = info_.fp16_arithmetic ? f12.shaderFloat16 : VK_FALSE;
   e13.subgroupSizeControl = f13.subgroupSizeControl;
   e13.computeFullSubgroups = f13.computeFullSubgroups;
   std::vector<const char*> exts;

@@ -34,6 +34,8 @@ class Context {
   // device_index >= 0 picks that device; -1 uses $EFFNET_GPU when set, else
   // default_device_index(). Validation layers are enabled when
   // $EFFNET_VK_VALIDATION=1 (a warning if they are not installed).
+  // $EFFNET_VK_NO_FP16=1 treats the device as lacking fp16 (tests the fp32 path
+  // and the DeviceError of an fp16 plan on any machine).
   // Enables shaderFloat16, storageBuffer16BitAccess, subgroupSizeControl and
   // VK_KHR_cooperative_matrix where the device has them.
   // Throws DeviceError for a bad index (the message lists the devices) or a
