@@ -21,6 +21,11 @@ double activate(Act a, double v) {
   return v;
 }
 
+// dst[o] = act(acc[o] + bias[o]) for the layer's cout outputs of one pixel.
+void store_biased(const Layer& l, const std::vector<double>& acc, float* dst) {
+  for (size_t o = 0; o < acc.size(); ++o) dst[o] = float(activate(l.act, acc[o] + double(l.bias[o])));
+}
+
 [[noreturn]] void fail(const Layer& l, const std::string& msg) {
   throw ShapeError("layer " + l.name + " (" + kind_name(l.kind) + "): " + msg);
 }
@@ -76,9 +81,7 @@ Tensor stem(const Layer& l, const Tensor& x) {
             }
           }
         }
-        float* dst = out.data.data() + (r * wo + ox) * co;
-        for (int64_t o = 0; o < co; ++o)
-          dst[o] = float(activate(l.act, acc[size_t(o)] + double(l.bias[size_t(o)])));
+        store_biased(l, acc, out.data.data() + (r * wo + ox) * co);
       }
     }
   });
@@ -95,9 +98,7 @@ Tensor pointwise(const Layer& l, const Tensor& x) {
     for (int64_t p = p0; p < p1; ++p) {
       std::fill(acc.begin(), acc.end(), 0.0);
       gemv_acc(x.data.data() + p * ci, wt.data(), ci, co, acc.data());
-      float* dst = out.data.data() + p * co;
-      for (int64_t o = 0; o < co; ++o)
-        dst[o] = float(activate(l.act, acc[size_t(o)] + double(l.bias[size_t(o)])));
+      store_biased(l, acc, out.data.data() + p * co);
     }
   });
   return out;
@@ -126,9 +127,7 @@ Tensor depthwise(const Layer& l, const Tensor& x) {
             for (int64_t ch = 0; ch < c; ++ch) acc[size_t(ch)] += double(src[ch]) * double(wp[ch]);
           }
         }
-        float* dst = out.data.data() + (r * wo + ox) * c;
-        for (int64_t ch = 0; ch < c; ++ch)
-          dst[ch] = float(activate(l.act, acc[size_t(ch)] + double(l.bias[size_t(ch)])));
+        store_biased(l, acc, out.data.data() + (r * wo + ox) * c);
       }
     }
   });
