@@ -64,6 +64,41 @@ TEST_CASE("same size: pixels / 255 in NCHW RGB order, lossless through PNG", "[i
       for (int x = 0; x < 9; ++x) REQUIRE(out_at(t, 0, c, y, x) == float(pix(px, 9, y, x, c)));
 }
 
+TEST_CASE("JPEG and grayscale files decode to RGB", "[image]") {
+  test::TempDir dir;
+  // A smooth gradient, so JPEG's loss stays small: |decoded - original| <= 12/255.
+  const int w = 32, h = 24;
+  std::vector<unsigned char> px(size_t(w * h * 3));
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int c = 0; c < 3; ++c)
+        px[size_t((y * w + x) * 3 + c)] = static_cast<unsigned char>(40 + 5 * x + 3 * y + 20 * c);
+  REQUIRE(stbi_write_jpg(dir.file("a.jpg").c_str(), w, h, 3, px.data(), 95) != 0);
+  const Tensor t = load_images({dir.file("a.jpg")}, 32, false);
+  REQUIRE(t.shape == std::vector<int64_t>{1, 3, 32, 32});
+  const Tensor same = load_images({dir.file("a.jpg")}, 32, false);
+  CHECK(test::rel_l2(same, t) == 0.0);  // decoding is deterministic
+  // Width 32 is kept: column x of the output is column x of the image, rows are resampled 24 -> 32.
+  double worst = 0;
+  for (int c = 0; c < 3; ++c)
+    for (int x = 0; x < w; ++x) {
+      // Output row 0 samples source row max(0, (0 + 0.5) * 24/32 - 0.5) = 0 (clamped).
+      worst = std::max(worst, std::abs(double(out_at(t, 0, c, 0, x)) - pix(px, w, 0, x, c)));
+    }
+  CHECK(worst <= 12.0 / 255.0);
+
+  // One-channel PNG: R = G = B.
+  std::vector<unsigned char> gray(size_t(w * h));
+  for (size_t i = 0; i < gray.size(); ++i) gray[i] = static_cast<unsigned char>(i * 7);
+  REQUIRE(stbi_write_png(dir.file("g.png").c_str(), w, h, 1, gray.data(), w) != 0);
+  const Tensor g = load_images({dir.file("g.png")}, 32, false);
+  for (int y = 0; y < 32; ++y)
+    for (int x = 0; x < 32; ++x) {
+      CHECK(out_at(g, 0, 0, y, x) == out_at(g, 0, 1, y, x));
+      CHECK(out_at(g, 0, 1, y, x) == out_at(g, 0, 2, y, x));
+    }
+}
+
 TEST_CASE("upsampling 2 -> 4 uses half-pixel centres clamped at the border", "[image]") {
   // PyTorch align_corners=False: src = (dst + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25, 0.75, 1.25
   // (index 1 with no right neighbour): weights (1, 0), (.75, .25), (.25, .75), (0, 1) in each axis.
