@@ -20,7 +20,9 @@ std::unique_ptr<Backend> make_backend(const Network& net, const BackendOptions& 
 #ifdef EFFNET_HAVE_CUDA
     return make_cuda_backend(net, opts);
 #else
-    throw UsageError("--device cuda: this binary was built without the CUDA reference path (no CUDA toolkit at configure time)");
+    throw UsageError(
+        "--device cuda: this binary was built without the CUDA reference path (no CUDA toolkit at configure "
+        "time)");
 #endif
   }
   throw UsageError("unknown device '" + opts.device + "' (expected vulkan, cpu or cuda)");

@@ -6,17 +6,17 @@
 #include <vector>
 
 #include "model/network.h"
-#include "model/vk_variant.h"
 #include "model/tensor.h"
+#include "model/vk_variant.h"
 #include "nlohmann/json.hpp"
 
 namespace effnet::app {
 
 struct BackendOptions {
-  std::string device = "vulkan";  // vulkan | cpu | cuda
+  std::string device = "vulkan";          // vulkan | cpu | cuda
   Precision precision = Precision::FP16;  // effnet::Precision (model/vk_variant.h)
-  int gpu = -1;                   // Vulkan/CUDA device index; -1: default choice (EFFNET_GPU, then discrete first)
-  bool allow_coopmat = true;      // Vulkan: use cooperative matrices where the device has them
+  int gpu = -1;  // Vulkan/CUDA device index; -1: default choice (EFFNET_GPU, then discrete first)
+  bool allow_coopmat = true;                 // Vulkan: use cooperative matrices where the device has them
   int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
 };
 

@@ -11,7 +11,9 @@ class CudaBackend final : public Backend {
                               o.precision == Precision::FP32 ? CudaMode::Fp32 : CudaMode::Fp16,
                               o.gpu < 0 ? 0 : o.gpu}) {}
   Tensor run(const Tensor& x) override { return ref_.run(x); }
-  std::string device_line() const override { return "cuda: " + ref_.device_name() + ", " + cuda_library_versions(); }
+  std::string device_line() const override {
+    return "cuda: " + ref_.device_name() + ", " + cuda_library_versions();
+  }
   std::string variant_line() const override {
     return ref_.options().mode == CudaMode::Fp32
                ? "fp32 reference (cuDNN FMA math, no TF32; cuBLAS pedantic), eager"

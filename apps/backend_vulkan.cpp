@@ -31,17 +31,18 @@ class VulkanBackend final : public Backend {
       coop += v.coopmat;
     }
     std::string s = std::string(precision_name(plan_.precision())) + ", ";
-    s += coop ? "cooperative matrices on " + std::to_string(coop) + " of " + std::to_string(gemm) + " GEMM layers"
+    s += coop ? "cooperative matrices on " + std::to_string(coop) + " of " + std::to_string(gemm) +
+                    " GEMM layers"
               : "portable (SCALAR) shaders";
     return s + ", " + std::to_string(plan_.variants().size()) + " dispatches in one command buffer";
   }
   nlohmann::json variant_json() const override {
     nlohmann::json a = nlohmann::json::array();
     for (const LayerVariant& v : plan_.variants()) {
-      nlohmann::json j{{"layer", v.layer},          {"kind", kind_name(v.kind)},
-                       {"shader", v.shader},        {"precision", precision_name(v.precision)},
-                       {"coopmat", v.coopmat},      {"groups", v.groups},
-                       {"invocations", v.wg_size},  {"describe", v.describe()}};
+      nlohmann::json j{{"layer", v.layer},         {"kind", kind_name(v.kind)},
+                       {"shader", v.shader},       {"precision", precision_name(v.precision)},
+                       {"coopmat", v.coopmat},     {"groups", v.groups},
+                       {"invocations", v.wg_size}, {"describe", v.describe()}};
       if (v.gemm) {
         j["gemm_mnk"] = {v.gemm_m, v.gemm_n, v.gemm_k};
         j["tile"] = v.tile.str();

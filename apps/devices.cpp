@@ -13,7 +13,8 @@ void print_devices(std::ostream& os, bool json) {
   const uint32_t def = devs.empty() ? 0 : vk::default_device_index(devs);
   nlohmann::json j;
   j["vulkan"] = nlohmann::json::array();
-  if (!json) os << "Vulkan devices (default: " << (devs.empty() ? std::string("none") : std::to_string(def)) << "):\n";
+  if (!json)
+    os << "Vulkan devices (default: " << (devs.empty() ? std::string("none") : std::to_string(def)) << "):\n";
   for (const vk::DeviceInfo& d : devs) {
     std::vector<std::string> shapes;
     for (const vk::CoopMatShape& s : d.coopmat_shapes) shapes.push_back(s.str());

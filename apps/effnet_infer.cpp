@@ -49,11 +49,14 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   return run_main("effnet-infer", [&]() -> int {
     CLI::App cli{
-        "effnet-infer: EfficientNet-B1 (KernelBench level 3, problem 23) inference on Vulkan compute shaders,\n"
-        "with the CPU reference and the CUDA reference as alternative devices. Prints the top-k classes per image."};
-    cli.footer(std::string("Without --weights the network uses built-in deterministic weights (--seed): UNTRAINED,\n"
-                           "no trained checkpoint exists for this network, so the classes are not meaningful.\n") +
-               kExitCodesHelp);
+        "effnet-infer: EfficientNet-B1 (KernelBench level 3, problem 23) inference on Vulkan compute "
+        "shaders,\n"
+        "with the CPU reference and the CUDA reference as alternative devices. Prints the top-k classes per "
+        "image."};
+    cli.footer(
+        std::string("Without --weights the network uses built-in deterministic weights (--seed): UNTRAINED,\n"
+                    "no trained checkpoint exists for this network, so the classes are not meaningful.\n") +
+        kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
     std::string weights, output, precision = "fp16";
@@ -62,19 +65,23 @@ int main(int argc, char** argv) {
     bool json = false, list = false, no_coopmat = false;
     cli.add_option("--weights", weights, "safetensors state_dict of the reference model (PyTorch names)");
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
-    cli.add_option("--classes", classes, "class count of the built-in weights")->check(CLI::Range(1, 1000000));
+    cli.add_option("--classes", classes, "class count of the built-in weights")
+        ->check(CLI::Range(1, 1000000));
     cli.add_option("--image", in.images, "image file(s) (PNG, JPEG, BMP, ...), one batch");
     cli.add_option("--input", in.npy, "input batch .npy: [N,3,H,W] float32 NCHW");
     cli.add_option("--size", in.size, "resize images to SIZE x SIZE (default 240)");
-    cli.add_flag("--no-normalize", [&](int64_t) { in.normalize = false; },
-                 "images in [0,1] without ImageNet mean/std (KernelBench-style input)");
+    cli.add_flag(
+        "--no-normalize", [&](int64_t) { in.normalize = false; },
+        "images in [0,1] without ImageNet mean/std (KernelBench-style input)");
     cli.add_option("--output", output, "write the logits [N,classes] float32 to this .npy");
     cli.add_option("--device", bo.device, "vulkan | cpu | cuda (default vulkan)")
         ->check(CLI::IsMember(available_backends()));
     cli.add_option("--precision", precision, "fp16 (default: fp16 storage, fp32 accumulation) | fp32")
         ->check(CLI::IsMember({"fp16", "fp32"}));
-    cli.add_option("--gpu", bo.gpu, "GPU index (see --list-devices); default: env EFFNET_GPU, else the first discrete GPU");
-    cli.add_flag("--no-coopmat", no_coopmat, "do not use cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
+    cli.add_option("--gpu", bo.gpu,
+                   "GPU index (see --list-devices); default: env EFFNET_GPU, else the first discrete GPU");
+    cli.add_flag("--no-coopmat", no_coopmat,
+                 "do not use cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
     cli.add_option("--topk", topk, "classes to print per image (default 5)")->check(CLI::Range(1, 1000000));
     cli.add_option("--repeat", repeat, "run the batch this many times, report the median time (default 1)")
         ->check(CLI::Range(1, 100000));
@@ -96,7 +103,8 @@ int main(int argc, char** argv) {
 
     auto backend = make_backend(net, bo);
     if (!json) {
-      std::printf("device:  %s\nvariant: %s\n", backend->device_line().c_str(), backend->variant_line().c_str());
+      std::printf("device:  %s\nvariant: %s\n", backend->device_line().c_str(),
+                  backend->variant_line().c_str());
       std::fflush(stdout);
     }
     Tensor logits;
@@ -139,13 +147,16 @@ int main(int argc, char** argv) {
     }
     std::printf("weights: %s (%d classes)\n", weights_desc.c_str(), net.classes);
     for (int64_t n = 0; n < x.dim(0); ++n) {
-      std::printf("\n[%lld] %s\n", (long long)n, in.images.empty() ? in.npy.c_str() : in.images[size_t(n)].c_str());
+      std::printf("\n[%lld] %s\n", (long long)n,
+                  in.images.empty() ? in.npy.c_str() : in.images[size_t(n)].c_str());
       int rank = 1;
-      for (auto [c, v] : top_k(logits, n, topk).items) std::printf("  %2d. class %4d  logit %+.5f\n", rank++, c, v);
+      for (auto [c, v] : top_k(logits, n, topk).items)
+        std::printf("  %2d. class %4d  logit %+.5f\n", rank++, c, v);
     }
     std::printf("\ntime:    %.3f ms host (submit to logits in host memory)", median(host_ms));
     if (!gpu_ms.empty()) std::printf(", %.3f ms GPU", median(gpu_ms));
-    std::printf(", batch %lld%s\n", (long long)x.dim(0), repeat > 1 ? (", median of " + std::to_string(repeat)).c_str() : "");
+    std::printf(", batch %lld%s\n", (long long)x.dim(0),
+                repeat > 1 ? (", median of " + std::to_string(repeat)).c_str() : "");
     if (!output.empty()) std::printf("logits:  %s\n", output.c_str());
     return kExitOk;
   });

@@ -1,7 +1,6 @@
 #include "apps/run_main.h"
 
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <exception>
 #include <string>

@@ -363,7 +363,6 @@ class LinearStep final : public Step {
 
 }  // namespace
 
-
 Numerics numerics_for(CudaMode mode) {
   if (mode == CudaMode::Fp16) return Numerics{mode, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, 2};
   return Numerics{mode, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, 4};

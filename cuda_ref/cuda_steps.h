@@ -65,7 +65,6 @@ class Step {
   virtual std::string describe() const = 0;
 };
 
-
 // The step for `layer` reading an activation of dims `in` ([n, cin, h, w]).
 // Throws ShapeError when `in` or the layer's weight sizes do not fit its kind.
 std::unique_ptr<Step> make_step(Context& ctx, const Layer& layer, Dims in);

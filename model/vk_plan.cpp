@@ -108,7 +108,10 @@ struct VkPlan::Impl {
 };
 
 VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt)
-    : ctx(c), precision(opt.precision), fp16(opt.precision == Precision::FP16), profile_layers(opt.profile_layers) {
+    : ctx(c),
+      precision(opt.precision),
+      fp16(opt.precision == Precision::FP16),
+      profile_layers(opt.profile_layers) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
   if (fp16 && !(dev.fp16_arithmetic && dev.storage16))

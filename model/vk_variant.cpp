@@ -109,12 +109,12 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
       v.gemm_m = uint32_t(int64_t(in.n) * in.h * in.w);
       v.gemm_n = uint32_t(layer.cout);
       v.gemm_k = uint32_t(layer.cin);
-      const GemmShape g{head ? uint32_t(in.h * in.w) : v.gemm_m, head ? uint32_t(in.n) : 1u, v.gemm_n, v.gemm_k,
-                        head};
+      const GemmShape g{head ? uint32_t(in.h * in.w) : v.gemm_m, head ? uint32_t(in.n) : 1u, v.gemm_n,
+                        v.gemm_k, head};
       const auto shapes = gemm_coopmat_shapes(device);
-      if (choice.force_coopmat_shape && (precision != Precision::FP16 || !choice.allow_coopmat ||
-                                         std::find(shapes.begin(), shapes.end(), *choice.force_coopmat_shape) ==
-                                             shapes.end()))
+      if (choice.force_coopmat_shape &&
+          (precision != Precision::FP16 || !choice.allow_coopmat ||
+           std::find(shapes.begin(), shapes.end(), *choice.force_coopmat_shape) == shapes.end()))
         throw vk::DeviceError("layer " + layer.name + ": forced cooperative-matrix shape " +
                               std::to_string((*choice.force_coopmat_shape)[0]) + "x" +
                               std::to_string((*choice.force_coopmat_shape)[1]) + "x" +
@@ -123,8 +123,9 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
       if (choice.force_tile)
         v.tile = *choice.force_tile;
       else if (precision == Precision::FP16 && choice.allow_coopmat && !shapes.empty())
-        v.tile = coopmat_tile(choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g),
-                              g, device);
+        v.tile = coopmat_tile(
+            choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g), g,
+            device);
       else
         v.tile = scalar_tile(g);
       if (!choice.force_tile && !v.tile.coopmat() && v.tile.shared_bytes(head) > device.max_shared_memory)
@@ -133,9 +134,10 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
         throw vk::DeviceError("layer " + layer.name + ": cooperative-matrix tiles need precision fp16");
       check_gemm_tile(v.tile, head, device, layer.name);
       v.coopmat = v.tile.coopmat();
-      const std::string base = head                                                              ? "gemm_head_pool_"
-                               : layer.kind == LayerKind::Linear && precision == Precision::FP16 ? "gemm_out_f32_"
-                                                                                                 : "gemm_";
+      const std::string base = head ? "gemm_head_pool_"
+                               : layer.kind == LayerKind::Linear && precision == Precision::FP16
+                                   ? "gemm_out_f32_"
+                                   : "gemm_";
       v.shader = base + (v.coopmat ? "coopmat_" : "") + p;
       v.wg_size = v.tile.invocations();
       const uint32_t gx = ceil_div(v.gemm_n, v.tile.bn);

@@ -46,8 +46,8 @@ struct GemmTile {
 
 // How choose_variant picks GEMM tiles (VkPlanOptions fills it).
 struct GemmChoice {
-  bool allow_coopmat = true;              // use cooperative matrices where the device has f16 ones
-  std::optional<GemmTile> force_tile;     // test-only: this tile (SCALAR or COOPMAT) for every GEMM
+  bool allow_coopmat = true;           // use cooperative matrices where the device has f16 ones
+  std::optional<GemmTile> force_tile;  // test-only: this tile (SCALAR or COOPMAT) for every GEMM
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;  // test-only: this M x N x K shape
 };
 

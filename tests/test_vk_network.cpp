@@ -27,7 +27,8 @@ double network_tol(Precision p) { return p == Precision::FP16 ? test::kTolFp16Ne
 void check_network_err(double err, Precision p) { CHECK(err <= network_tol(p)); }
 
 void check_golden(vk::Context& ctx, const std::string& golden_case, Precision p) {
-  const std::string input = "golden_" + golden_case + "_input.npy", logits = "golden_" + golden_case + "_logits.npy";
+  const std::string input = "golden_" + golden_case + "_input.npy",
+                    logits = "golden_" + golden_case + "_logits.npy";
   const Network net = load_network(test::data_path("golden_weights.safetensors"));
   const Tensor x = load_npy(test::data_path(input));
   const Tensor ref = load_npy(test::data_path(logits));
@@ -42,8 +43,8 @@ void check_golden(vk::Context& ctx, const std::string& golden_case, Precision p)
   const double err = test::rel_l2(y, ref);
   UNSCOPED_INFO(input << " " << precision_name(p) << ": rel L2 " << err);
   const double tol = p == Precision::FP16 ? test::golden_fp16_tol(golden_case) : test::kTolFp32;
-  const test::Comparison c = test::record("golden " + golden_case, std::string("vulkan-") + precision_name(p) +
-                                          " vs pytorch-fp64", y, ref, tol);
+  const test::Comparison c = test::record(
+      "golden " + golden_case, std::string("vulkan-") + precision_name(p) + " vs pytorch-fp64", y, ref, tol);
   INFO(c.summary());
   CHECK(c.passed);
   for (int64_t i = 0; i < ref.shape[0]; ++i) CHECK(test::argmax_row(y, i) == test::argmax_row(ref, i));

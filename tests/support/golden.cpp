@@ -15,7 +15,8 @@ double torch_fp16_rel_l2(const std::string& golden_case) {
   if (!f) throw std::runtime_error("cannot read " + data_path("golden_meta.json"));
   const nlohmann::json meta = nlohmann::json::parse(f);
   const auto& v = meta.at("cases").at(golden_case).at("rel_l2_torch_fp16_vs_fp64");
-  if (!v.is_number()) throw std::runtime_error("golden_meta.json: no PyTorch fp16 error for case " + golden_case);
+  if (!v.is_number())
+    throw std::runtime_error("golden_meta.json: no PyTorch fp16 error for case " + golden_case);
   return v.get<double>();
 }
 

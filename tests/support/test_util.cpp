@@ -7,7 +7,8 @@
 namespace effnet::test {
 
 double rel_l2(const Tensor& y, const Tensor& ref) {
-  if (y.shape != ref.shape || y.data.size() != ref.data.size()) return std::numeric_limits<double>::infinity();
+  if (y.shape != ref.shape || y.data.size() != ref.data.size())
+    return std::numeric_limits<double>::infinity();
   double num = 0.0, den = 0.0;
   for (size_t i = 0; i < y.data.size(); ++i) {
     if (!std::isfinite(y.data[i])) return std::numeric_limits<double>::infinity();
@@ -20,7 +21,8 @@ double rel_l2(const Tensor& y, const Tensor& ref) {
 }
 
 double max_abs_err(const Tensor& y, const Tensor& ref) {
-  if (y.shape != ref.shape || y.data.size() != ref.data.size()) return std::numeric_limits<double>::infinity();
+  if (y.shape != ref.shape || y.data.size() != ref.data.size())
+    return std::numeric_limits<double>::infinity();
   double m = 0.0;
   for (size_t i = 0; i < y.data.size(); ++i) {
     if (!std::isfinite(y.data[i])) return std::numeric_limits<double>::infinity();
