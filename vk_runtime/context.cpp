@@ -122,6 +122,10 @@ Context::Context(int device_index) {
   e11.storageBuffer16BitAccess = info_.storage16 ? f11.storageBuffer16BitAccess : VK_FALSE;
   e12.shaderFloat16 = info_.fp16_arithmetic ? f12.shaderFloat16 : VK_FALSE;
   e13.subgroupSizeControl = f13.subgroupSizeControl;
+  // The shaders size their workgroups with local_size_x_id (SPIR-V LocalSizeId),
+  // which needs maintenance4 (VUID-RuntimeSpirv-LocalSizeId-06434; core and
+  // required in Vulkan 1.3).
+  e13.maintenance4 = f13.maintenance4;
   e13.computeFullSubgroups = f13.computeFullSubgroups;
   std::vector<const char*> exts;
   if (info_.has_coopmat) {

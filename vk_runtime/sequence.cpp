@@ -72,10 +72,12 @@ void Sequence::track(const std::vector<VkBuffer>& reads, const std::vector<VkBuf
     for (const auto* m : {&pending_reads_, &pending_writes_})
       for (const auto& [buf, st] : *m) (st == Stage::Transfer ? src_transfer : src_compute) = true;
     const bool dst_transfer = stage == Stage::Transfer;
+    // Access masks only of the stages named (VUID-vkCmdPipelineBarrier-srcAccessMask-02815, -02816).
     VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
-    mb.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
-    mb.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
-                       VK_ACCESS_TRANSFER_WRITE_BIT;
+    mb.srcAccessMask =
+        (src_transfer ? VK_ACCESS_TRANSFER_WRITE_BIT : 0) | (src_compute ? VK_ACCESS_SHADER_WRITE_BIT : 0);
+    mb.dstAccessMask = dst_transfer ? VK_ACCESS_TRANSFER_READ_BIT | VK_ACCESS_TRANSFER_WRITE_BIT
+                                    : VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
     vkCmdPipelineBarrier(cmd_, stage_bits(src_transfer, src_compute), stage_bits(dst_transfer, !dst_transfer),
                          0, 1, &mb, 0, nullptr, 0, nullptr);
     pending_reads_.clear();
