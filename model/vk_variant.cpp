@@ -12,22 +12,6 @@ namespace {
 
 uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 
-const char* kind_short(LayerKind k) {
-  switch (k) {
-    case LayerKind::StemConv3x3:
-      return "stem";
-    case LayerKind::Pointwise:
-      return "pointwise";
-    case LayerKind::Depthwise3x3:
-      return "depthwise";
-    case LayerKind::HeadPool:
-      return "head+pool";
-    case LayerKind::Linear:
-      return "fc";
-  }
-  return "?";
-}
-
 }  // namespace
 
 const char* precision_name(Precision p) { return p == Precision::FP16 ? "fp16" : "fp32"; }
@@ -40,7 +24,7 @@ Precision parse_precision(const std::string& s) {
 
 std::string LayerVariant::describe() const {
   std::ostringstream o;
-  o << layer << " " << kind_short(kind) << " " << shader;
+  o << layer << " " << kind_name(kind) << " " << shader;
   if (gemm) o << " tile " << tile.str();
   if (kind == LayerKind::StemConv3x3 || kind == LayerKind::Depthwise3x3)
     o << " " << vec << " ch x " << pix << " px per invocation,";
