@@ -17,6 +17,7 @@ struct BackendOptions {
   Precision precision = Precision::FP16;  // effnet::Precision (model/vk_variant.h)
   int gpu = -1;  // Vulkan/CUDA device index; -1: default choice (EFFNET_GPU, then discrete first)
   bool allow_coopmat = true;                 // Vulkan: use cooperative matrices where the device has them
+  bool fuse = true;                          // Vulkan: each MBConv block as one fused stage where it fits
   int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
 };
 
@@ -29,7 +30,7 @@ class Backend {
   virtual std::string device_line() const = 0;
   // The variant chosen, one line, e.g. "fp16, cooperative matrix 16x16x16 on 9 of 23 layers".
   virtual std::string variant_line() const = 0;
-  // Per-layer choices as JSON (an array of objects), empty array when not applicable.
+  // Per-stage choices as JSON (an array of objects), empty array when not applicable.
   virtual nlohmann::json variant_json() const { return nlohmann::json::array(); }
   // GPU time of the last run in milliseconds, or a negative value when not measured.
   virtual double last_gpu_ms() const { return -1.0; }

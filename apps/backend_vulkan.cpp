@@ -25,27 +25,45 @@ class VulkanBackend final : public Backend {
     return "vulkan: " + d.name + " (" + d.type + ", " + d.driver + ", Vulkan " + d.api_version_str + ")";
   }
   std::string variant_line() const override {
-    int coop = 0, gemm = 0;
-    for (const LayerVariant& v : plan_.variants()) {
-      gemm += v.gemm;
-      coop += v.coopmat;
+    int coop = 0, gemm = 0, fused = 0;
+    for (const Stage& st : plan_.stages()) {
+      gemm += st.mbconv || st.layer->gemm;
+      coop += st.coopmat();
+      fused += st.kind == StageKind::MBConv;
     }
     std::string s = std::string(precision_name(plan_.precision())) + ", ";
     s += coop ? "cooperative matrices on " + std::to_string(coop) + " of " + std::to_string(gemm) +
-                    " GEMM layers"
+                    " GEMM stages"
               : "portable (SCALAR) shaders";
-    return s + ", " + std::to_string(plan_.variants().size()) + " dispatches in one command buffer";
+    s += ", " + std::to_string(fused) + " fused MBConv blocks";
+    return s + ", " + std::to_string(plan_.stages().size()) + " stages in one command buffer";
   }
   nlohmann::json variant_json() const override {
     nlohmann::json a = nlohmann::json::array();
-    for (const LayerVariant& v : plan_.variants()) {
-      nlohmann::json j{{"layer", v.layer},         {"kind", kind_name(v.kind)},
-                       {"shader", v.shader},       {"precision", precision_name(v.precision)},
-                       {"coopmat", v.coopmat},     {"groups", v.groups},
-                       {"invocations", v.wg_size}, {"describe", v.describe()}};
-      if (v.gemm) {
-        j["gemm_mnk"] = {v.gemm_m, v.gemm_n, v.gemm_k};
-        j["tile"] = v.tile.str();
+    for (const Stage& st : plan_.stages()) {
+      nlohmann::json j{{"stage", st.name},
+                       {"kind", stage_kind_name(st.kind)},
+                       {"layers", st.count},
+                       {"shader", st.shader()},
+                       {"precision", precision_name(plan_.precision())},
+                       {"coopmat", st.coopmat()},
+                       {"describe", st.describe()}};
+      if (st.layer) {
+        const LayerVariant& v = *st.layer;
+        j["layer_kind"] = kind_name(v.kind);
+        j["groups"] = v.groups;
+        j["invocations"] = v.wg_size;
+        if (v.gemm) {
+          j["gemm_mnk"] = {v.gemm_m, v.gemm_n, v.gemm_k};
+          j["tile"] = v.tile.str();
+        }
+      } else {
+        const MBConvVariant& m = *st.mbconv;
+        j["groups"] = m.groups;
+        j["invocations"] = m.wg_size;
+        j["tile"] = {{"th", m.tile.th}, {"tw", m.tile.tw}, {"hidden_chunk", m.tile.hc}, {"split", m.tile.split}};
+        j["shared_bytes"] = m.shared_bytes;
+        j["executed_flops"] = m.executed_flops;
       }
       a.push_back(j);
     }
@@ -64,6 +82,7 @@ class VulkanBackend final : public Backend {
     p.width = o.width;
     p.precision = o.precision;
     p.allow_coopmat = o.allow_coopmat && !env_flag("EFFNET_NO_COOPMAT");
+    p.fuse = o.fuse && !env_flag("EFFNET_NO_FUSE");
     return p;
   }
   vk::Context ctx_;

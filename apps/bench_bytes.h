@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/network.h"
+#include "model/vk_stage.h"
 #include "model/vk_variant.h"
 
 namespace effnet::app {
@@ -19,11 +20,15 @@ struct LayerBytes {
   double total() const { return input + weights + output; }
 };
 LayerBytes layer_min_bytes(const Layer& l, const LayerVariant& v, Precision p);
+// A stage's fewest bytes: its input, every weight of its layers and its output
+// once (a fused block's hidden tensors do not touch device memory).
+LayerBytes stage_min_bytes(const std::vector<Layer>& layers, const Stage& st, Precision p);
 
-// Device-local bytes of the buffers VkPlan allocates for these layers: weights,
-// biases, input, output and two ping-pong activation buffers sized for the
-// largest intermediate (staging and readback buffers are host memory, not counted).
-int64_t plan_buffer_bytes(const std::vector<Layer>& layers, const std::vector<LayerVariant>& v, Precision p);
+// Device-local bytes of the buffers VkPlan allocates for these stages: weights,
+// biases, input, output, two ping-pong activation buffers sized for the
+// largest intermediate and the partial sums of split fused blocks (staging and
+// readback buffers are host memory, not counted).
+int64_t plan_buffer_bytes(const std::vector<Layer>& layers, const std::vector<Stage>& stages, Precision p);
 
 // The RTX 4090's datasheet ceilings, for the roofline PROJECTION (not a measurement).
 inline constexpr double kRtx4090Fp16Flops = 165e12;  // fp16 tensor FLOP/s (issue 5)

@@ -73,14 +73,14 @@ int run_layers(const LayersOptions& o) {
   for (int i = 0; i < 4; ++i)
     xs.push_back(random_tensor({o.batch, 3, o.size, o.size}, o.seed + 500 + uint64_t(i)));
   for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
-  const size_t nl = plan.variants().size();
+  const size_t nl = plan.stages().size();
   std::vector<std::vector<double>> per(nl);
   std::vector<double> total;
   for (int i = 0; i < o.iters; ++i) {
     plan.run(xs[size_t(i) % xs.size()]);
     const PlanTiming t = plan.last_timing();
     if (!t.available) throw vk::DeviceError(ctx.info().name + ": the compute queue has no timestamps");
-    for (size_t l = 0; l < nl; ++l) per[l].push_back(t.layer_ms[l]);
+    for (size_t l = 0; l < nl; ++l) per[l].push_back(t.stage_ms[l]);
     total.push_back(t.total_ms);
     progress.tick(i + 1, o.iters);
   }
@@ -98,7 +98,7 @@ int run_layers(const LayersOptions& o) {
   }
 
   struct Row {
-    const LayerVariant* v;
+    const Stage* v;
     Stats ms;
     LayerBytes bytes;
     double tflops, gbps;
@@ -107,13 +107,13 @@ int run_layers(const LayersOptions& o) {
   double best_gemm = square_tflops;
   std::string best_from = o.quick ? "" : "square GEMM 4096^3";
   for (size_t l = 0; l < nl; ++l) {
-    const LayerVariant& v = plan.variants()[l];
-    Row r{&v, stats_of(per[l]), layer_min_bytes(net.layers[l], v, p), 0, 0};
-    r.tflops = v.flops / (r.ms.median * 1e-3) * 1e-12;
+    const Stage& v = plan.stages()[l];
+    Row r{&v, stats_of(per[l]), stage_min_bytes(net.layers, v, p), 0, 0};
+    r.tflops = v.flops() / (r.ms.median * 1e-3) * 1e-12;
     r.gbps = r.bytes.total() / (r.ms.median * 1e-3) * 1e-9;
-    if (v.gemm && r.tflops > best_gemm) {
+    if (v.layer && v.layer->gemm && r.tflops > best_gemm) {
       best_gemm = r.tflops;
-      best_from = v.layer;
+      best_from = v.name;
     }
     rows.push_back(r);
   }
@@ -131,31 +131,34 @@ int run_layers(const LayersOptions& o) {
   if (cublas_tflops > 0)
     std::printf("; cuBLAS fp16 4096^3 %.1f TFLOP/s (not the ceiling of %%flop)", cublas_tflops);
   std::printf("\n\n");
-  std::printf("%-10s %-9s %-14s %9s %6s %9s %10s %8s %8s %6s %6s %-6s %9s\n", "layer", "kind", "shader", "us",
+  std::printf("%-10s %-9s %-19s %9s %6s %9s %10s %8s %8s %6s %6s %-6s %9s\n", "stage", "kind", "shader", "us",
               "%", "GFLOP", "MB", "TFLOP/s", "GB/s", "%flop", "%bw", "bound", "4090 us*");
   nlohmann::json jl = nlohmann::json::array();
   double sum_ms = 0, sum_4090 = 0, sum_flops = 0, sum_bytes = 0;
   for (const Row& r : rows) sum_ms += r.ms.median;
   for (const Row& r : rows) {
-    const LayerVariant& v = *r.v;
-    const double t_flop = v.flops / (best_gemm * 1e12) * 1e3,
+    const Stage& v = *r.v;
+    const char* kind = v.layer ? kind_name(v.layer->kind) : stage_kind_name(v.kind);
+    const double t_flop = v.flops() / (best_gemm * 1e12) * 1e3,
                  t_bw = r.bytes.total() / (copy_gbps * 1e9) * 1e3;
     const char* bound = t_flop > t_bw ? "flops" : "bytes";
-    const double p4090 = rtx4090_floor_ms(v.flops, r.bytes.total());
+    const double p4090 = rtx4090_floor_ms(v.flops(), r.bytes.total());
     sum_4090 += p4090;
-    sum_flops += v.flops;
+    sum_flops += v.flops();
     sum_bytes += r.bytes.total();
-    std::printf("%-10s %-9.9s %-14.14s %9.1f %6.1f %9.3f %10.2f %8.2f %8.1f %6.1f %6.1f %-6s %9.1f\n",
-                v.layer.c_str(), kind_name(v.kind), v.shader.c_str(), r.ms.median * 1e3,
-                100 * r.ms.median / sum_ms, v.flops * 1e-9, r.bytes.total() * 1e-6, r.tflops, r.gbps,
+    std::printf("%-10s %-9.9s %-19.19s %9.1f %6.1f %9.3f %10.2f %8.2f %8.1f %6.1f %6.1f %-6s %9.1f\n",
+                v.name.c_str(), kind, v.shader().c_str(), r.ms.median * 1e3,
+                100 * r.ms.median / sum_ms, v.flops() * 1e-9, r.bytes.total() * 1e-6, r.tflops, r.gbps,
                 100 * r.tflops / best_gemm, 100 * r.gbps / copy_gbps, bound, p4090 * 1e3);
-    nlohmann::json e{{"layer", v.layer},
-                     {"kind", kind_name(v.kind)},
-                     {"shader", v.shader},
-                     {"coopmat", v.coopmat},
+    nlohmann::json e{{"layer", v.name},
+                     {"stage", stage_kind_name(v.kind)},
+                     {"layers", v.count},
+                     {"kind", kind},
+                     {"shader", v.shader()},
+                     {"coopmat", v.coopmat()},
                      {"variant", v.describe()},
                      {"ms", r.ms.json()},
-                     {"flops", v.flops},
+                     {"flops", v.flops()},
                      {"bytes",
                       {{"input", r.bytes.input},
                        {"weights", r.bytes.weights},
@@ -168,7 +171,8 @@ int run_layers(const LayersOptions& o) {
                      {"floor_ms_here", std::max(t_flop, t_bw)},
                      {"bound_here", bound},
                      {"rtx4090_projected_floor_ms", p4090}};
-    if (v.gemm) e["gemm_mnk"] = {v.gemm_m, v.gemm_n, v.gemm_k};
+    if (v.layer && v.layer->gemm) e["gemm_mnk"] = {v.layer->gemm_m, v.layer->gemm_n, v.layer->gemm_k};
+    if (v.mbconv) e["executed_flops"] = v.mbconv->executed_flops;
     jl.push_back(e);
   }
   const Stats tot = stats_of(total), plain = stats_of(plain_total);
@@ -176,7 +180,7 @@ int run_layers(const LayersOptions& o) {
       "\ntotal: %.4f ms GPU (median of the whole; sum of layer medians %.4f), %.3f GFLOP, %.1f MB minimum\n",
       tot.median, sum_ms, sum_flops * 1e-9, sum_bytes * 1e-6);
   std::printf("without per-layer timestamps (as effnet-infer runs): %.4f ms GPU (median)\n", plain.median);
-  std::printf("costliest layer: %s (%.4f ms, %.1f%%)\n", costliest->v->layer.c_str(), costliest->ms.median,
+  std::printf("costliest layer: %s (%.4f ms, %.1f%%)\n", costliest->v->name.c_str(), costliest->ms.median,
               100 * costliest->ms.median / sum_ms);
   std::printf(
       "* 4090 us: a roofline PROJECTION, not a measurement: max(FLOPs / 165 TFLOP/s, bytes / 1008 GB/s) per "
@@ -213,7 +217,7 @@ int run_layers(const LayersOptions& o) {
         {"sum_layer_ms", sum_ms},
         {"flops", sum_flops},
         {"min_bytes", sum_bytes},
-        {"costliest_layer", costliest->v->layer},
+        {"costliest_layer", costliest->v->name},
         {"rtx4090_projection",
          {{"note", "roofline projection, not a measurement: max(flops/165e12, bytes/1008e9) per layer"},
           {"sum_floor_ms", sum_4090}}},

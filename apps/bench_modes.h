@@ -19,6 +19,7 @@ struct BenchCommon {
   uint64_t seed = 0;  // weights of random_network and the random inputs
   int size = 240;     // input H = W
   bool no_coopmat = false;
+  bool no_fuse = false;  // MBConv blocks layer by layer (net: no fused run)
   bool no_cuda = false;  // skip the CUDA peers even when present
 };
 
@@ -48,7 +49,7 @@ int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with
-// --no-coopmat or EFFNET_NO_COOPMAT=1).
+// --no-coopmat or EFFNET_NO_COOPMAT=1; fusion off with --no-fuse or EFFNET_NO_FUSE=1).
 VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p);
 
 }  // namespace effnet::app

@@ -100,26 +100,30 @@ struct VkNetResult {
   bool use_budget() const { return budget_bytes >= plan_bytes; }
   int64_t reported() const { return use_budget() ? budget_bytes : plan_bytes; }
   std::string variant;
+  int fused = 0;  // fused MBConv stages
 };
 
 // A fresh context per plan, so that the memory-budget delta sees the plan's
 // whole footprint (a context's allocator keeps and reuses freed blocks).
-VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Precision p,
+VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Precision p, bool fuse,
                         const std::vector<Tensor>& xs, Progress& progress) {
   vk::Context ctx(o.gpu);
   VkNetResult r;
   const int64_t use0 = device_heap_usage(ctx);
-  VkPlan plan(ctx, net, plan_options(o, batch, p));
+  VkPlanOptions po = plan_options(o, batch, p);
+  po.fuse = po.fuse && fuse;
+  VkPlan plan(ctx, net, po);
   const int64_t use1 = device_heap_usage(ctx);
   if (use0 >= 0 && use1 >= 0) r.budget_bytes = use1 - use0;
-  r.plan_bytes = plan_buffer_bytes(net.layers, plan.variants(), p);
-  int coop = 0, gemm = 0;
-  for (const LayerVariant& v : plan.variants()) {
-    coop += v.coopmat;
-    gemm += v.gemm;
+  r.plan_bytes = plan_buffer_bytes(net.layers, plan.stages(), p);
+  int coop = 0, fused = 0;
+  for (const Stage& st : plan.stages()) {
+    coop += st.coopmat();
+    fused += st.kind == StageKind::MBConv;
   }
-  r.variant =
-      coop ? "coopmat on " + std::to_string(coop) + "/" + std::to_string(gemm) + " GEMM layers" : "scalar";
+  r.fused = fused;
+  r.variant = (coop ? "coopmat " + std::to_string(coop) : std::string("scalar")) + ", " +
+              std::to_string(fused) + " fused, " + std::to_string(plan.stages().size()) + " stages";
   for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
   std::vector<double> gpu, host;
   for (int i = 0; i < o.iters; ++i) {
@@ -179,8 +183,9 @@ int run_net(const NetOptions& o) {
       "GPU ms: timestamps around the dispatches; host ms: run() from input in host memory to logits in host "
       "memory.\n%d runs after %d warm-up, %d inputs rotated.\n\n",
       o.iters, o.warmup, o.buffers);
-  std::printf("%-5s %5s | %9s %9s %9s | %9s | %10s | %9s | %-14s | %9s %9s %7s\n", "prec", "batch", "GPU ms",
-              "p10", "p90", "host ms", "img/s", "mem MiB", "variant", "CUDA ms", "host ms", "vk/CUDA");
+  std::printf("%-5s %5s | %9s %9s %9s | %9s | %10s | %9s | %-24s | %10s | %9s %9s %7s\n", "prec", "batch",
+              "GPU ms", "p10", "p90", "host ms", "img/s", "mem MiB", "variant", "unfused ms", "CUDA ms",
+              "host ms", "vk/CUDA");
   j["results"] = nlohmann::json::array();
   for (int b : batches) {
     std::vector<Tensor> xs;
@@ -190,7 +195,7 @@ int run_net(const NetOptions& o) {
       const Precision p = parse_precision(ps);
       progress.begin("net " + ps + " batch " + std::to_string(b) + ": Vulkan, " + std::to_string(o.iters) +
                      " runs");
-      const VkNetResult vr = time_vulkan(net, o, b, p, xs, progress);
+      const VkNetResult vr = time_vulkan(net, o, b, p, true, xs, progress);
       nlohmann::json r{
           {"precision", ps},
           {"batch", b},
@@ -205,6 +210,17 @@ int run_net(const NetOptions& o) {
             {"reported_bytes", vr.reported()},
             {"source", vr.use_budget() ? "VK_EXT_memory_budget heapUsage delta around plan construction"
                                        : "the plan's own buffers (computed)"}}}};
+      // The same network layer by layer, in the same run (the fusion's before/after).
+      double unfused_ms = -1;
+      if (vr.fused > 0) {
+        progress.begin("net " + ps + " batch " + std::to_string(b) + ": Vulkan unfused, " +
+                       std::to_string(o.iters) + " runs");
+        const VkNetResult ur = time_vulkan(net, o, b, p, false, xs, progress);
+        unfused_ms = ur.gpu.median;
+        r["unfused"] = {{"variant", ur.variant}, {"gpu", ur.gpu.json()}, {"host", ur.host.json()},
+                        {"plan_buffer_bytes", ur.plan_bytes}};
+        r["speedup_fused_over_unfused"] = ur.gpu.median / vr.gpu.median;
+      }
       double cuda_ms = -1, cuda_host = -1;
       if (cuda) {
         progress.begin("net " + ps + " batch " + std::to_string(b) + ": CUDA reference, " +
@@ -221,9 +237,13 @@ int run_net(const NetOptions& o) {
         r["ratio_vk_over_cuda"] = vr.gpu.median / cr.gpu.median;
       }
       const int64_t mem = vr.reported();
-      std::printf("%-5s %5d | %9.3f %9.3f %9.3f | %9.3f | %10.0f | %9.1f | %-14s | ", ps.c_str(), b,
+      std::printf("%-5s %5d | %9.3f %9.3f %9.3f | %9.3f | %10.0f | %9.1f | %-24s | ", ps.c_str(), b,
                   vr.gpu.median, vr.gpu.p10, vr.gpu.p90, vr.host.median, b / (vr.gpu.median * 1e-3),
-                  double(mem) / (1 << 20), vr.variant.substr(0, 14).c_str());
+                  double(mem) / (1 << 20), vr.variant.substr(0, 24).c_str());
+      if (unfused_ms >= 0)
+        std::printf("%10.3f | ", unfused_ms);
+      else
+        std::printf("%10s | ", "-");
       if (cuda)
         std::printf("%9.3f %9.3f %7.2f\n", cuda_ms, cuda_host, vr.gpu.median / cuda_ms);
       else

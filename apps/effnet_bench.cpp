@@ -25,6 +25,8 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.precision = p;
   const char* env = std::getenv("EFFNET_NO_COOPMAT");
   o.allow_coopmat = !c.no_coopmat && !(env && *env && std::strcmp(env, "0") != 0);
+  const char* nf = std::getenv("EFFNET_NO_FUSE");
+  o.fuse = !c.no_fuse && !(nf && *nf && std::strcmp(nf, "0") != 0);
   return o;
 }
 }  // namespace effnet::app
@@ -44,6 +46,8 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--seed", c.seed, "seed of the built-in random weights and inputs (default 0)");
   sub->add_option("--size", c.size, "input height = width (default 240)")->check(CLI::Range(32, 4096));
   sub->add_flag("--no-coopmat", c.no_coopmat, "no cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
+  sub->add_flag("--no-fuse", c.no_fuse,
+                "MBConv blocks layer by layer, not fused (also env EFFNET_NO_FUSE=1; net then times only that)");
   sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
 }
 

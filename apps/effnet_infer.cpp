@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     std::string weights, output, precision = "fp16";
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1;
-    bool json = false, list = false, no_coopmat = false;
+    bool json = false, list = false, no_coopmat = false, no_fuse = false;
     cli.add_option("--weights", weights, "safetensors state_dict of the reference model (PyTorch names)");
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
     cli.add_option("--classes", classes, "class count of the built-in weights")
@@ -82,6 +82,8 @@ int main(int argc, char** argv) {
                    "GPU index (see --list-devices); default: env EFFNET_GPU, else the first discrete GPU");
     cli.add_flag("--no-coopmat", no_coopmat,
                  "do not use cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
+    cli.add_flag("--no-fuse", no_fuse,
+                 "run the MBConv blocks layer by layer, not as fused stages (also env EFFNET_NO_FUSE=1)");
     cli.add_option("--topk", topk, "classes to print per image (default 5)")->check(CLI::Range(1, 1000000));
     cli.add_option("--repeat", repeat, "run the batch this many times, report the median time (default 1)")
         ->check(CLI::Range(1, 100000));
@@ -94,6 +96,7 @@ int main(int argc, char** argv) {
     }
     bo.precision = precision == "fp32" ? Precision::FP32 : Precision::FP16;
     bo.allow_coopmat = !no_coopmat;
+    bo.fuse = !no_fuse;
 
     Tensor x = load_input(in);
     Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
@@ -124,7 +127,7 @@ int main(int argc, char** argv) {
       nlohmann::json j;
       j["device"] = backend->device_line();
       j["variant"] = backend->variant_line();
-      j["layers"] = backend->variant_json();
+      j["stages"] = backend->variant_json();
       j["precision"] = bo.device == "cpu" ? "fp32" : precision;
       j["weights"] = weights_desc;
       j["input_shape"] = x.shape;

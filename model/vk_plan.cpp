@@ -5,6 +5,7 @@
 
 #include "model/errors.h"
 #include "model/half.h"
+#include "model/vk_mbconv.h"
 #include "shaders/abi.h"
 #include "shaders/embedded.h"
 #include "vk_runtime/algorithm.h"
@@ -86,23 +87,34 @@ struct VkPlan::Impl {
   vk::Context& ctx;
   Precision precision;
   bool fp16;
-  std::vector<LayerVariant> variants;
+  std::vector<Stage> stages;
+  std::vector<LayerVariant> variants;  // of the single-layer stages
   std::vector<int64_t> in_shape, out_shape;
   bool in_f32 = false, out_f32 = false;  // dtypes of the plan's input and output buffers
   size_t in_elems = 0, out_elems = 0;
 
-  std::vector<Buffer> weights, biases;
-  Buffer input, output, ping[2];
+  std::vector<Buffer> params;  // every stage's weights, in upload order
+  Buffer input, output, ping[2], partial, dummy;
   Buffer upload, readback;
-  std::vector<vk::Algorithm> algorithms;
-  std::vector<std::vector<uint32_t>> push;
+  // One dispatch of a stage: its algorithm, push constants and grid.
+  struct Dispatch {
+    vk::Algorithm alg;
+    std::vector<uint32_t> push;
+    std::array<uint32_t, 3> groups;
+  };
+  std::vector<std::vector<Dispatch>> dispatches;  // per stage
   std::unique_ptr<vk::Sequence> seq;
   PlanTiming timing;
   bool profile_layers = false;
 
   Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
   size_t sfp_bytes() const { return fp16 ? 2 : 4; }
-  void upload_weights(const std::vector<Layer>& layers);
+  // A device-local buffer holding `bytes` (uploaded through `staging`, recorded into s).
+  const Buffer& param(const void* data, size_t bytes, std::vector<Buffer>& staging, vk::Sequence& s);
+  void build_layer(const Stage& st, const Layer& l, const Buffer& src, const Buffer& dst,
+                   std::vector<Buffer>& staging, vk::Sequence& s);
+  void build_mbconv(const Stage& st, const std::vector<Layer>& layers, const Buffer& src, const Buffer& dst,
+                    std::vector<Buffer>& staging, vk::Sequence& s);
   void record();
   void read_timing();
 };
@@ -118,9 +130,9 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     throw vk::DeviceError(dev.name +
                           " lacks fp16 (shaderFloat16 and storageBuffer16BitAccess): use precision fp32");
 
-  // Decide every layer once.
+  // Decide every stage once: a fused block where it fits, else one layer.
   ActShape cur = in;
-  for (size_t i = 0; i < layers.size(); ++i) {
+  for (size_t i = 0; i < layers.size();) {
     if (layers[i].kind == LayerKind::StemConv3x3 && i > 0)
       throw ShapeError("VkPlan: the stem (" + layers[i].name + ") must be the first layer");
     if (cur.c != layers[i].cin)
@@ -128,9 +140,26 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
                        " channels, gets " + std::to_string(cur.c));
     if (layers[i].kind == LayerKind::Linear && (cur.h != 1 || cur.w != 1))
       throw ShapeError("VkPlan: layer " + layers[i].name + " (Linear) needs a pooled [N, C] input");
-    variants.push_back(choose_variant(layers[i], cur, precision, dev,
-                                      {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape}));
-    cur = variants.back().out;
+    Stage st;
+    st.first = i;
+    st.in = cur;
+    if (opt.fuse)
+      st.mbconv = choose_mbconv(layers, i, cur, precision, dev, {opt.allow_coopmat, opt.force_mbconv_tile});
+    if (st.mbconv) {
+      st.kind = StageKind::MBConv;
+      st.name = st.mbconv->block;
+      st.count = 3;
+      st.out = st.mbconv->out;
+    } else {
+      st.layer = choose_variant(layers[i], cur, precision, dev,
+                                {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape});
+      st.name = layers[i].name;
+      st.out = st.layer->out;
+      variants.push_back(*st.layer);
+    }
+    cur = st.out;
+    i += st.count;
+    stages.push_back(std::move(st));
   }
   const LayerKind first = layers.front().kind, last = layers.back().kind;
   in_f32 = first == LayerKind::StemConv3x3;
@@ -139,16 +168,19 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
   out_elems = size_t(cur.numel());
   out_shape = output_dims(last, cur);
 
-  // Memory: weights, input, output, two ping-pong activation buffers.
-  size_t act_max = 4;
-  for (size_t i = 0; i + 1 < variants.size(); ++i)
-    act_max = std::max(act_max, size_t(variants[i].out.numel()) * sfp_bytes());
+  // Memory: weights, input, output, two ping-pong activation buffers, the
+  // partial sums of split fused blocks.
+  size_t act_max = 4, partial_max = 4;
+  for (size_t i = 0; i + 1 < stages.size(); ++i)
+    act_max = std::max(act_max, size_t(stages[i].out.numel()) * sfp_bytes());
+  for (const Stage& st : stages)
+    if (st.mbconv) partial_max = std::max<size_t>(partial_max, st.mbconv->partial_bytes());
   // Sizes rounded up to 4 bytes (vkCmdFillBuffer and copies work in words).
   const auto round4 = [](size_t b) { return (b + 3) / 4 * 4; };
   act_max = round4(act_max);
   const size_t in_bytes = round4(in_elems * (in_f32 ? 4 : sfp_bytes()));
   const size_t out_bytes = round4(out_elems * (out_f32 ? 4 : sfp_bytes()));
-  size_t total = in_bytes + out_bytes + (variants.size() > 1 ? 2 * act_max : 0);
+  size_t total = in_bytes + out_bytes + (stages.size() > 1 ? 2 * act_max : 0) + partial_max;
   for (const Layer& l : layers)
     total += l.weight.size() * (fp16 && weights_fp16(l.kind) ? 2 : 4) + l.bias.size() * 4;
   if (total > dev.device_local_bytes)
@@ -157,84 +189,141 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
 
   input = Buffer(ctx, in_bytes, MemoryKind::DeviceLocal);
   output = Buffer(ctx, out_bytes, MemoryKind::DeviceLocal);
-  if (variants.size() > 1)
+  if (stages.size() > 1)
     for (auto& p : ping) p = Buffer(ctx, act_max, MemoryKind::DeviceLocal);
+  partial = Buffer(ctx, partial_max, MemoryKind::DeviceLocal);
+  dummy = Buffer(ctx, 16, MemoryKind::DeviceLocal);
   upload = Buffer(ctx, in_bytes, MemoryKind::Upload);
   readback = Buffer(ctx, out_bytes, MemoryKind::Readback);
-  upload_weights(layers);
 
-  // Pipelines and their descriptor sets, once.
-  for (size_t i = 0; i < variants.size(); ++i) {
-    const LayerVariant& v = variants[i];
-    const Buffer* src = i == 0 ? &input : &ping[(i - 1) % 2];
-    const Buffer* dst = i + 1 == variants.size() ? &output : &ping[i % 2];
-    std::vector<vk::Binding> b(EFFNET_BINDING_COUNT);
-    b[EFFNET_BIND_IN] = {src, false};
-    b[EFFNET_BIND_WEIGHT] = {&weights[i], false};
-    b[EFFNET_BIND_BIAS] = {&biases[i], false};
-    b[EFFNET_BIND_OUT] = {dst, true};
-    vk::SpecConstants sc;
-    sc.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_ACT, act_code(v.act));
-    std::vector<uint32_t> pc;
-    if (v.gemm) {
-      sc.set(EFFNET_SC_BM, v.tile.bm).set(EFFNET_SC_BN, v.tile.bn).set(EFFNET_SC_BK, v.tile.bk);
-      sc.set(EFFNET_SC_TM, v.tile.tm).set(EFFNET_SC_TN, v.tile.tn);
-      if (v.tile.coopmat()) {
-        sc.set(EFFNET_SC_CM_M, v.tile.cm_m).set(EFFNET_SC_CM_N, v.tile.cm_n).set(EFFNET_SC_CM_K, v.tile.cm_k);
-        sc.set(EFFNET_SC_WARPS_M, v.tile.warps_m).set(EFFNET_SC_WARPS_N, v.tile.warps_n);
-        sc.set(EFFNET_SC_WARPS_K, v.tile.warps_k);
-      }
-      shaders::GemmPush g{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)};
-      pc.resize(sizeof g / 4);
-      std::memcpy(pc.data(), &g, sizeof g);
-    } else {
-      sc.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
-      sc.set(EFFNET_SC_STRIDE, uint32_t(layers[i].stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
-      shaders::ConvPush cp{uint32_t(v.in.n),  uint32_t(v.in.h),          uint32_t(v.in.w),
-                           uint32_t(v.in.c),  uint32_t(v.out.h),         uint32_t(v.out.w),
-                           uint32_t(v.out.c), uint32_t(layers[i].stride)};
-      pc.resize(sizeof cp / 4);
-      std::memcpy(pc.data(), &cp, sizeof cp);
-    }
-    const auto spirv = shaders::find_spirv(v.shader);
-    if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
-    algorithms.emplace_back(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4));
-    push.push_back(std::move(pc));
-  }
-  record();
-}
-
-void VkPlan::Impl::upload_weights(const std::vector<Layer>& layers) {
+  // Weights uploaded and pipelines with their descriptor sets built, once.
   std::vector<Buffer> staging;
   vk::Sequence s(ctx);
   s.begin();
-  for (const Layer& l : layers) {
-    const bool w16 = fp16 && weights_fp16(l.kind);
-    const size_t wb = (l.weight.size() * (w16 ? 2 : 4) + 3) / 4 * 4, bb = l.bias.size() * 4;
-    weights.emplace_back(ctx, wb, MemoryKind::DeviceLocal);
-    biases.emplace_back(ctx, bb, MemoryKind::DeviceLocal);
-    staging.emplace_back(ctx, wb, MemoryKind::Upload);
-    pack(l.weight.data(), l.weight.size(), w16, staging.back().mapped());
-    staging.back().flush();
-    s.copy(staging.back(), weights.back(), wb);
-    staging.emplace_back(ctx, bb, MemoryKind::Upload);
-    std::memcpy(staging.back().mapped(), l.bias.data(), bb);
-    staging.back().flush();
-    s.copy(staging.back(), biases.back(), bb);
+  params.reserve(4 * stages.size());  // param() keeps references: no reallocation
+  for (size_t k = 0; k < stages.size(); ++k) {
+    const Buffer& src = k == 0 ? input : ping[(k - 1) % 2];
+    const Buffer& dst = k + 1 == stages.size() ? output : ping[k % 2];
+    if (stages[k].mbconv)
+      build_mbconv(stages[k], layers, src, dst, staging, s);
+    else
+      build_layer(stages[k], layers[stages[k].first], src, dst, staging, s);
   }
   s.end();
   s.submit_and_wait();
+  record();
+}
+
+const Buffer& VkPlan::Impl::param(const void* data, size_t bytes, std::vector<Buffer>& staging,
+                                  vk::Sequence& s) {
+  const size_t b = (bytes + 3) / 4 * 4;
+  params.emplace_back(ctx, b, MemoryKind::DeviceLocal);
+  staging.emplace_back(ctx, b, MemoryKind::Upload);
+  std::memset(staging.back().mapped(), 0, b);
+  std::memcpy(staging.back().mapped(), data, bytes);
+  staging.back().flush();
+  s.copy(staging.back(), params.back(), b);
+  return params.back();
+}
+
+void VkPlan::Impl::build_layer(const Stage& st, const Layer& l, const Buffer& src, const Buffer& dst,
+                               std::vector<Buffer>& staging, vk::Sequence& s) {
+  const LayerVariant& v = *st.layer;
+  const bool w16 = fp16 && weights_fp16(l.kind);
+  std::vector<uint8_t> w(l.weight.size() * (w16 ? 2 : 4));
+  pack(l.weight.data(), l.weight.size(), w16, w.data());
+  const Buffer& wb = param(w.data(), w.size(), staging, s);
+  const Buffer& bb = param(l.bias.data(), l.bias.size() * 4, staging, s);
+  std::vector<vk::Binding> b(EFFNET_BINDING_COUNT);
+  b[EFFNET_BIND_IN] = {&src, false};
+  b[EFFNET_BIND_WEIGHT] = {&wb, false};
+  b[EFFNET_BIND_BIAS] = {&bb, false};
+  b[EFFNET_BIND_OUT] = {&dst, true};
+  vk::SpecConstants sc;
+  sc.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_ACT, act_code(v.act));
+  std::vector<uint32_t> pc;
+  if (v.gemm) {
+    sc.set(EFFNET_SC_BM, v.tile.bm).set(EFFNET_SC_BN, v.tile.bn).set(EFFNET_SC_BK, v.tile.bk);
+    sc.set(EFFNET_SC_TM, v.tile.tm).set(EFFNET_SC_TN, v.tile.tn);
+    if (v.tile.coopmat()) {
+      sc.set(EFFNET_SC_CM_M, v.tile.cm_m).set(EFFNET_SC_CM_N, v.tile.cm_n).set(EFFNET_SC_CM_K, v.tile.cm_k);
+      sc.set(EFFNET_SC_WARPS_M, v.tile.warps_m).set(EFFNET_SC_WARPS_N, v.tile.warps_n);
+      sc.set(EFFNET_SC_WARPS_K, v.tile.warps_k);
+    }
+    shaders::GemmPush g{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)};
+    pc.resize(sizeof g / 4);
+    std::memcpy(pc.data(), &g, sizeof g);
+  } else {
+    sc.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
+    sc.set(EFFNET_SC_STRIDE, uint32_t(l.stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
+    shaders::ConvPush cp{uint32_t(v.in.n),  uint32_t(v.in.h),  uint32_t(v.in.w),  uint32_t(v.in.c),
+                         uint32_t(v.out.h), uint32_t(v.out.w), uint32_t(v.out.c), uint32_t(l.stride)};
+    pc.resize(sizeof cp / 4);
+    std::memcpy(pc.data(), &cp, sizeof cp);
+  }
+  const auto spirv = shaders::find_spirv(v.shader);
+  if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
+  std::vector<Dispatch> d;
+  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4)), pc, v.groups});
+  dispatches.push_back(std::move(d));
+}
+
+void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layers, const Buffer& src,
+                                const Buffer& dst, std::vector<Buffer>& staging, vk::Sequence& s) {
+  const MBConvVariant& v = *st.mbconv;
+  const MBConvWeights w = pack_mbconv(layers[st.first], layers[st.first + 1], layers[st.first + 2], v);
+  const Buffer& we = param(w.expand.data(), w.expand.size(), staging, s);
+  const Buffer& vec = param(w.vectors.data(), w.vectors.size(), staging, s);
+  const Buffer& wp = param(w.project.data(), w.project.size(), staging, s);
+  const bool split = v.tile.split > 1;
+  std::vector<vk::Binding> b(EFFNET_MBCONV_BINDING_COUNT);
+  b[EFFNET_BIND_IN] = {&src, false};
+  b[EFFNET_BIND_WEIGHT] = {&we, false};
+  b[EFFNET_BIND_BIAS] = {&vec, false};
+  b[EFFNET_BIND_OUT] = {split ? &dummy : &dst, !split};
+  b[EFFNET_BIND_WEIGHT2] = {&wp, false};
+  b[EFFNET_BIND_PARTIAL] = {split ? &partial : &dummy, split};
+  vk::SpecConstants sc;
+  sc.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_STRIDE, uint32_t(v.stride));
+  sc.set(EFFNET_SC_TILE_H, v.tile.th).set(EFFNET_SC_TILE_W, v.tile.tw).set(EFFNET_SC_CIN, v.cin_pack);
+  sc.set(EFFNET_SC_HC, v.tile.hc).set(EFFNET_SC_HIDDEN, v.hidden_pad).set(EFFNET_SC_COUT, v.cout_pack);
+  sc.set(EFFNET_SC_SPLIT, v.tile.split).set(EFFNET_SC_SUBGROUPS, v.subgroups);
+  const shaders::MBConvPush mp{uint32_t(v.in.n),  uint32_t(v.in.h), uint32_t(v.in.w), uint32_t(v.out.h),
+                               uint32_t(v.out.w), uint32_t(v.cin),  uint32_t(v.cout), v.tiles_x};
+  std::vector<uint32_t> pc(sizeof mp / 4);
+  std::memcpy(pc.data(), &mp, sizeof mp);
+  const auto spirv = shaders::find_spirv(v.shader);
+  if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
+  std::vector<Dispatch> d;
+  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4)), pc, v.groups});
+  if (split) {
+    const std::string red = std::string("mbconv_reduce_") + precision_name(precision);
+    const auto rs = shaders::find_spirv(red);
+    if (rs.empty()) throw vk::DeviceError("no embedded shader variant " + red);
+    std::vector<vk::Binding> rb(EFFNET_BINDING_COUNT);
+    rb[EFFNET_BIND_IN] = {&partial, false};
+    rb[EFFNET_BIND_WEIGHT] = {&dummy, false};
+    rb[EFFNET_BIND_BIAS] = {&dummy, false};
+    rb[EFFNET_BIND_OUT] = {&dst, true};
+    vk::SpecConstants rc;
+    const uint32_t wg = std::min(256u, ctx.info().max_workgroup_invocations);
+    rc.set(EFFNET_SC_WG_SIZE, wg).set(EFFNET_SC_TILE_H, v.tile.th).set(EFFNET_SC_TILE_W, v.tile.tw);
+    rc.set(EFFNET_SC_COUT, v.cout_pack).set(EFFNET_SC_SPLIT, v.tile.split);
+    const uint32_t gx = std::min<uint32_t>(uint32_t((uint64_t(v.out.numel()) + wg - 1) / wg),
+                                           ctx.info().max_workgroup_count[0]);
+    d.push_back({vk::Algorithm(ctx, red, rs, std::move(rb), rc, uint32_t(pc.size() * 4)), pc, {gx, 1, 1}});
+  }
+  dispatches.push_back(std::move(d));
 }
 
 void VkPlan::Impl::record() {
-  const uint32_t slots = profile_layers ? uint32_t(variants.size() + 1) : 2;
+  const uint32_t slots = profile_layers ? uint32_t(stages.size() + 1) : 2;
   seq = std::make_unique<vk::Sequence>(ctx, slots);
   seq->begin();
   seq->copy(upload, input, upload.size());
   seq->timestamp(0);
-  for (size_t i = 0; i < variants.size(); ++i) {
-    const auto& g = variants[i].groups;
-    seq->dispatch(algorithms[i], push[i].data(), g[0], g[1], g[2]);
+  for (size_t i = 0; i < dispatches.size(); ++i) {
+    for (const Dispatch& d : dispatches[i]) seq->dispatch(d.alg, d.push.data(), d.groups[0], d.groups[1], d.groups[2]);
     if (profile_layers) seq->timestamp(uint32_t(i + 1));
   }
   if (!profile_layers) seq->timestamp(1);
@@ -245,11 +334,11 @@ void VkPlan::Impl::record() {
 void VkPlan::Impl::read_timing() {
   const std::vector<double> ns = seq->timestamps_ns();
   timing = PlanTiming{};
-  if (ns.size() != (profile_layers ? variants.size() + 1 : 2)) return;
+  if (ns.size() != (profile_layers ? stages.size() + 1 : 2)) return;
   timing.available = true;
   timing.total_ms = (ns.back() - ns.front()) * 1e-6;
   if (profile_layers)
-    for (size_t i = 0; i + 1 < ns.size(); ++i) timing.layer_ms.push_back((ns[i + 1] - ns[i]) * 1e-6);
+    for (size_t i = 0; i + 1 < ns.size(); ++i) timing.stage_ms.push_back((ns[i + 1] - ns[i]) * 1e-6);
 }
 
 VkPlan::VkPlan(vk::Context& ctx, const Network& net, const VkPlanOptions& opt) {
@@ -310,13 +399,14 @@ void VkPlan::poison_outputs() {
 const std::vector<int64_t>& VkPlan::input_shape() const { return impl_->in_shape; }
 const std::vector<int64_t>& VkPlan::output_shape() const { return impl_->out_shape; }
 Precision VkPlan::precision() const { return impl_->precision; }
+const std::vector<Stage>& VkPlan::stages() const { return impl_->stages; }
 const std::vector<LayerVariant>& VkPlan::variants() const { return impl_->variants; }
 PlanTiming VkPlan::last_timing() const { return impl_->timing; }
 const vk::DeviceInfo& VkPlan::device() const { return impl_->ctx.info(); }
 
 std::string VkPlan::describe() const {
   std::ostringstream o;
-  for (const auto& v : impl_->variants) o << v.describe() << "\n";
+  for (const auto& st : impl_->stages) o << st.describe() << "\n";
   return o.str();
 }
 

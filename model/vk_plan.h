@@ -1,5 +1,6 @@
 // The Vulkan plan: the folded network (or a sub-list of its layers) mapped to
-// shader variants for one (batch, input size, precision), with every buffer
+// stages (one dispatch each, covering one layer or a fused MBConv block,
+// model/vk_stage.h) for one (batch, input size, precision), with every buffer
 // allocated, the weights uploaded and ONE command buffer recorded when it is
 // built. run() then only uploads the input, replays that command buffer and
 // reads the output back: no allocation, descriptor update or recording per call.
@@ -11,6 +12,7 @@
 
 #include "model/network.h"
 #include "model/tensor.h"
+#include "model/vk_stage.h"
 #include "model/vk_variant.h"
 #include "vk_runtime/context.h"
 
@@ -28,18 +30,23 @@ struct VkPlanOptions {
   // test-only: this cooperative-matrix shape {m, n, k} for every GEMM (DeviceError
   // when the device lacks it, coopmat is not allowed or the precision is fp32)
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;
-  // Per-layer GPU times (effnet-bench layers): a timestamp after every dispatch.
+  // Each MBConv block (expand, depthwise, project) runs as one fused stage
+  // (shaders/mbconv.comp) where a tile fits the device; false: layer by layer
+  // (effnet-infer --no-fuse, EFFNET_NO_FUSE=1).
+  bool fuse = true;
+  std::optional<MBConvTile> force_mbconv_tile;  // test-only: this tile for every fused block
+  // Per-stage GPU times (effnet-bench layers): a timestamp after every stage.
   // Each costs two full pipeline barriers (a timestamp does not order later
-  // commands), measured at ~9 us per layer on an H200, so the default records
-  // only the first and last timestamps (PlanTiming::total_ms; layer_ms empty).
+  // commands), measured at ~9 us per stage on an H200, so the default records
+  // only the first and last timestamps (PlanTiming::total_ms; stage_ms empty).
   bool profile_layers = false;
 };
 
 // GPU time of the last run() / replay() from timestamp queries, in milliseconds.
 struct PlanTiming {
   bool available = false;        // false when the queue has no timestamps
-  double total_ms = 0;           // first layer start .. last layer end (no transfers)
-  std::vector<double> layer_ms;  // one per layer, in variants() order; empty unless profile_layers
+  double total_ms = 0;           // first stage start .. last stage end (no transfers)
+  std::vector<double> stage_ms;  // one per stage, in stages() order; empty unless profile_layers
 };
 
 class VkPlan {
@@ -80,9 +87,12 @@ class VkPlan {
   const std::vector<int64_t>& input_shape() const;
   const std::vector<int64_t>& output_shape() const;
   Precision precision() const;
-  // One entry per layer: shader variant, precision, tile sizes, grid.
+  // The stages in dispatch order: each covers one layer or a fused block.
+  const std::vector<Stage>& stages() const;
+  // The variants of the layers that run as their own stage (every layer when
+  // nothing is fused), in order: shader variant, precision, tile sizes, grid.
   const std::vector<LayerVariant>& variants() const;
-  // Multi-line: one describe() line per layer.
+  // Multi-line: one describe() line per stage.
   std::string describe() const;
   PlanTiming last_timing() const;
   const vk::DeviceInfo& device() const;

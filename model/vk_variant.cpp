@@ -14,14 +14,6 @@ uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 
 }  // namespace
 
-const char* precision_name(Precision p) { return p == Precision::FP16 ? "fp16" : "fp32"; }
-
-Precision parse_precision(const std::string& s) {
-  if (s == "fp16") return Precision::FP16;
-  if (s == "fp32") return Precision::FP32;
-  throw UsageError("precision '" + s + "': expected fp16 or fp32");
-}
-
 std::string LayerVariant::describe() const {
   std::ostringstream o;
   o << layer << " " << kind_name(kind) << " " << shader;

@@ -10,17 +10,10 @@
 #include <vector>
 
 #include "model/network.h"
+#include "model/precision.h"
 #include "vk_runtime/device_info.h"
 
 namespace effnet {
-
-enum class Precision {
-  FP32,  // fp32 storage and arithmetic
-  FP16,  // fp16 storage of activations and weights, fp32 accumulation (biases and logits fp32)
-};
-const char* precision_name(Precision p);  // "fp32" | "fp16"
-// "fp32" | "fp16"; throws UsageError otherwise.
-Precision parse_precision(const std::string& s);
 
 // Tile of the GEMM-shaped shaders (gemm.comp).
 // SCALAR (cm_m == 0): each invocation owns tm x tn outputs, so the workgroup

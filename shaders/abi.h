@@ -25,6 +25,16 @@
 #define EFFNET_SC_PIX 14     // uint: output pixels per invocation along W (depthwise)
 #define EFFNET_SC_STRIDE 15  // uint: convolution stride (depthwise; equals the push constant's)
 #define EFFNET_SC_SHARED 16  // uint: vec4 slots of weights staged in shared memory (stem)
+// Fused MBConv block (mbconv.comp; also STRIDE, ACT unused). Channel counts are
+// the packed row lengths of the block's weights (model/vk_mbconv.cpp).
+#define EFFNET_SC_TILE_H 17  // uint: output tile rows (TH)
+#define EFFNET_SC_TILE_W 18  // uint: output tile columns (TW)
+#define EFFNET_SC_CIN 19     // uint: expand K as packed (COOPMAT: cin rounded up to 16)
+#define EFFNET_SC_HC 20      // uint: hidden channels per chunk (multiple of 16)
+#define EFFNET_SC_HIDDEN 21  // uint: hidden channels as packed (a multiple of HC)
+#define EFFNET_SC_COUT 22    // uint: project N as packed (COOPMAT: cout rounded up to 16)
+#define EFFNET_SC_SPLIT 23   // uint: hidden-channel slices across workgroups (1: no partial sums)
+#define EFFNET_SC_SUBGROUPS 24  // uint: subgroups per workgroup (COOPMAT: WG_SIZE / subgroup size)
 
 // ---- activations (values of EFFNET_SC_ACT) ------------------------------------
 #define EFFNET_ACT_NONE 0
@@ -37,6 +47,11 @@
 #define EFFNET_BIND_BIAS 2    // bias [cout], fp32
 #define EFFNET_BIND_OUT 3     // activations out (storage type; fp32 for the *_out_f32 GEMM)
 #define EFFNET_BINDING_COUNT 4
+// Fused MBConv block (mbconv.comp) adds two, so it binds 6: BIND_WEIGHT is the
+// expand weight, BIND_BIAS all fp32 vectors of the block (mbconv_layout.h).
+#define EFFNET_BIND_WEIGHT2 4  // project weight [cout][hidden] as packed, storage type
+#define EFFNET_BIND_PARTIAL 5  // fp32 partial project sums [split][tiles][MP_PAD][COUT] (SPLIT > 1)
+#define EFFNET_MBCONV_BINDING_COUNT 6
 
 // ---- push constants -------------------------------------------------------------
 // Written as a member list so that GLSL (`uniform Push { ... }`) and C++
@@ -61,6 +76,20 @@
   uint cout;                    \
   uint stride;
 
+// Fused MBConv block: in [n][h][w][cin] -> out [n][ho][wo][cout] (NHWC, storage
+// type), tiles_x = ceil(wo / TILE_W) output tiles per tile row; cin and cout
+// the real channel counts (the spec constants hold the packed ones).
+// The reduction of split partial sums (mbconv_reduce.comp) takes the same block.
+#define EFFNET_MBCONV_PUSH_FIELDS \
+  uint n;                         \
+  uint h;                         \
+  uint w;                         \
+  uint ho;                        \
+  uint wo;                        \
+  uint cin;                       \
+  uint cout;                      \
+  uint tiles_x;
+
 #ifdef __cplusplus
 #include <cstdint>
 namespace effnet::shaders {
@@ -70,6 +99,9 @@ struct GemmPush {
 };
 struct ConvPush {
   EFFNET_CONV_PUSH_FIELDS
+};
+struct MBConvPush {
+  EFFNET_MBCONV_PUSH_FIELDS
 };
 }  // namespace effnet::shaders
 #endif

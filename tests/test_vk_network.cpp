@@ -89,26 +89,34 @@ TEST_CASE("Vulkan end to end matches cpu_forward at batch 2 and 67x45", "[vk][ne
   INFO(c.summary());
   CHECK(c.passed);
 
-  // The report: one variant per layer, in the chosen precision.
-  REQUIRE(plan.variants().size() == net.layers.size());
-  for (const auto& v : plan.variants()) {
-    CHECK(v.shader.find(precision_name(p)) != std::string::npos);
-    CHECK(!v.describe().empty());
-    CHECK(v.flops > 0);
+  // The report: stages covering every layer once, in order, in the chosen
+  // precision; by default each of the 7 blocks is one fused stage.
+  size_t covered = 0;
+  for (const auto& st : plan.stages()) {
+    CHECK(st.first == covered);
+    covered += st.count;
+    CHECK(st.shader().find(precision_name(p)) != std::string::npos);
+    CHECK(!st.describe().empty());
+    CHECK(st.flops() > 0);
   }
-  CHECK(plan.variants().front().shader.rfind("stem_conv", 0) == 0);
-  CHECK(plan.variants().back().shader.rfind("gemm", 0) == 0);
-  // Default recording: one timestamp before and after the forward, no per-layer times.
+  CHECK(covered == net.layers.size());
+  CHECK(plan.stages().size() == net.layers.size() - 2 * kMBConv.size());
+  CHECK(plan.variants().size() == plan.stages().size() - kMBConv.size());
+  CHECK(plan.stages().front().shader().rfind("stem_conv", 0) == 0);
+  CHECK(plan.stages()[1].kind == StageKind::MBConv);
+  CHECK(plan.stages()[1].name == "mbconv1");
+  CHECK(plan.stages().back().shader().rfind("gemm", 0) == 0);
+  // Default recording: one timestamp before and after the forward, no per-stage times.
   const PlanTiming t = plan.last_timing();
   if (t.available) {
-    CHECK(t.layer_ms.empty());
+    CHECK(t.stage_ms.empty());
     CHECK(t.total_ms > 0);
   }
   // A second batch through the same plan.
   const Tensor x2 = test::random_tensor({2, 3, 67, 45}, 9, 0.0f, 1.0f);
   check_network_err(test::rel_l2(plan.run(x2), cpu_forward(net, x2)), p);
 
-  // Profiled recording: a time per layer, same results.
+  // Profiled recording: a time per stage, same results.
   opt.profile_layers = true;
   VkPlan profiled(ctx, net, opt);
   profiled.poison_outputs();
@@ -116,7 +124,7 @@ TEST_CASE("Vulkan end to end matches cpu_forward at batch 2 and 67x45", "[vk][ne
   check_network_err(test::rel_l2(y2, cpu_forward(net, x2)), p);
   const PlanTiming tp = profiled.last_timing();
   if (tp.available) {
-    CHECK(tp.layer_ms.size() == net.layers.size());
+    CHECK(tp.stage_ms.size() == profiled.stages().size());
     CHECK(tp.total_ms > 0);
   }
 }

@@ -1,0 +1,214 @@
+#include "model/vk_mbconv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "model/half.h"
+#include "model/vk_variant.h"
+#include "shaders/mbconv_layout.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet {
+namespace {
+
+uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
+uint32_t round_up(uint32_t a, uint32_t b) { return (a + b - 1) / b * b; }
+
+// Workgroups that keep a large GPU busy (an H200 has 132 SMs, an RTX 4090 128;
+// a fused workgroup of 256 invocations leaves room for about two per SM).
+constexpr uint64_t kTargetGroups = 256;
+// Register budget: COOPMAT project accumulators per subgroup (16x16 fp32
+// blocks, 8 words each per invocation at subgroup size 32), SCALAR sums per invocation.
+constexpr uint32_t kMaxProjectBlocks = 10;
+constexpr uint32_t kMaxScalarSums = 32;
+constexpr uint32_t kWgSize = 256;
+// Cost of one chunk of one workgroup beyond its multiply-adds (barriers,
+// weight fetches), in multiply-add equivalents: a rough rule, measured on the
+// H200 to favour fewer, larger chunks; the tuning issue replaces it.
+constexpr double kChunkCost = 4096;
+
+struct Geometry {
+  uint32_t pin, mp, pin_rows, mp_rows;
+};
+
+Geometry geometry(const MBConvTile& t, uint32_t stride, bool coopmat) {
+  Geometry g;
+  g.pin = EFFNET_MBCONV_IN_DIM(t.th, stride) * EFFNET_MBCONV_IN_DIM(t.tw, stride);
+  g.mp = t.th * t.tw;
+  g.pin_rows = coopmat ? EFFNET_ROUND16(g.pin) : g.pin;
+  g.mp_rows = coopmat ? EFFNET_ROUND16(g.mp) : g.mp;
+  return g;
+}
+
+// Fills the tile-dependent fields of v; returns "" when the tile fits the
+// device, else why not.
+std::string apply_tile(MBConvVariant& v, const MBConvTile& t, const vk::DeviceInfo& d) {
+  v.tile = t;
+  if (t.th < 1 || t.tw < 1 || t.split < 1) return "empty tile";
+  if (t.hc != 16 && t.hc != 32 && t.hc != 64) return "chunk must be 16, 32 or 64";
+  const Geometry g = geometry(t, uint32_t(v.stride), v.coopmat);
+  v.hidden_pad = round_up(uint32_t(v.hidden), t.hc * t.split);
+  v.tiles_x = ceil_div(uint32_t(v.out.w), t.tw);
+  v.tiles_y = ceil_div(uint32_t(v.out.h), t.th);
+  v.wg_size = std::min(kWgSize, d.max_workgroup_invocations);
+  if (v.wg_size % (t.hc / 2) != 0) return "workgroup not a multiple of the chunk's channel pairs";
+  if (v.coopmat) {
+    if (d.subgroup_size == 0 || v.wg_size % d.subgroup_size != 0) return "subgroup size";
+    v.subgroups = v.wg_size / d.subgroup_size;
+    const uint32_t main = EFFNET_MBCONV_CM_MAIN_VEC4(g.pin_rows, g.mp_rows, v.cin_pack, t.hc);
+    const uint32_t out = EFFNET_MBCONV_CM_OUT_VEC4(g.mp_rows, v.cout_pack);
+    v.shared_bytes = 16 * std::max(main, out);
+    const uint32_t blocks = (g.mp_rows / 16) * (v.cout_pack / 16);
+    if (ceil_div(blocks, v.subgroups) * 16 * 16 / d.subgroup_size > kMaxProjectBlocks * 8)
+      return "project accumulators exceed the register budget";
+  } else {
+    v.subgroups = 1;
+    v.shared_bytes = 4 * EFFNET_MBCONV_SC_FLOATS(g.pin, g.mp, t.hc);
+    if (ceil_div(uint64_t(g.mp) * v.cout_pack, v.wg_size) > kMaxScalarSums)
+      return "project sums exceed the register budget";
+  }
+  if (v.shared_bytes > d.max_shared_memory)
+    return std::to_string(v.shared_bytes) + " B of shared memory (device: " + std::to_string(d.max_shared_memory) +
+           ")";
+  const uint64_t tiles = uint64_t(v.tiles_x) * v.tiles_y;
+  v.groups = {uint32_t(tiles), uint32_t(v.in.n), t.split};
+  const auto& mg = d.max_workgroup_count;
+  if (tiles > mg[0] || uint64_t(v.in.n) > mg[1] || t.split > mg[2]) return "grid exceeds maxComputeWorkGroupCount";
+  const double wgs = double(tiles) * v.in.n;
+  v.executed_flops = 2.0 * wgs *
+                     (double(g.pin_rows) * v.cin_pack * v.hidden_pad + 9.0 * g.mp * v.hidden_pad +
+                      double(g.mp_rows) * v.hidden_pad * v.cout_pack);
+  // fp32 partial sums: indexed in 32 bits by the shaders.
+  if (t.split > 1 && double(t.split) * wgs * EFFNET_ROUND16(g.mp) * v.cout_pack >= 4294967296.0)
+    return "partial sums too large for 32-bit indexing";
+  return "";
+}
+
+// Estimated time of a tile in multiply-add units: waves of kTargetGroups
+// workgroups times one workgroup's work, plus the reduction of a split.
+double estimate(const MBConvVariant& v) {
+  const double groups = double(v.groups[0]) * v.groups[1] * v.groups[2];
+  const double chunks = double(v.hidden_pad) / v.tile.hc / v.tile.split;
+  const double per_group = v.executed_flops / 2.0 / groups + chunks * kChunkCost;
+  double t = std::ceil(groups / kTargetGroups) * per_group;
+  if (v.tile.split > 1) t += 8 * kChunkCost + double(v.partial_bytes()) / 4.0 / kTargetGroups;
+  return t;
+}
+
+}  // namespace
+
+std::string MBConvTile::str() const {
+  return std::to_string(th) + "x" + std::to_string(tw) + " px, chunk " + std::to_string(hc) + ", split " +
+         std::to_string(split);
+}
+
+uint64_t MBConvVariant::partial_bytes() const {
+  if (tile.split <= 1) return 0;
+  return uint64_t(tile.split) * groups[0] * groups[1] * EFFNET_ROUND16(tile.th * tile.tw) * cout_pack * 4;
+}
+
+std::string MBConvVariant::describe() const {
+  std::ostringstream o;
+  o << block << " fused " << shader << " " << tile.str() << ", " << wg_size << " inv, " << groups[0] << "x"
+    << groups[1] << "x" << groups[2] << " groups, " << shared_bytes << " B shared, executes "
+    << int(100.0 * executed_flops / flops + 0.5) << "% of the FLOPs";
+  return o.str();
+}
+
+bool is_mbconv_block(const std::vector<Layer>& l, size_t i) {
+  if (i + 2 >= l.size()) return false;
+  const Layer &e = l[i], &d = l[i + 1], &p = l[i + 2];
+  return e.kind == LayerKind::Pointwise && e.act == Act::ReLU6 && d.kind == LayerKind::Depthwise3x3 &&
+         d.act == Act::ReLU6 && p.kind == LayerKind::Pointwise && p.act == Act::None && d.cin == e.cout &&
+         d.cout == d.cin && p.cin == d.cout;
+}
+
+std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, size_t i, const ActShape& in,
+                                           Precision precision, const vk::DeviceInfo& device,
+                                           const MBConvChoice& choice) {
+  if (!is_mbconv_block(layers, i)) return std::nullopt;
+  const Layer &e = layers[i], &d = layers[i + 1], &p = layers[i + 2];
+  for (const Layer* l : {&e, &d, &p}) validate_layer(*l);
+  MBConvVariant v;
+  v.block = e.name.substr(0, e.name.find('.'));
+  v.precision = precision;
+  v.in = in;
+  v.out = layer_out_shape(p, layer_out_shape(d, layer_out_shape(e, in)));
+  v.cin = e.cin;
+  v.hidden = e.cout;
+  v.cout = p.cout;
+  v.stride = d.stride;
+  const bool fp16 = precision == Precision::FP16;
+  const auto shapes = gemm_coopmat_shapes(device);
+  v.coopmat = fp16 && choice.allow_coopmat && v.cin % 8 == 0 && v.cout % 8 == 0 &&
+              std::find(shapes.begin(), shapes.end(), std::array<uint32_t, 3>{16, 16, 16}) != shapes.end();
+  v.shader = std::string("mbconv_") + (v.coopmat ? "coopmat_" : "") + precision_name(precision);
+  v.cin_pack = v.coopmat ? EFFNET_ROUND16(uint32_t(v.cin)) : uint32_t(v.cin);
+  v.cout_pack = v.coopmat ? EFFNET_ROUND16(uint32_t(v.cout)) : uint32_t(v.cout);
+  const double px_in = double(in.n) * in.h * in.w, px_out = double(v.out.n) * v.out.h * v.out.w;
+  v.flops = 2.0 * (px_in * v.cin * v.hidden + 9.0 * px_out * v.hidden + px_out * v.hidden * v.cout);
+  constexpr uint64_t kMaxIndex = uint64_t(1) << 32;
+  if (uint64_t(in.numel()) >= kMaxIndex || uint64_t(v.out.numel()) >= kMaxIndex) return std::nullopt;
+
+  if (choice.force) {
+    const std::string why = apply_tile(v, *choice.force, device);
+    if (!why.empty())
+      throw vk::DeviceError("block " + v.block + ": forced tile " + choice.force->str() + " does not fit " +
+                            device.name + ": " + why);
+    return v;
+  }
+  std::optional<MBConvVariant> best;
+  double best_t = 0;
+  const uint32_t chunks_max = ceil_div(uint32_t(v.hidden), 16);
+  // Tiles no larger than the output (a larger one is only padding).
+  for (uint32_t th = 1; th <= uint32_t(std::min(16, v.out.h)); ++th)
+    for (uint32_t tw = 1; tw <= uint32_t(std::min(16, v.out.w)); ++tw) {
+      for (uint32_t hc : {16u, 32u, 64u})
+        for (uint32_t split = 1; split <= 64 && split * hc <= round_up(uint32_t(v.hidden), hc); split *= 2) {
+          if (split > chunks_max) break;
+          MBConvVariant c = v;
+          if (!apply_tile(c, {th, tw, hc, split}, device).empty()) continue;
+          const double t = estimate(c);
+          if (!best || t < best_t) best = c, best_t = t;
+        }
+    }
+  return best;
+}
+
+MBConvWeights pack_mbconv(const Layer& e, const Layer& d, const Layer& p, const MBConvVariant& v) {
+  const bool fp16 = v.precision == Precision::FP16;
+  const size_t es = fp16 ? 2 : 4;
+  MBConvWeights w;
+  auto put = [&](std::vector<uint8_t>& dst, size_t at, float x) {
+    if (fp16) {
+      const uint16_t h = float_to_half(x);
+      std::memcpy(dst.data() + at * 2, &h, 2);
+    } else {
+      std::memcpy(dst.data() + at * 4, &x, 4);
+    }
+  };
+  w.expand.assign(size_t(v.hidden_pad) * v.cin_pack * es, 0);
+  for (int c = 0; c < v.hidden; ++c)
+    for (int k = 0; k < v.cin; ++k) put(w.expand, size_t(c) * v.cin_pack + k, e.weight[size_t(c) * v.cin + k]);
+  w.project.assign(size_t(v.cout_pack) * v.hidden_pad * es, 0);
+  for (int o = 0; o < v.cout; ++o)
+    for (int c = 0; c < v.hidden; ++c)
+      put(w.project, size_t(o) * v.hidden_pad + c, p.weight[size_t(o) * v.hidden + c]);
+  const uint32_t H = v.hidden_pad;
+  std::vector<float> f(EFFNET_MBCONV_VEC_FLOATS(H, v.cout_pack), 0.0f);
+  for (uint32_t r = 0; r < 16; ++r) {
+    for (int c = 0; c < v.hidden; ++c) f[EFFNET_MBCONV_BE_OFF(H) + r * H + c] = e.bias[size_t(c)];
+    for (int o = 0; o < v.cout; ++o) f[EFFNET_MBCONV_BP_OFF(H) + r * v.cout_pack + o] = p.bias[size_t(o)];
+  }
+  for (int c = 0; c < v.hidden; ++c) {
+    for (int t = 0; t < 9; ++t) f[EFFNET_MBCONV_DW_OFF(H) + size_t(c) * 9 + t] = d.weight[size_t(c) * 9 + t];
+    f[EFFNET_MBCONV_DB_OFF(H) + c] = d.bias[size_t(c)];
+  }
+  w.vectors.resize(f.size() * 4);
+  std::memcpy(w.vectors.data(), f.data(), w.vectors.size());
+  return w;
+}
+
+}  // namespace effnet

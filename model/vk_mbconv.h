@@ -1,0 +1,76 @@
+// The fused MBConv stage (shaders/mbconv.comp): whether a block's three layers
+// (1x1 expand + ReLU6, 3x3 depthwise + ReLU6, 1x1 project) run as one
+// dispatch, with which tile, hidden-channel chunk and split, decided once at
+// plan time; and the packing of the block's weights for that decision.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/network.h"
+#include "model/precision.h"
+#include "vk_runtime/device_info.h"
+
+namespace effnet {
+
+// Tile of the fused block: TH x TW output pixels per workgroup, HC hidden
+// channels per chunk (16, 32 or 64), the hidden channels split across
+// `split` workgroups (1: none; > 1: fp32 partial sums added by mbconv_reduce).
+struct MBConvTile {
+  uint32_t th = 8, tw = 8, hc = 16, split = 1;
+  std::string str() const;  // "8x8 px, chunk 32, split 1"
+};
+
+struct MBConvChoice {
+  bool allow_coopmat = true;          // the COOPMAT variant where the device has 16x16x16 f16 matrices
+  std::optional<MBConvTile> force;    // test-only: this tile (DeviceError when it does not fit)
+};
+
+struct MBConvVariant {
+  std::string block;   // "mbconv3" (the layers' state_dict prefix)
+  std::string shader;  // "mbconv_coopmat_fp16" | "mbconv_fp16" | "mbconv_fp32"
+  Precision precision = Precision::FP16;
+  bool coopmat = false;
+  ActShape in, out;  // NHWC block input and output
+  int cin = 0, hidden = 0, cout = 0, stride = 1;
+  MBConvTile tile;
+  // Packed row lengths (spec constants): cin_pack = K of the expand weight
+  // (COOPMAT: cin rounded up to 16), hidden_pad (a multiple of hc * split),
+  // cout_pack (COOPMAT: cout rounded up to 16). Padding is zero weights.
+  uint32_t cin_pack = 0, hidden_pad = 0, cout_pack = 0;
+  uint32_t tiles_x = 0, tiles_y = 0;  // output tiles per image along W and H
+  uint32_t wg_size = 256, subgroups = 1;
+  uint32_t shared_bytes = 0;
+  std::array<uint32_t, 3> groups{1, 1, 1};  // {tiles_x * tiles_y, n, split}
+  double flops = 0;           // the three layers' FLOPs (2 x multiply-adds), as unfused
+  double executed_flops = 0;  // with the halo recompute and padding
+  // Bytes of the fp32 partial sums (split > 1), else 0.
+  uint64_t partial_bytes() const;
+  // "mbconv3 fused mbconv_coopmat_fp16 8x8 px, chunk 32, split 1, 256 inv, 64x10x1 groups, halo +13%"
+  std::string describe() const;
+};
+
+// True when layers[i..i+2] are an MBConv block the fused shader computes:
+// Pointwise (ReLU6) -> Depthwise3x3 (ReLU6) -> Pointwise (no activation) with
+// chaining channel counts.
+bool is_mbconv_block(const std::vector<Layer>& layers, size_t i);
+
+// The fused variant of the block layers[i..i+2] on input `in` (NHWC), or
+// nullopt when no tile fits the device (shared memory, registers, grid) so the
+// block runs layer by layer. Throws DeviceError when choice.force does not fit.
+std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, size_t i, const ActShape& in,
+                                           Precision precision, const vk::DeviceInfo& device,
+                                           const MBConvChoice& choice = {});
+
+// The block's weights as the shader reads them (shaders/mbconv.comp):
+// expand [hidden_pad][cin_pack] and project [cout_pack][hidden_pad] in the
+// storage type (fp16 bits or fp32 bytes), the fp32 vectors of mbconv_layout.h.
+struct MBConvWeights {
+  std::vector<uint8_t> expand, vectors, project;
+};
+MBConvWeights pack_mbconv(const Layer& expand, const Layer& depthwise, const Layer& project,
+                          const MBConvVariant& v);
+
+}  // namespace effnet

@@ -1,0 +1,147 @@
+// The fused MBConv block: 1x1 expand (BN folded, ReLU6) -> 3x3 depthwise,
+// stride STRIDE, pad 1 (BN folded, ReLU6) -> 1x1 project (BN folded, no
+// activation), in one dispatch. The expanded (hidden) tensor never leaves the
+// workgroup.
+//   in   [n][h][w][cin]        SFP, NHWC
+//   we   [HIDDEN][CIN]         SFP, expand weight as packed (zero rows/columns of padding)
+//   vec  fp32 vectors          mbconv_layout.h (expand bias, depthwise weight and bias, project bias)
+//   wp   [COUT][HIDDEN]        SFP, project weight as packed
+//   out  [n][ho][wo][cout]     SFP, NHWC, ho = (h - 1) / STRIDE + 1
+//   part [SPLIT][n][tiles][MP_PAD][COUT] fp32 partial project sums (SPLIT > 1)
+//
+// Workgroup (tile, image, slice): output pixels [oy0, oy0 + TH) x [ox0, ox0 + TW)
+// of one image, hidden channels of slice `slice` in chunks of HC. Per chunk:
+//   expand:    H[p][c] = ReLU6(X[p][:] . we[c][:] + be[c]) over the input tile
+//              plus its halo (IH x IW pixels, IH = (TH - 1) * STRIDE + 3);
+//   depthwise: D[q][c] = ReLU6(sum of 9 taps of H + bd[c]); taps outside the
+//              image are skipped. This is PyTorch's zero padding of the
+//              *hidden* tensor: expand(0) = ReLU6(be) != 0, so padding the
+//              block input instead would be wrong;
+//   project:   acc[q][:] += D[q][c] . wp[:][c] (fp32 accumulators over chunks).
+// Epilogue (SPLIT == 1): out = acc (the accumulators start from the project
+// bias); SPLIT > 1: each slice writes its fp32 sums to `part` (slice 0 with the
+// bias) and mbconv_reduce.comp adds the slices in fixed order (deterministic).
+//
+// Variants (defines): FP16 (fp16 storage, fp32 arithmetic), COOPMAT (with FP16:
+// GL_KHR_cooperative_matrix 16x16x16 f16 -> f32; the input tile staged in
+// shared memory; CIN, HC, COUT multiples of 16). The SCALAR variant reads the
+// input from device memory and keeps the project sums in registers. The
+// depthwise step, tile geometry and chunk loop are shared. Host-checked
+// (model/vk_mbconv.cpp): HIDDEN == HC * SPLIT * chunks, WG_SIZE % (HC / 2) == 0,
+// COOPMAT: WG_SIZE == SUBGROUPS * subgroup size, cin % 8 == 0, cout % 8 == 0.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#extension GL_EXT_control_flow_attributes : require
+#ifdef COOPMAT
+#ifndef FP16
+#error COOPMAT needs FP16 (fp16 operands)
+#endif
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#endif
+#include "abi.h"
+#include "types.glsl"
+#include "mbconv_layout.h"
+
+layout(local_size_x_id = EFFNET_SC_WG_SIZE) in;
+layout(constant_id = EFFNET_SC_WG_SIZE) const uint WG_SIZE = 256;
+layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 1;
+layout(constant_id = EFFNET_SC_TILE_H) const uint TH = 8;
+layout(constant_id = EFFNET_SC_TILE_W) const uint TW = 8;
+layout(constant_id = EFFNET_SC_CIN) const uint CIN = 16;
+layout(constant_id = EFFNET_SC_HC) const uint HC = 16;
+layout(constant_id = EFFNET_SC_HIDDEN) const uint HIDDEN = 16;
+layout(constant_id = EFFNET_SC_COUT) const uint COUT = 16;
+layout(constant_id = EFFNET_SC_SPLIT) const uint SPLIT = 1;
+layout(constant_id = EFFNET_SC_SUBGROUPS) const uint SUBGROUPS = 8;
+
+layout(std430, binding = EFFNET_BIND_IN) readonly buffer XBuf { SFP x_data[]; };
+layout(std430, binding = EFFNET_BIND_IN) readonly buffer XVec { uvec4 x_vec[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WeBuf { SFP we_data[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WeVec { uvec4 we_vec[]; };
+layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer VecBuf { float vf[]; };
+layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutBuf { SFP out_data[]; };
+layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutVec { uvec4 out_vec[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT2) readonly buffer WpBuf { SFP wp_data[]; };
+layout(std430, binding = EFFNET_BIND_WEIGHT2) readonly buffer WpVec { uvec4 wp_vec[]; };
+layout(std430, binding = EFFNET_BIND_PARTIAL) writeonly buffer PartBuf { float part[]; };
+layout(push_constant) uniform Push { EFFNET_MBCONV_PUSH_FIELDS } pc;
+
+const uint IH = EFFNET_MBCONV_IN_DIM(TH, STRIDE);
+const uint IW = EFFNET_MBCONV_IN_DIM(TW, STRIDE);
+const uint PIN = IH * IW;  // input-tile pixels
+const uint MP = TH * TW;   // output-tile pixels
+const uint PIN_PAD = EFFNET_ROUND16(PIN);
+const uint MP_PAD = EFFNET_ROUND16(MP);
+const uint HC2 = HC / 2;  // channel pairs per chunk (the depthwise step's unit)
+const uint BE_OFF = EFFNET_MBCONV_BE_OFF(HIDDEN);
+const uint DW_OFF = EFFNET_MBCONV_DW_OFF(HIDDEN);
+const uint DB_OFF = EFFNET_MBCONV_DB_OFF(HIDDEN);
+const uint BP_OFF = EFFNET_MBCONV_BP_OFF(HIDDEN);
+
+#ifdef COOPMAT
+#include "mbconv_coopmat.glsl"
+#else
+#include "mbconv_scalar.glsl"
+#endif
+
+// Depthwise 3x3 of chunk hc0 from H into D (both through the variant's
+// h_load2 / d_store2). (iy0, ix0): image position of input-tile pixel (0, 0).
+// An invocation keeps one channel pair (WG_SIZE % HC2 == 0), so its 18 weights
+// and 2 biases are loaded once per chunk. Rows of D past MP are set to 0.
+void depthwise_chunk(uint hc0, int iy0, int ix0) {
+  const uint c2 = gl_LocalInvocationIndex % HC2, c = hc0 + 2 * c2;
+  float wt0[9], wt1[9];
+  [[unroll]] for (uint t = 0; t < 9; ++t) {
+    wt0[t] = vf[DW_OFF + c * 9 + t];
+    wt1[t] = vf[DW_OFF + (c + 1) * 9 + t];
+  }
+  const vec2 bias = vec2(vf[DB_OFF + c], vf[DB_OFF + c + 1]);
+  for (uint q = gl_LocalInvocationIndex / HC2; q < D_ROWS; q += WG_SIZE / HC2) {
+    vec2 acc = vec2(0.0);
+    if (q < MP) {
+      acc = bias;
+      const uint oy = q / TW, ox = q % TW;
+      [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
+        const uint ty = oy * STRIDE + ky;
+        const int gy = iy0 + int(ty);
+        if (gy < 0 || gy >= int(pc.h)) continue;
+        [[unroll]] for (uint kx = 0; kx < 3; ++kx) {
+          const uint tx = ox * STRIDE + kx;
+          const int gx = ix0 + int(tx);
+          if (gx < 0 || gx >= int(pc.w)) continue;
+          const vec2 hv = h_load2(ty * IW + tx, c2);
+          acc.x = fma(hv.x, wt0[ky * 3 + kx], acc.x);
+          acc.y = fma(hv.y, wt1[ky * 3 + kx], acc.y);
+        }
+      }
+      acc = clamp(acc, vec2(0.0), vec2(6.0));
+    }
+    d_store2(q, c2, acc);
+  }
+}
+
+void main() {
+  const uint tile = gl_WorkGroupID.x, img = gl_WorkGroupID.y, slice = gl_WorkGroupID.z;
+  const uint oy0 = (tile / pc.tiles_x) * TH, ox0 = (tile % pc.tiles_x) * TW;
+  const int iy0 = int(oy0 * STRIDE) - 1, ix0 = int(ox0 * STRIDE) - 1;
+  const uint chunks = HIDDEN / HC / SPLIT;
+  stage_input(img, iy0, ix0);
+  project_init(slice == 0);
+  barrier();  // the input tile is staged
+  // Two barriers per chunk: expand(ch + 1) writes H, last read by
+  // depthwise(ch) before the barrier ahead of project(ch); depthwise(ch + 1)
+  // writes D, last read by project(ch), behind the barrier after expand(ch + 1).
+  for (uint ch = 0; ch < chunks; ++ch) {
+    const uint hc0 = (slice * chunks + ch) * HC;
+    expand_chunk(hc0, img, iy0, ix0);
+    barrier();
+    depthwise_chunk(hc0, iy0, ix0);
+    barrier();
+    project_chunk(hc0);
+  }
+  const uint tiles = gl_NumWorkGroups.x;
+  const uint part_base = ((slice * pc.n + img) * tiles + tile) * MP_PAD * COUT;
+  finish(img, oy0, ox0, part_base);
+}

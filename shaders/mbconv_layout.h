@@ -1,0 +1,38 @@
+// Shared-memory and parameter layout of the fused MBConv block (mbconv.comp),
+// named once for GLSL and C++ (model/vk_mbconv.cpp sizes tiles with it).
+// Plain preprocessor on unsigned integers, valid in both languages.
+//
+// Geometry of a workgroup: an output tile of TH x TW pixels of one image reads
+// an input tile of IN_DIM(TH) x IN_DIM(TW) pixels (the 3x3 halo at stride s).
+// COOPMAT pads row counts to 16 (one cooperative-matrix row block).
+#ifndef EFFNET_SHADERS_MBCONV_LAYOUT_H
+#define EFFNET_SHADERS_MBCONV_LAYOUT_H
+
+#define EFFNET_MBCONV_IN_DIM(t, s) (((t) - 1u) * (s) + 3u)
+#define EFFNET_ROUND16(x) (((x) + 15u) / 16u * 16u)
+
+// COOPMAT: fp16 rows in shared memory, in 16-byte (uvec4) units, rounded up to
+// an odd count so consecutive rows start in different bank groups.
+#define EFFNET_MBCONV_ROW16(ch) (((ch) / 8u) | 1u)
+// COOPMAT shared memory, uvec4 units: input tile X [PIN_PAD][CIN], expanded
+// chunk H [PIN_PAD][HC], depthwise chunk D [MP_PAD][HC]; after the last chunk
+// the fp16 output stage [MP_PAD][COUT] aliases them.
+#define EFFNET_MBCONV_CM_MAIN_VEC4(pin_pad, mp_pad, cin, hc) \
+  ((pin_pad) * EFFNET_MBCONV_ROW16(cin) + (pin_pad) * EFFNET_MBCONV_ROW16(hc) + (mp_pad) * EFFNET_MBCONV_ROW16(hc))
+#define EFFNET_MBCONV_CM_OUT_VEC4(mp_pad, cout) ((mp_pad) * EFFNET_MBCONV_ROW16(cout))
+// SCALAR shared memory, floats: H [PIN][HC] and D [MP][HC] (the input is read
+// from device memory, the project sums stay in registers).
+#define EFFNET_MBCONV_SC_FLOATS(pin, mp, hc) ((pin) * (hc) + (mp) * (hc))
+
+// The fp32 vectors of a block in one buffer (EFFNET_BIND_BIAS), in floats:
+// expand bias replicated over 16 rows [16][HIDDEN] (the COOPMAT accumulators
+// start from it), depthwise weight [HIDDEN][9], depthwise bias [HIDDEN],
+// project bias replicated [16][COUT]. HIDDEN is a multiple of 16, so every
+// part starts 64-byte aligned.
+#define EFFNET_MBCONV_BE_OFF(hidden) 0u
+#define EFFNET_MBCONV_DW_OFF(hidden) (16u * (hidden))
+#define EFFNET_MBCONV_DB_OFF(hidden) (25u * (hidden))
+#define EFFNET_MBCONV_BP_OFF(hidden) (26u * (hidden))
+#define EFFNET_MBCONV_VEC_FLOATS(hidden, cout) (26u * (hidden) + 16u * (cout))
+
+#endif  // EFFNET_SHADERS_MBCONV_LAYOUT_H
