@@ -1,22 +1,16 @@
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 
 #include "apps/backend_impl.h"
+#include "apps/context_env.h"
 #include "model/vk_plan.h"
 
 namespace effnet::app {
 namespace {
 
-bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v && std::strcmp(v, "0") != 0;
-}
-
 class VulkanBackend final : public Backend {
  public:
   VulkanBackend(const Network& net, const BackendOptions& opts)
-      : ctx_(opts.gpu), plan_(ctx_, net, plan_options(opts)) {}
+      : ctx_(context_options_from_env(opts.gpu)), plan_(ctx_, net, plan_options(opts)) {}
 
   Tensor run(const Tensor& x) override { return plan_.run(x); }
 

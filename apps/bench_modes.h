@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/vk_plan.h"
+#include "vk_runtime/context.h"
 
 namespace effnet::app {
 
@@ -20,6 +21,10 @@ struct BenchCommon {
   int size = 240;     // input H = W
   bool no_coopmat = false;
   bool no_cuda = false;  // skip the CUDA peers even when present
+
+  // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context
+  // options of --gpu and the environment (apps/context_env.h).
+  vk::ContextOptions context;
 };
 
 struct NetOptions : BenchCommon {
@@ -48,7 +53,7 @@ int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with
-// --no-coopmat or EFFNET_NO_COOPMAT=1).
+// no_coopmat: --no-coopmat or EFFNET_NO_COOPMAT=1).
 VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p);
 
 }  // namespace effnet::app
