@@ -198,7 +198,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     }
     const auto spirv = shaders::find_spirv(v.shader);
     if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
-    algorithms.emplace_back(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4));
+    algorithms.emplace_back(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4),
+                            vk::PipelineOptions{v.tile.coopmat() ? v.tile.subgroup : 0, {v.wg_size, 1, 1}});
     push.push_back(std::move(pc));
   }
   record();

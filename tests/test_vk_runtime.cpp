@@ -1,5 +1,6 @@
 // vk_runtime: device list, context options and selection errors, capability
-// report, buffers and sequences, embedded shaders, pipeline cache.
+// report, buffers and sequences, embedded shaders, required subgroup sizes,
+// pipeline cache.
 #include <vulkan/vulkan.h>
 
 #include <catch2/catch_test_macros.hpp>
@@ -9,6 +10,7 @@
 #include <fstream>
 
 #include "apps/context_env.h"
+#include "shaders/abi.h"
 #include "shaders/embedded.h"
 #include "tests/support/error_text.h"
 #include "tests/test_vk_support.h"
@@ -193,6 +195,15 @@ TEST_CASE("ContextOptions: validation on, fp16 off, defaults without a cache fil
   CHECK(a.pipeline() != VK_NULL_HANDLE);
 }
 
+TEST_CASE("the cooperative-matrix report needs vulkanMemoryModel", "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const vk::DeviceInfo& d = ctx.info();
+  INFO(d.report());
+  if (d.has_coopmat) CHECK(d.vulkan_memory_model);
+  if (d.vulkan_memory_model_device_scope) CHECK(d.vulkan_memory_model);
+  CHECK(d.report().find("Vulkan memory model: ") != std::string::npos);
+}
+
 TEST_CASE("buffers round-trip through a recorded, replayed sequence", "[vk][runtime]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const size_t n = 1001;
@@ -253,6 +264,64 @@ TEST_CASE("an Algorithm without SPIR-V or without a buffer is a DeviceError", "[
     vk::Algorithm a(ctx, "unbound", shaders::find_spirv("depthwise_fp32"), {{nullptr, false}},
                     vk::SpecConstants{}, 32);
   });
+}
+
+TEST_CASE("an Algorithm requires the subgroup size it assumes where the device allows", "[vk][runtime]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const vk::DeviceInfo& d = ctx.info();
+  INFO(d.report());
+  // What the device reports (lavapipe, Mesa 25: subgroup size 8, size control
+  // [8, 8], full subgroups, 32 subgroups per workgroup; the test adapts).
+  WARN("subgroup size " << d.subgroup_size << ", size control " << d.subgroup_size_control << " ["
+                        << d.min_subgroup_size << ", " << d.max_subgroup_size << "], full subgroups "
+                        << d.compute_full_subgroups << ", max subgroups per workgroup "
+                        << d.max_compute_workgroup_subgroups);
+  if (d.subgroup_size_control) {
+    CHECK(d.min_subgroup_size >= 1);
+    CHECK(d.min_subgroup_size <= d.subgroup_size);
+    CHECK(d.subgroup_size <= d.max_subgroup_size);
+  }
+  CHECK(d.can_require_subgroup_size(d.subgroup_size) == d.subgroup_size_control);
+  CHECK(!d.can_require_subgroup_size(0));
+  CHECK(!d.can_require_subgroup_size(3));
+  CHECK(!d.can_require_subgroup_size(d.max_subgroup_size * 2));
+
+  vk::Buffer b[4] = {
+      vk::Buffer(ctx, 1024, vk::MemoryKind::DeviceLocal), vk::Buffer(ctx, 1024, vk::MemoryKind::DeviceLocal),
+      vk::Buffer(ctx, 1024, vk::MemoryKind::DeviceLocal), vk::Buffer(ctx, 1024, vk::MemoryKind::DeviceLocal)};
+  const std::vector<vk::Binding> bind = {{&b[0], false}, {&b[1], false}, {&b[2], false}, {&b[3], true}};
+  const uint32_t sg = d.subgroup_size;
+  const uint32_t wg = 4 * sg;  // a multiple of the subgroup: full subgroups may be required
+  vk::SpecConstants sc;
+  sc.set(EFFNET_SC_WG_SIZE, wg);
+  const auto spirv = shaders::find_spirv("depthwise_fp32");
+  const size_t kernels0 = ctx.kernels().size();
+  vk::Algorithm plain(ctx, "dw_sg", spirv, bind, sc, 32);
+  vk::Algorithm sized(ctx, "dw_sg", spirv, bind, sc, 32, vk::PipelineOptions{sg, {wg, 1, 1}});
+  CHECK(plain.required_subgroup_size() == 0);
+  CHECK(!plain.full_subgroups());
+  CHECK(sized.required_subgroup_size() == (d.subgroup_size_control ? sg : 0));
+  CHECK(sized.full_subgroups() == (d.subgroup_size_control && d.compute_full_subgroups));
+  CHECK(ctx.kernels().size() == kernels0 + 2);  // the options are part of the kernel key
+  // Not a multiple of the subgroup: the size is required, full subgroups are not.
+  if (sg > 1) {
+    vk::SpecConstants odd;
+    odd.set(EFFNET_SC_WG_SIZE, sg + 1);
+    vk::Algorithm partial(ctx, "dw_sg", spirv, bind, odd, 32, vk::PipelineOptions{sg, {sg + 1, 1, 1}});
+    CHECK(partial.required_subgroup_size() == (d.subgroup_size_control ? sg : 0));
+    CHECK(!partial.full_subgroups());
+  }
+  // A size the device cannot give: not requested, the pipeline is built as before.
+  vk::Algorithm odd_size(ctx, "dw_sg", spirv, bind, sc, 32, vk::PipelineOptions{3, {wg, 1, 1}});
+  CHECK(odd_size.required_subgroup_size() == 0);
+
+  // The pipeline with the required size runs (one dispatch, a barrier-checked sequence).
+  vk::Sequence seq(ctx);
+  seq.begin();
+  const shaders::ConvPush push{1, 1, 1, 4, 1, 1, 4, 1};  // one pixel, 4 channels
+  seq.dispatch(sized, &push, 1, 1, 1);
+  seq.end();
+  seq.submit_and_wait();
 }
 
 TEST_CASE(

@@ -82,7 +82,25 @@ Context::Context(const ContextOptions& options) {
     info_.coopmat_shapes.clear();
   }
 
-  // Features: enable what this project can use and the device has.
+  // Features: enable what this project's shaders declare and the device has.
+  // Every SPIR-V capability of the embedded shaders (build/shaders/spv/*.spv)
+  // and what enables it:
+  //
+  //   capability                what enables it                            shaders
+  //   Shader                    (core)                                     all
+  //   StorageBuffer16BitAccess  storageBuffer16BitAccess (Vulkan 1.1)      *_fp16
+  //   Float16                   shaderFloat16 (Vulkan 1.2)                 gemm_fp16, *_coopmat_fp16
+  //   CooperativeMatrixKHR      cooperativeMatrix (VK_KHR_cooperative_     *_coopmat_fp16
+  //                             matrix)
+  //   VulkanMemoryModel         vulkanMemoryModel (+ ...DeviceScope) (1.2) *_coopmat_fp16
+  //   GroupNonUniform           subgroup BASIC in compute (properties;     *_coopmat_fp16
+  //                             guaranteed by Vulkan 1.1)
+  //   LocalSizeId (mode)        maintenance4 (Vulkan 1.3)                  all (local_size_x_id)
+  //   required subgroup size    subgroupSizeControl, computeFullSubgroups  Algorithms that ask
+  //                             (Vulkan 1.3)                               (PipelineOptions)
+  //
+  // DeviceInfo::has_coopmat needs cooperativeMatrix, vulkanMemoryModel and
+  // subgroup BASIC; Context masks info_ to what it enabled.
   VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
   VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
@@ -103,12 +121,18 @@ Context::Context(const ContextOptions& options) {
   e12.pNext = &e13;
   e11.storageBuffer16BitAccess = info_.storage16 ? f11.storageBuffer16BitAccess : VK_FALSE;
   e12.shaderFloat16 = info_.fp16_arithmetic ? f12.shaderFloat16 : VK_FALSE;
+  // VUID-VkShaderModuleCreateInfo-pCode-08740: a module declaring
+  // VulkanMemoryModel needs the feature enabled.
+  e12.vulkanMemoryModel = f12.vulkanMemoryModel;
+  e12.vulkanMemoryModelDeviceScope = f12.vulkanMemoryModel ? f12.vulkanMemoryModelDeviceScope : VK_FALSE;
   e13.subgroupSizeControl = f13.subgroupSizeControl;
+  e13.computeFullSubgroups = f13.computeFullSubgroups;
+  info_.subgroup_size_control = info_.subgroup_size_control && e13.subgroupSizeControl;
+  info_.compute_full_subgroups = info_.compute_full_subgroups && e13.computeFullSubgroups;
   // The shaders size their workgroups with local_size_x_id (SPIR-V LocalSizeId),
   // which needs maintenance4 (VUID-RuntimeSpirv-LocalSizeId-06434; core and
   // required in Vulkan 1.3).
   e13.maintenance4 = f13.maintenance4;
-  e13.computeFullSubgroups = f13.computeFullSubgroups;
   std::vector<const char*> exts;
   if (info_.has_coopmat) {
     exts.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
