@@ -9,6 +9,7 @@
 #include "model/tensor.h"
 #include "model/vk_variant.h"
 #include "nlohmann/json.hpp"
+#include "vk_runtime/context.h"
 
 namespace effnet::app {
 
@@ -19,6 +20,9 @@ struct BackendOptions {
   bool allow_coopmat = true;                 // Vulkan: use cooperative matrices where the device has them
   bool fuse = true;                          // Vulkan: each MBConv block as one fused stage where it fits
   int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
+  // Vulkan: the context options main read from --gpu and the environment
+  // (apps/context_env.h); the backends read no environment themselves.
+  vk::ContextOptions context;
 };
 
 class Backend {

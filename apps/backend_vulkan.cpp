@@ -1,5 +1,3 @@
-#include <cstdlib>
-#include <cstring>
 #include <optional>
 
 #include "apps/backend_impl.h"
@@ -8,15 +6,10 @@
 namespace effnet::app {
 namespace {
 
-bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
-  return v && *v && std::strcmp(v, "0") != 0;
-}
-
 class VulkanBackend final : public Backend {
  public:
   VulkanBackend(const Network& net, const BackendOptions& opts)
-      : ctx_(opts.gpu), plan_(ctx_, net, plan_options(opts)) {}
+      : ctx_(opts.context), plan_(ctx_, net, plan_options(opts)) {}
 
   Tensor run(const Tensor& x) override { return plan_.run(x); }
 
@@ -81,8 +74,8 @@ class VulkanBackend final : public Backend {
     p.height = o.height;
     p.width = o.width;
     p.precision = o.precision;
-    p.allow_coopmat = o.allow_coopmat && !env_flag("EFFNET_NO_COOPMAT");
-    p.fuse = o.fuse && !env_flag("EFFNET_NO_FUSE");
+    p.allow_coopmat = o.allow_coopmat;
+    p.fuse = o.fuse;
     return p;
   }
   vk::Context ctx_;

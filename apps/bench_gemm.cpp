@@ -80,7 +80,7 @@ int run_gemm(const GemmOptions& o) {
   std::string why;
   const bool cuda = !o.no_cuda && cuda_peer_available(&why);
   if (o.no_cuda) why = "--no-cuda";
-  vk::Context ctx(o.gpu);
+  vk::Context ctx(o.context);
   const vk::DeviceInfo& d = ctx.info();
 
   std::vector<GemmCase> cases;

@@ -24,7 +24,7 @@ int run_layers(const LayersOptions& o) {
   const Precision p = parse_precision(o.precision);
   Progress progress;
   const Network net = random_network(o.seed, kDefaultClasses);
-  vk::Context ctx(o.gpu);
+  vk::Context ctx(o.context);
 
   // Ceilings first.
   progress.begin("copy bandwidth (vkCmdCopyBuffer, timestamps)");

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "model/vk_plan.h"
+#include "vk_runtime/context.h"
 
 namespace effnet::app {
 
@@ -21,6 +22,10 @@ struct BenchCommon {
   bool no_coopmat = false;
   bool no_fuse = false;  // MBConv blocks layer by layer (net: no fused run)
   bool no_cuda = false;  // skip the CUDA peers even when present
+
+  // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context
+  // options of --gpu and the environment (apps/context_env.h).
+  vk::ContextOptions context;
 };
 
 struct NetOptions : BenchCommon {
@@ -49,7 +54,7 @@ int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with
-// --no-coopmat or EFFNET_NO_COOPMAT=1; fusion off with --no-fuse or EFFNET_NO_FUSE=1).
+// no_coopmat: --no-coopmat or EFFNET_NO_COOPMAT=1; no_fuse: --no-fuse or EFFNET_NO_FUSE=1).
 VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p);
 
 }  // namespace effnet::app

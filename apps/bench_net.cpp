@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <optional>
 #include <string>
 
 #include "apps/bench_bytes.h"
@@ -19,27 +18,6 @@
 namespace effnet::app {
 namespace {
 
-// Sets an environment variable for the lifetime of the object, then restores it.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const std::string& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    setenv(name, value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      setenv(name_, old_->c_str(), 1);
-    else
-      unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 struct StartupTimes {
   double context_ms = 0, plan_ms = 0, first_run_ms = 0;
   double total() const { return context_ms + plan_ms + first_run_ms; }
@@ -51,10 +29,11 @@ struct StartupTimes {
   }
 };
 
-StartupTimes time_startup(const Network& net, const NetOptions& o, int batch, Precision p, const Tensor& x) {
+StartupTimes time_startup(const Network& net, const NetOptions& o, int batch, Precision p, const Tensor& x,
+                          const vk::ContextOptions& context) {
   StartupTimes t;
   auto t0 = std::chrono::steady_clock::now();
-  vk::Context ctx(o.gpu);
+  vk::Context ctx(context);
   t.context_ms = ms_since(t0);
   t0 = std::chrono::steady_clock::now();
   VkPlan plan(ctx, net, plan_options(o, batch, p));
@@ -73,11 +52,12 @@ nlohmann::json measure_startup(const Network& net, const NetOptions& o, int batc
       std::filesystem::temp_directory_path() /
       ("effnet-bench-cache-" + std::to_string(getpid()) + "-" + precision_name(p) + ".bin");
   std::filesystem::remove(file);
-  ScopedEnv env("EFFNET_PIPELINE_CACHE", file.string());
-  const StartupTimes cold = time_startup(net, o, batch, p, x);
+  vk::ContextOptions context = o.context;
+  context.pipeline_cache_file = file.string();
+  const StartupTimes cold = time_startup(net, o, batch, p, x, context);
   std::error_code ec;
   const auto cache_bytes = std::filesystem::file_size(file, ec);
-  const StartupTimes warm = time_startup(net, o, batch, p, x);
+  const StartupTimes warm = time_startup(net, o, batch, p, x, context);
   std::filesystem::remove(file, ec);
   std::printf(
       "start-up %s batch %d, to the first logits: cold %.1f ms (context %.1f + plan %.1f + first run %.1f), "
@@ -107,7 +87,7 @@ struct VkNetResult {
 // whole footprint (a context's allocator keeps and reuses freed blocks).
 VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Precision p, bool fuse,
                         const std::vector<Tensor>& xs, Progress& progress) {
-  vk::Context ctx(o.gpu);
+  vk::Context ctx(o.context);
   VkNetResult r;
   const int64_t use0 = device_heap_usage(ctx);
   VkPlanOptions po = plan_options(o, batch, p);
@@ -171,7 +151,7 @@ int run_net(const NetOptions& o) {
     }
   }
 
-  const vk::DeviceInfo info = vk::Context(o.gpu).info();
+  const vk::DeviceInfo info = vk::Context(o.context).info();
   j["device"] = device_json(info);
   j["cuda"] = cuda ? nlohmann::json{{"available", true}, {"device", cuda_peer_description()}}
                    : nlohmann::json{{"available", false}, {"why", cuda_why}};

@@ -5,11 +5,10 @@
 //   effnet-bench layers --batch 10 --json layers.json
 //   effnet-bench gemm   --batch 10,256 --json gemm.json
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <cstring>
 #include <fstream>
 
 #include "apps/bench_modes.h"
+#include "apps/context_env.h"
 #include "apps/exit_codes.h"
 #include "apps/run_main.h"
 #include "model/errors.h"
@@ -23,10 +22,8 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.batch = batch;
   o.height = o.width = c.size;
   o.precision = p;
-  const char* env = std::getenv("EFFNET_NO_COOPMAT");
-  o.allow_coopmat = !c.no_coopmat && !(env && *env && std::strcmp(env, "0") != 0);
-  const char* nf = std::getenv("EFFNET_NO_FUSE");
-  o.fuse = !c.no_fuse && !(nf && *nf && std::strcmp(nf, "0") != 0);
+  o.allow_coopmat = !c.no_coopmat;
+  o.fuse = !c.no_fuse;
   return o;
 }
 }  // namespace effnet::app
@@ -92,6 +89,13 @@ int main(int argc, char** argv) {
     s_gemm->add_flag("--no-square", gemm.no_square, "skip the 4096^3 GEMM");
 
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
+    // The environment, read once here (apps/context_env.h).
+    BenchCommon& common = s_net->parsed()      ? static_cast<BenchCommon&>(net)
+                          : s_layers->parsed() ? static_cast<BenchCommon&>(layers)
+                                               : static_cast<BenchCommon&>(gemm);
+    common.no_coopmat = common.no_coopmat || env_flag("EFFNET_NO_COOPMAT");
+    common.no_fuse = common.no_fuse || env_flag("EFFNET_NO_FUSE");
+    common.context = context_options_from_env(common.gpu);
     // An unwritable --json fails now, not after minutes of timing.
     for (const std::string* path : {&net.json, &layers.json, &gemm.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);

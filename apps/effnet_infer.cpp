@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "apps/backend.h"
+#include "apps/context_env.h"
 #include "apps/devices.h"
 #include "apps/exit_codes.h"
 #include "apps/input.h"
@@ -95,8 +96,10 @@ int main(int argc, char** argv) {
       return kExitOk;
     }
     bo.precision = precision == "fp32" ? Precision::FP32 : Precision::FP16;
-    bo.allow_coopmat = !no_coopmat;
-    bo.fuse = !no_fuse;
+    // The environment, read once here (apps/context_env.h).
+    bo.allow_coopmat = !no_coopmat && !env_flag("EFFNET_NO_COOPMAT");
+    bo.fuse = !no_fuse && !env_flag("EFFNET_NO_FUSE");
+    if (bo.device == "vulkan") bo.context = context_options_from_env(bo.gpu);
 
     Tensor x = load_input(in);
     Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);

@@ -7,6 +7,7 @@
 
 #include "apps/exit_codes.h"
 #include "model/errors.h"
+#include "vk_runtime/errors.h"
 
 namespace effnet::app {
 
@@ -29,7 +30,9 @@ int run_main(const char* tool, const std::function<int()>& body) {
     return report(tool, e.what(), kExitFile);
   } catch (const ShapeError& e) {
     return report(tool, e.what(), kExitInput);
-  } catch (const Error& e) {  // device, Vulkan and CUDA families derive from effnet::Error
+  } catch (const vk::Error& e) {  // DeviceError, VulkanError (vk_runtime's own base)
+    return report(tool, e.what(), kExitDevice);
+  } catch (const Error& e) {  // CudaError and any other effnet::Error
     return report(tool, e.what(), kExitDevice);
   } catch (const std::bad_alloc&) {
     return report(tool, "out of host memory", kExitDevice);

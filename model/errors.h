@@ -6,7 +6,8 @@
 
 namespace effnet {
 
-// Base of every error this project throws on purpose.
+// Base of every error this project throws on purpose, except vk_runtime's
+// (vk::Error, vk_runtime/errors.h: the runtime depends on nothing above it).
 struct Error : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -264,7 +264,9 @@ void VkPlan::Impl::build_layer(const Stage& st, const Layer& l, const Buffer& sr
   const auto spirv = shaders::find_spirv(v.shader);
   if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
   std::vector<Dispatch> d;
-  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4)), pc, v.groups});
+  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4),
+                             vk::PipelineOptions{v.tile.coopmat() ? v.tile.subgroup : 0, {v.wg_size, 1, 1}}),
+               pc, v.groups});
   dispatches.push_back(std::move(d));
 }
 
@@ -295,7 +297,12 @@ void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layer
   const auto spirv = shaders::find_spirv(v.shader);
   if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
   std::vector<Dispatch> d;
-  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4)), pc, v.groups});
+  // COOPMAT: the subgroup count is a specialization constant, so the subgroup
+  // size the plan assumed is required.
+  const uint32_t sg = v.coopmat ? v.wg_size / v.subgroups : 0;
+  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4),
+                             vk::PipelineOptions{sg, {v.wg_size, 1, 1}}),
+               pc, v.groups});
   if (split) {
     const std::string red = std::string("mbconv_reduce_") + precision_name(precision);
     const auto rs = shaders::find_spirv(red);

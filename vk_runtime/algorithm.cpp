@@ -5,13 +5,15 @@
 namespace effnet::vk {
 
 Algorithm::Algorithm(Context& ctx, std::string name, std::span<const uint32_t> spirv,
-                     std::vector<Binding> bindings, const SpecConstants& spec, uint32_t push_constant_bytes)
+                     std::vector<Binding> bindings, const SpecConstants& spec, uint32_t push_constant_bytes,
+                     const PipelineOptions& options)
     : name_(std::move(name)), bindings_(std::move(bindings)) {
   if (spirv.empty()) throw DeviceError("Algorithm " + name_ + ": no SPIR-V");
   for (size_t i = 0; i < bindings_.size(); ++i)
     if (!bindings_[i].buffer || !bindings_[i].buffer->get())
       throw DeviceError("Algorithm " + name_ + ": binding " + std::to_string(i) + " has no buffer");
-  kernel_ = ctx.kernels().get(ctx, name_, spirv, uint32_t(bindings_.size()), spec, push_constant_bytes);
+  kernel_ =
+      ctx.kernels().get(ctx, name_, spirv, uint32_t(bindings_.size()), spec, push_constant_bytes, options);
   const VkDevice dev = ctx.device();
   const std::string what = " (" + name_ + ")";
 

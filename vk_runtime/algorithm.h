@@ -28,12 +28,13 @@ class Algorithm {
  public:
   // spirv: 32-bit SPIR-V words of a compute shader, entry point "main";
   // `name` identifies the shader variant (the pipeline is shared with every
-  // Algorithm of the same name, binding count, push size and constants);
+  // Algorithm of the same name, binding count, push size, constants and options);
   // bindings[i] is bound at binding i (storage buffers, whole size);
-  // push_constant_bytes: size of the push-constant block (0: none, multiple of 4).
+  // push_constant_bytes: size of the push-constant block (0: none, multiple of 4);
+  // options: e.g. the subgroup size the shader assumes (PipelineOptions).
   // Throws VulkanError; DeviceError for empty SPIR-V or a binding without a buffer.
   Algorithm(Context& ctx, std::string name, std::span<const uint32_t> spirv, std::vector<Binding> bindings,
-            const SpecConstants& spec, uint32_t push_constant_bytes);
+            const SpecConstants& spec, uint32_t push_constant_bytes, const PipelineOptions& options = {});
   Algorithm(const Algorithm&) = delete;
   Algorithm& operator=(const Algorithm&) = delete;
   Algorithm(Algorithm&&) = default;
@@ -45,6 +46,9 @@ class Algorithm {
   VkDescriptorSet descriptor_set() const { return set_; }
   uint32_t push_constant_bytes() const { return kernel_->push_constant_bytes(); }
   const std::vector<Binding>& bindings() const { return bindings_; }
+  // The subgroup size the pipeline requires (0: none; see PipelineOptions).
+  uint32_t required_subgroup_size() const { return kernel_->required_subgroup_size(); }
+  bool full_subgroups() const { return kernel_->full_subgroups(); }
 
  private:
   std::string name_;

@@ -1,7 +1,6 @@
 #include "vk_runtime/context.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -12,18 +11,6 @@
 
 namespace effnet::vk {
 namespace {
-
-bool env_flag(const char* name) {
-  const char* v = std::getenv(name);
-  return v && std::string(v) == "1";
-}
-
-std::string device_list(const std::vector<DeviceInfo>& devs) {
-  if (devs.empty()) return "no Vulkan devices";
-  std::string s = "devices: ";
-  for (size_t i = 0; i < devs.size(); ++i) s += (i ? "; " : "") + devs[i].line();
-  return s;
-}
 
 int type_rank(VkPhysicalDeviceType t) {
   switch (t) {
@@ -40,21 +27,14 @@ int type_rank(VkPhysicalDeviceType t) {
   }
 }
 
-// The index asked for: explicit, else $EFFNET_GPU, else -1.
-int requested_index(int explicit_index, const std::vector<DeviceInfo>& devs) {
-  if (explicit_index >= 0) return explicit_index;
-  if (explicit_index < -1)
-    throw DeviceError("bad GPU index " + std::to_string(explicit_index) + "; " + device_list(devs));
-  const char* env = std::getenv("EFFNET_GPU");
-  if (!env || !*env) return -1;
-  char* end = nullptr;
-  const long v = std::strtol(env, &end, 10);
-  if (*end != '\0' || v < 0 || v > 1000000)
-    throw DeviceError(std::string("EFFNET_GPU='") + env + "' is not a device index; " + device_list(devs));
-  return int(v);
-}
-
 }  // namespace
+
+std::string device_list_line(const std::vector<DeviceInfo>& devs) {
+  if (devs.empty()) return "no Vulkan devices";
+  std::string s = "devices: ";
+  for (size_t i = 0; i < devs.size(); ++i) s += (i ? "; " : "") + devs[i].line();
+  return s;
+}
 
 std::vector<DeviceInfo> list_devices() {
   Handle<VkInstance> inst = create_instance(false);
@@ -69,38 +49,58 @@ uint32_t default_device_index(const std::vector<DeviceInfo>& devs) {
   for (const auto& d : devs)
     if (d.usable() && (best < 0 || type_rank(d.vk_type) < type_rank(devs[size_t(best)].vk_type)))
       best = int(d.index);
-  if (best < 0) throw DeviceError("no usable Vulkan 1.3 device with a compute queue; " + device_list(devs));
+  if (best < 0)
+    throw DeviceError("no usable Vulkan 1.3 device with a compute queue; " + device_list_line(devs));
   return uint32_t(best);
 }
 
-Context::Context(int device_index) {
-  instance_ = create_instance(env_flag("EFFNET_VK_VALIDATION"), &validation_);
+Context::Context(const ContextOptions& options) {
+  instance_ = create_instance(options.validation, &validation_);
   const auto pds = physical_devices(instance_.get());
   std::vector<DeviceInfo> devs;
   for (uint32_t i = 0; i < pds.size(); ++i) devs.push_back(query_device_info(instance_.get(), pds[i], i));
 
-  const int want = requested_index(device_index, devs);
+  const int want = options.gpu;
+  if (want < -1) throw DeviceError("bad GPU index " + std::to_string(want) + "; " + device_list_line(devs));
   uint32_t index = 0;
   if (want < 0) {
     index = default_device_index(devs);
   } else {
     if (size_t(want) >= devs.size())
-      throw DeviceError("GPU index " + std::to_string(want) + " out of range; " + device_list(devs));
+      throw DeviceError("GPU index " + std::to_string(want) + " out of range; " + device_list_line(devs));
     index = uint32_t(want);
     if (!devs[index].usable())
       throw DeviceError("device " + devs[index].line() + " lacks Vulkan 1.3 or a compute queue");
   }
   physical_ = pds[index];
   info_ = devs[index];
-  // EFFNET_VK_NO_FP16=1 makes the device look as if it lacked fp16 (and so
-  // f16 cooperative matrices): a switch to test the fp32 path and the error a
+  // no_fp16 makes the device look as if it lacked fp16 (and so f16
+  // cooperative matrices): a switch to test the fp32 path and the error a
   // device without fp16 gives, on any machine.
-  if (env_flag("EFFNET_VK_NO_FP16")) {
+  if (options.no_fp16) {
     info_.fp16_arithmetic = info_.storage16 = info_.has_coopmat = false;
     info_.coopmat_shapes.clear();
   }
 
-  // Features: enable what this project can use and the device has.
+  // Features: enable what this project's shaders declare and the device has.
+  // Every SPIR-V capability of the embedded shaders (build/shaders/spv/*.spv)
+  // and what enables it:
+  //
+  //   capability                what enables it                            shaders
+  //   Shader                    (core)                                     all
+  //   StorageBuffer16BitAccess  storageBuffer16BitAccess (Vulkan 1.1)      *_fp16
+  //   Float16                   shaderFloat16 (Vulkan 1.2)                 gemm_fp16, *_coopmat_fp16
+  //   CooperativeMatrixKHR      cooperativeMatrix (VK_KHR_cooperative_     *_coopmat_fp16
+  //                             matrix)
+  //   VulkanMemoryModel         vulkanMemoryModel (+ ...DeviceScope) (1.2) *_coopmat_fp16
+  //   GroupNonUniform           subgroup BASIC in compute (properties;     *_coopmat_fp16
+  //                             guaranteed by Vulkan 1.1)
+  //   LocalSizeId (mode)        maintenance4 (Vulkan 1.3)                  all (local_size_x_id)
+  //   required subgroup size    subgroupSizeControl, computeFullSubgroups  Algorithms that ask
+  //                             (Vulkan 1.3)                               (PipelineOptions)
+  //
+  // DeviceInfo::has_coopmat needs cooperativeMatrix, vulkanMemoryModel and
+  // subgroup BASIC; Context masks info_ to what it enabled.
   VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
   VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
@@ -121,12 +121,18 @@ Context::Context(int device_index) {
   e12.pNext = &e13;
   e11.storageBuffer16BitAccess = info_.storage16 ? f11.storageBuffer16BitAccess : VK_FALSE;
   e12.shaderFloat16 = info_.fp16_arithmetic ? f12.shaderFloat16 : VK_FALSE;
+  // VUID-VkShaderModuleCreateInfo-pCode-08740: a module declaring
+  // VulkanMemoryModel needs the feature enabled.
+  e12.vulkanMemoryModel = f12.vulkanMemoryModel;
+  e12.vulkanMemoryModelDeviceScope = f12.vulkanMemoryModel ? f12.vulkanMemoryModelDeviceScope : VK_FALSE;
   e13.subgroupSizeControl = f13.subgroupSizeControl;
+  e13.computeFullSubgroups = f13.computeFullSubgroups;
+  info_.subgroup_size_control = info_.subgroup_size_control && e13.subgroupSizeControl;
+  info_.compute_full_subgroups = info_.compute_full_subgroups && e13.computeFullSubgroups;
   // The shaders size their workgroups with local_size_x_id (SPIR-V LocalSizeId),
   // which needs maintenance4 (VUID-RuntimeSpirv-LocalSizeId-06434; core and
   // required in Vulkan 1.3).
   e13.maintenance4 = f13.maintenance4;
-  e13.computeFullSubgroups = f13.computeFullSubgroups;
   std::vector<const char*> exts;
   if (info_.has_coopmat) {
     exts.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
@@ -135,7 +141,7 @@ Context::Context(int device_index) {
   }
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pe{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};
-  if (env_flag("EFFNET_VK_PIPELINE_STATS")) {
+  if (options.pipeline_stats) {
     uint32_t n = 0;
     vkEnumerateDeviceExtensionProperties(physical_, nullptr, &n, nullptr);
     std::vector<VkExtensionProperties> have_exts(n);
@@ -149,8 +155,7 @@ Context::Context(int device_index) {
         e13.pNext = &pe;
       }
     if (!pipeline_stats_)
-      std::fprintf(stderr,
-                   "effnet: EFFNET_VK_PIPELINE_STATS: %s lacks VK_KHR_pipeline_executable_properties\n",
+      std::fprintf(stderr, "effnet-vk: pipeline statistics: %s lacks VK_KHR_pipeline_executable_properties\n",
                    info_.name.c_str());
   }
 
@@ -183,7 +188,9 @@ Context::Context(int device_index) {
   command_pool_ =
       Handle<VkCommandPool>(pool, [dev](VkCommandPool p) { vkDestroyCommandPool(dev, p, nullptr); });
 
-  cache_ = std::make_unique<PipelineCache>(dev, physical_, info_);
+  cache_ = std::make_unique<PipelineCache>(
+      dev, physical_, info_,
+      vk::pipeline_cache_path(options.pipeline_cache_file, options.pipeline_cache_dir, info_));
   kernels_ = std::make_unique<KernelCache>();
 }
 

@@ -21,26 +21,50 @@ namespace effnet::vk {
 class KernelCache;
 
 // Every physical device with its capability report, in vkEnumeratePhysicalDevices
-// order (the indices that Context, `--gpu N` and EFFNET_GPU take).
+// order (the indices that ContextOptions::gpu, `--gpu N` and EFFNET_GPU take).
 // Throws VulkanError when no Vulkan instance can be created (no loader/driver).
 std::vector<DeviceInfo> list_devices();
+
+// "devices: 0: <DeviceInfo::line()>; 1: ..." ("no Vulkan devices"), for error messages.
+std::string device_list_line(const std::vector<DeviceInfo>& devices);
 
 // The device chosen without an explicit index: the first usable discrete GPU,
 // else integrated, virtual, CPU, other. Throws DeviceError when none is usable.
 uint32_t default_device_index(const std::vector<DeviceInfo>& devices);
 
+// How a Context is made. The runtime reads no environment: a program fills
+// this (apps/context_env.h reads EFFNET_GPU, EFFNET_VK_VALIDATION, ... into it)
+// and passes it down. The defaults are those of an unset environment, except
+// that the default pipeline cache lives in memory only (no file).
+struct ContextOptions {
+  // Index in list_devices() order; -1: default_device_index(). A value out of
+  // range (or < -1) is a DeviceError that lists the devices.
+  int gpu = -1;
+  // The Khronos validation layer (a warning on stderr when not installed).
+  bool validation = false;
+  // Treat the device as lacking fp16 (and so f16 cooperative matrices): tests
+  // the fp32 path and the DeviceError of an fp16 plan on any machine.
+  bool no_fp16 = false;
+  // With VK_KHR_pipeline_executable_properties, every new pipeline prints its
+  // executable statistics (registers, spills, shared memory) to stderr.
+  bool pipeline_stats = false;
+  // The pipeline cache file: pipeline_cache_file when not empty; else
+  // <pipeline_cache_dir>/<vendor>-<device>-<driver>.bin (ids in hex) when
+  // pipeline_cache_dir is not empty; else none (the cache lives in memory).
+  std::string pipeline_cache_file;
+  std::string pipeline_cache_dir;
+};
+
 class Context {
  public:
-  // device_index >= 0 picks that device; -1 uses $EFFNET_GPU when set, else
-  // default_device_index(). Validation layers are enabled when
-  // $EFFNET_VK_VALIDATION=1 (a warning if they are not installed).
-  // $EFFNET_VK_NO_FP16=1 treats the device as lacking fp16 (tests the fp32 path
-  // and the DeviceError of an fp16 plan on any machine).
-  // Enables shaderFloat16, storageBuffer16BitAccess, subgroupSizeControl and
-  // VK_KHR_cooperative_matrix where the device has them.
+  // Picks the device options.gpu names (else default_device_index()), enables
+  // what this project's shaders need where the device has it (see the table
+  // of SPIR-V capabilities in context.cpp): shaderFloat16,
+  // storageBuffer16BitAccess, vulkanMemoryModel, subgroupSizeControl,
+  // computeFullSubgroups, maintenance4 and VK_KHR_cooperative_matrix.
   // Throws DeviceError for a bad index (the message lists the devices) or a
   // device without Vulkan 1.3 / a compute queue; VulkanError when a call fails.
-  explicit Context(int device_index = -1);
+  explicit Context(const ContextOptions& options);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -58,9 +82,8 @@ class Context {
   void save_pipeline_cache() { cache_->save(); }
   const std::string& pipeline_cache_path() const { return cache_->path(); }
   bool validation_enabled() const { return validation_; }
-  // $EFFNET_VK_PIPELINE_STATS=1 and VK_KHR_pipeline_executable_properties:
-  // every new pipeline prints its executable statistics (registers, spills,
-  // shared memory) to stderr, one line per pipeline.
+  // ContextOptions::pipeline_stats and the device has
+  // VK_KHR_pipeline_executable_properties: one stderr line per new pipeline.
   bool pipeline_stats_enabled() const { return pipeline_stats_; }
   // The pipelines compiled so far, shared by every Algorithm of this context.
   KernelCache& kernels() { return *kernels_; }

@@ -135,6 +135,8 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
                       std::to_string(VK_API_VERSION_MINOR(p.apiVersion)) + "." +
                       std::to_string(VK_API_VERSION_PATCH(p.apiVersion));
   d.subgroup_size = subgroup.subgroupSize;
+  const bool subgroup_basic_compute = (subgroup.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                                      (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_BASIC_BIT);
   d.max_shared_memory = lim.maxComputeSharedMemorySize;
   for (int i = 0; i < 3; ++i) {
     d.max_workgroup_size[i] = lim.maxComputeWorkGroupSize[i];
@@ -164,20 +166,43 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
     d.timestamp_valid_bits = qf[i].timestampValidBits;
   }
 
+  VkPhysicalDeviceVulkan13Properties p13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_PROPERTIES};
+  if (d.api13()) {  // subgroup size control is core in 1.3
+    VkPhysicalDeviceProperties2 props13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    props13.pNext = &p13;
+    vkGetPhysicalDeviceProperties2(pd, &props13);
+    d.min_subgroup_size = p13.minSubgroupSize;
+    d.max_subgroup_size = p13.maxSubgroupSize;
+    d.max_compute_workgroup_subgroups = p13.maxComputeWorkgroupSubgroups;
+  }
+
   if (d.api_version >= VK_API_VERSION_1_2) {
+    VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
     VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
     VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
     f11.pNext = &f12;
+    void** tail = &f12.pNext;
+    if (d.api13()) {
+      *tail = &f13;
+      tail = &f13.pNext;
+    }
     VkPhysicalDeviceCooperativeMatrixFeaturesKHR fcm{
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
     const bool cm_ext = has_extension(pd, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
-    if (cm_ext) f12.pNext = &fcm;
+    if (cm_ext) *tail = &fcm;
     VkPhysicalDeviceFeatures2 f{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
     f.pNext = &f11;
     vkGetPhysicalDeviceFeatures2(pd, &f);
     d.fp16_arithmetic = f12.shaderFloat16;
     d.storage16 = f11.storageBuffer16BitAccess;
-    d.has_coopmat = cm_ext && fcm.cooperativeMatrix;
+    d.vulkan_memory_model = f12.vulkanMemoryModel;
+    d.vulkan_memory_model_device_scope = f12.vulkanMemoryModel && f12.vulkanMemoryModelDeviceScope;
+    d.subgroup_size_control =
+        f13.subgroupSizeControl && (p13.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT);
+    d.compute_full_subgroups = f13.computeFullSubgroups;
+    // The coopmat shaders declare CooperativeMatrixKHR, VulkanMemoryModel and
+    // GroupNonUniform (gl_SubgroupID): all three or no cooperative matrices.
+    d.has_coopmat = cm_ext && fcm.cooperativeMatrix && d.vulkan_memory_model && subgroup_basic_compute;
   }
   if (d.has_coopmat) {
     auto get = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR>(
@@ -199,6 +224,11 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
   return d;
 }
 
+bool DeviceInfo::can_require_subgroup_size(uint32_t size) const {
+  return subgroup_size_control && size != 0 && (size & (size - 1)) == 0 && size >= min_subgroup_size &&
+         size <= max_subgroup_size;
+}
+
 std::string DeviceInfo::line() const {
   return std::to_string(index) + ": " + name + " (" + type + ", " + driver + ", Vulkan " + api_version_str +
          ")";
@@ -211,11 +241,16 @@ std::string DeviceInfo::report() const {
     << "), type: " << type << "\n"
     << "  driver: " << driver << ", Vulkan " << api_version_str
     << (usable() ? "" : " (not usable: needs 1.3 + compute)") << "\n"
-    << "  subgroup size: " << subgroup_size << ", shared memory: " << max_shared_memory
-    << " B, max workgroup: " << max_workgroup_size[0] << "x" << max_workgroup_size[1] << "x"
-    << max_workgroup_size[2] << " (" << max_workgroup_invocations << " invocations)\n"
+    << "  subgroup size: " << subgroup_size << " (required sizes: "
+    << (subgroup_size_control ? std::to_string(min_subgroup_size) + ".." + std::to_string(max_subgroup_size) +
+                                    (compute_full_subgroups ? ", full subgroups" : "")
+                              : std::string("no"))
+    << "), shared memory: " << max_shared_memory << " B, max workgroup: " << max_workgroup_size[0] << "x"
+    << max_workgroup_size[1] << "x" << max_workgroup_size[2] << " (" << max_workgroup_invocations
+    << " invocations)\n"
     << "  fp16 arithmetic: " << (fp16_arithmetic ? "yes" : "no")
     << ", 16-bit storage: " << (storage16 ? "yes" : "no")
+    << ", Vulkan memory model: " << (vulkan_memory_model ? "yes" : "no")
     << ", device-local memory: " << (device_local_bytes >> 20) << " MiB\n"
     << "  timestamps: " << (timestamp_valid_bits ? std::to_string(timestamp_period_ns) + " ns/tick" : "none")
     << "\n"

@@ -31,22 +31,37 @@ struct DeviceInfo {
   uint32_t driver_version = 0;  // raw VkPhysicalDeviceProperties::driverVersion
   uint32_t api_version = 0;     // VK_MAKE_API_VERSION
   std::string api_version_str;  // "1.4.312"
-  uint32_t subgroup_size = 0;
-  uint32_t max_shared_memory = 0;  // maxComputeSharedMemorySize, bytes
+  uint32_t subgroup_size = 0;   // the default (VkPhysicalDeviceSubgroupProperties::subgroupSize)
+  // Subgroup size control (Vulkan 1.3): a pipeline may require a size in
+  // [min_subgroup_size, max_subgroup_size] when subgroup_size_control
+  // (the feature, with compute in requiredSubgroupSizeStages).
+  uint32_t min_subgroup_size = 0, max_subgroup_size = 0;
+  uint32_t max_compute_workgroup_subgroups = 0;
+  bool subgroup_size_control = false;
+  bool compute_full_subgroups = false;  // computeFullSubgroups (REQUIRE_FULL_SUBGROUPS)
+  uint32_t max_shared_memory = 0;       // maxComputeSharedMemorySize, bytes
   std::array<uint32_t, 3> max_workgroup_size{};
   uint32_t max_workgroup_invocations = 0;
   std::array<uint32_t, 3> max_workgroup_count{};
-  uint32_t max_storage_buffer_range = 0;  // bytes
-  uint64_t device_local_bytes = 0;        // size of the largest device-local heap
-  bool fp16_arithmetic = false;           // shaderFloat16
-  bool storage16 = false;                 // storageBuffer16BitAccess
-  bool has_coopmat = false;               // VK_KHR_cooperative_matrix present with the feature
+  uint32_t max_storage_buffer_range = 0;          // bytes
+  uint64_t device_local_bytes = 0;                // size of the largest device-local heap
+  bool fp16_arithmetic = false;                   // shaderFloat16
+  bool storage16 = false;                         // storageBuffer16BitAccess
+  bool vulkan_memory_model = false;               // vulkanMemoryModel
+  bool vulkan_memory_model_device_scope = false;  // vulkanMemoryModelDeviceScope
+  // Cooperative matrices this project can use: VK_KHR_cooperative_matrix with
+  // its feature, vulkanMemoryModel (the coopmat shaders declare the
+  // VulkanMemoryModel capability) and basic subgroup operations in compute.
+  bool has_coopmat = false;
   std::vector<CoopMatShape> coopmat_shapes;
   float timestamp_period_ns = 0.0f;            // ns per timestamp tick
   uint32_t timestamp_valid_bits = 0;           // of the chosen compute queue family (0: no timestamps)
   uint32_t compute_queue_family = UINT32_MAX;  // UINT32_MAX: no compute queue
 
   bool api13() const { return api_version >= VK_API_VERSION_1_3; }
+  // A pipeline may require subgroups of `size` invocations (a power of two in
+  // [min_subgroup_size, max_subgroup_size], with subgroup_size_control).
+  bool can_require_subgroup_size(uint32_t size) const;
   // The device can run this project's shaders (Vulkan 1.3 and a compute queue).
   bool usable() const { return api13() && compute_queue_family != UINT32_MAX; }
   // Multi-line human-readable report.

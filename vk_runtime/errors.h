@@ -1,13 +1,19 @@
-// Error families of the Vulkan runtime. Both derive from effnet::Error so main()
-// prints them as one line.
+// Error families of the Vulkan runtime. vk_runtime depends on nothing of this
+// project, so it has its own base, vk::Error; a main() catches it beside
+// effnet::Error and prints one line with the device exit code
+// (apps/run_main.cpp, apps/exit_codes.h).
 #pragma once
 #include <vulkan/vulkan.h>
 
+#include <stdexcept>
 #include <string>
 
-#include "model/errors.h"
-
 namespace effnet::vk {
+
+// Base of every error vk_runtime throws on purpose.
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 // A Vulkan call that failed: "<what>: VK_ERROR_OUT_OF_DEVICE_MEMORY".
 struct VulkanError : Error {

@@ -18,7 +18,7 @@ Handle<VkInstance> create_instance(bool validation, bool* validation_enabled) {
     for (const auto& l : layers)
       if (std::strcmp(l.layerName, kLayer) == 0) use_layer = true;
     if (!use_layer)
-      std::cerr << "effnet-vk: warning: EFFNET_VK_VALIDATION=1 but " << kLayer << " is not installed\n";
+      std::cerr << "effnet-vk: warning: validation asked for but " << kLayer << " is not installed\n";
   }
   if (validation_enabled) *validation_enabled = use_layer;
 

@@ -34,6 +34,11 @@ std::string SpecConstants::key() const {
   return s;
 }
 
+std::string PipelineOptions::key() const {
+  return "sg=" + std::to_string(required_subgroup_size) + ",wg=" + std::to_string(workgroup_size[0]) + "x" +
+         std::to_string(workgroup_size[1]) + "x" + std::to_string(workgroup_size[2]);
+}
+
 // One stderr line per executable of `pipe`: "pipeline stats <label>: <name>=<value>, ...".
 static void print_pipeline_stats(VkDevice dev, VkPipeline pipe, const std::string& label) {
   auto props = reinterpret_cast<PFN_vkGetPipelineExecutablePropertiesKHR>(
@@ -76,8 +81,23 @@ static void print_pipeline_stats(VkDevice dev, VkPipeline pipe, const std::strin
   }
 }
 
+namespace {
+
+// The subgroup size `o` can require on `d` (0: none; see PipelineOptions).
+uint32_t subgroup_size_to_require(const DeviceInfo& d, const PipelineOptions& o) {
+  const uint32_t s = o.required_subgroup_size;
+  if (s == 0 || !d.can_require_subgroup_size(s)) return 0;
+  const auto& wg = o.workgroup_size;
+  const uint64_t invocations = uint64_t(wg[0]) * wg[1] * wg[2];
+  // VUID-VkPipelineShaderStageCreateInfo-pNext-02756
+  if (invocations > uint64_t(d.max_compute_workgroup_subgroups) * s) return 0;
+  return s;
+}
+
+}  // namespace
+
 Kernel::Kernel(Context& ctx, const std::string& name, std::span<const uint32_t> spirv, uint32_t binding_count,
-               const SpecConstants& spec, uint32_t push_constant_bytes)
+               const SpecConstants& spec, uint32_t push_constant_bytes, const PipelineOptions& options)
     : binding_count_(binding_count), push_bytes_(push_constant_bytes) {
   if (spirv.empty()) throw DeviceError("kernel " + name + ": no SPIR-V");
   const VkDevice dev = ctx.device();
@@ -123,25 +143,41 @@ Kernel::Kernel(Context& ctx, const std::string& name, std::span<const uint32_t> 
   cp.stage.module = mod;
   cp.stage.pName = "main";
   cp.stage.pSpecializationInfo = si.mapEntryCount ? &si : nullptr;
+  // The subgroup size the shader assumes, where the device lets a pipeline
+  // require it; full subgroups too when the workgroup's x is a multiple of it
+  // (VUID-VkPipelineShaderStageCreateInfo-flags-02759).
+  VkPipelineShaderStageRequiredSubgroupSizeCreateInfo rss{
+      VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO};
+  required_subgroup_size_ = subgroup_size_to_require(ctx.info(), options);
+  if (required_subgroup_size_) {
+    rss.requiredSubgroupSize = required_subgroup_size_;
+    cp.stage.pNext = &rss;
+    full_subgroups_ = ctx.info().compute_full_subgroups && options.workgroup_size[0] != 0 &&
+                      options.workgroup_size[0] % required_subgroup_size_ == 0;
+    if (full_subgroups_) cp.stage.flags |= VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT;
+  }
   cp.layout = layout;
   if (ctx.pipeline_stats_enabled()) cp.flags |= VK_PIPELINE_CREATE_CAPTURE_STATISTICS_BIT_KHR;
   VkPipeline pipe = VK_NULL_HANDLE;
   check(vkCreateComputePipelines(dev, ctx.pipeline_cache(), 1, &cp, nullptr, &pipe),
         ("vkCreateComputePipelines" + what).c_str());
   pipeline_ = Handle<VkPipeline>(pipe, [dev](VkPipeline h) { vkDestroyPipeline(dev, h, nullptr); });
-  if (ctx.pipeline_stats_enabled()) print_pipeline_stats(dev, pipe, name + " [" + spec.key() + "]");
+  if (ctx.pipeline_stats_enabled())
+    print_pipeline_stats(dev, pipe, name + " [" + spec.key() + options.key() + "]");
 }
 
 std::shared_ptr<const Kernel> KernelCache::get(Context& ctx, const std::string& name,
                                                std::span<const uint32_t> spirv, uint32_t binding_count,
-                                               const SpecConstants& spec, uint32_t push_constant_bytes) {
+                                               const SpecConstants& spec, uint32_t push_constant_bytes,
+                                               const PipelineOptions& options) {
   const std::string key = name + "|" + std::to_string(reinterpret_cast<uintptr_t>(spirv.data())) + "|" +
                           std::to_string(spirv.size()) + "|" + std::to_string(binding_count) + "|" +
-                          std::to_string(push_constant_bytes) + "|" + spec.key();
+                          std::to_string(push_constant_bytes) + "|" + spec.key() + "|" + options.key();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = kernels_.find(key);
   if (it != kernels_.end()) return it->second;
-  auto k = std::make_shared<const Kernel>(ctx, name, spirv, binding_count, spec, push_constant_bytes);
+  auto k =
+      std::make_shared<const Kernel>(ctx, name, spirv, binding_count, spec, push_constant_bytes, options);
   kernels_.emplace(key, k);
   return k;
 }

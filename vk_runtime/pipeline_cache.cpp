@@ -1,12 +1,12 @@
 #include "vk_runtime/pipeline_cache.h"
 
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <utility>
 #include <vector>
 
 #include "vk_runtime/errors.h"
@@ -36,25 +36,16 @@ bool header_matches(const std::vector<char>& data, VkPhysicalDevice pd, const De
 
 }  // namespace
 
-std::string pipeline_cache_path(const DeviceInfo& info) {
-  if (const char* env = std::getenv("EFFNET_PIPELINE_CACHE")) {
-    const std::string s = env;
-    return (s == "off" || s == "0") ? std::string() : s;
-  }
-  std::filesystem::path dir;
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    dir = xdg;
-  else if (const char* home = std::getenv("HOME"); home && *home)
-    dir = std::filesystem::path(home) / ".cache";
-  else
-    return {};
+std::string pipeline_cache_path(const std::string& file, const std::string& dir, const DeviceInfo& info) {
+  if (!file.empty()) return file;
+  if (dir.empty()) return {};
   char name[96];
   std::snprintf(name, sizeof name, "%04x-%04x-%08x.bin", info.vendor_id, info.device_id, info.driver_version);
-  return (dir / "effnet-vk" / name).string();
+  return (std::filesystem::path(dir) / name).string();
 }
 
-PipelineCache::PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info)
-    : device_(device), path_(pipeline_cache_path(info)) {
+PipelineCache::PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info, std::string path)
+    : device_(device), path_(std::move(path)) {
   std::vector<char> data;
   if (!path_.empty() && std::filesystem::exists(path_)) {
     data = read_file(path_);

@@ -2,9 +2,9 @@
 // (device, driver). Failures to read or write the file are warnings on stderr,
 // never errors.
 //
-// File: $EFFNET_PIPELINE_CACHE when set ("off" or "" disables the disk file),
-// else $XDG_CACHE_HOME/effnet-vk/<vendor>-<device>-<driver>.bin, else
-// ~/.cache/effnet-vk/<vendor>-<device>-<driver>.bin (ids in hex).
+// The file is the caller's choice (ContextOptions; apps/context_env.h maps
+// EFFNET_PIPELINE_CACHE, XDG_CACHE_HOME and HOME to it); "" keeps the cache in
+// memory only.
 #pragma once
 #include <vulkan/vulkan.h>
 
@@ -18,9 +18,9 @@ namespace effnet::vk {
 
 class PipelineCache {
  public:
-  // Loads the file if it exists and its header matches this device
-  // (vendor, device id, pipelineCacheUUID); otherwise starts empty.
-  PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info);
+  // Loads the file `path` if it exists and its header matches this device
+  // (vendor, device id, pipelineCacheUUID); otherwise starts empty. "": no file.
+  PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info, std::string path);
   // Saves (see save()).
   ~PipelineCache();
   PipelineCache(const PipelineCache&) = delete;
@@ -37,7 +37,9 @@ class PipelineCache {
   Handle<VkPipelineCache> cache_;
 };
 
-// The file the cache of this device lives in ("" when disabled by the environment).
-std::string pipeline_cache_path(const DeviceInfo& info);
+// The cache file of this device: `file` when not empty; else
+// <dir>/<vendor>-<device>-<driver>.bin (ids in hex) when `dir` is not empty;
+// else "" (no file).
+std::string pipeline_cache_path(const std::string& file, const std::string& dir, const DeviceInfo& info);
 
 }  // namespace effnet::vk

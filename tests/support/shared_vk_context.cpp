@@ -2,6 +2,7 @@
 #include <catch2/reporters/catch_reporter_event_listener.hpp>
 #include <catch2/reporters/catch_reporter_registrars.hpp>
 
+#include "apps/context_env.h"
 #include "tests/test_vk_support.h"
 
 namespace effnet::test {
@@ -32,8 +33,8 @@ vk::Context* shared_context() {
   if (!s.tried) {
     s.tried = true;
     try {
-      s.ctx = std::make_unique<vk::Context>();
-    } catch (const Error&) {
+      s.ctx = std::make_unique<vk::Context>(app::context_options_from_env());
+    } catch (const vk::Error&) {
       // No usable device: the tests SKIP with their own message.
     }
   }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# vk_runtime/ sits at the bottom (docs/DESIGN.md, "Modules"): it includes
+# nothing of this project outside vk_runtime/ and reads no environment
+# (apps/context_env.h does, into vk::ContextOptions). Prints each offending
+# line and exits 1; exits 0 when there are none. (The build enforces the
+# includes too: vk_runtime compiles against an include root holding only
+# vk_runtime/, see vk_runtime/CMakeLists.txt.)
+set -u
+cd "$(dirname "$0")/.."
+status=0
+if out=$(grep -n '#include "' vk_runtime/*.h vk_runtime/*.cpp | grep -v '#include "vk_runtime/'); then
+  echo "vk_runtime includes from outside vk_runtime/:"
+  echo "$out"
+  status=1
+fi
+if out=$(grep -nE '\b(secure_)?getenv *\(' vk_runtime/*.h vk_runtime/*.cpp); then
+  echo "vk_runtime reads the environment (take it as ContextOptions instead):"
+  echo "$out"
+  status=1
+fi
+[ $status = 0 ] && echo "vk_runtime: no upward include, no getenv"
+exit $status
