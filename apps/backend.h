@@ -17,8 +17,8 @@ struct BackendOptions {
   std::string device = "vulkan";          // vulkan | cpu | cuda
   Precision precision = Precision::FP16;  // effnet::Precision (model/vk_variant.h)
   int gpu = -1;  // Vulkan/CUDA device index; -1: default choice (EFFNET_GPU, then discrete first)
-  bool allow_coopmat = true;                 // Vulkan: use cooperative matrices where the device has them
-  bool fuse = true;                          // Vulkan: each MBConv block as one fused stage where it fits
+  bool allow_coopmat = true;  // Vulkan: use cooperative matrices where the device has them
+  bool fuse = true;           // Vulkan: MBConv blocks fused where it measured faster (false: layer by layer)
   int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
   // Vulkan: the context options main read from --gpu and the environment
   // (apps/context_env.h); the backends read no environment themselves.

@@ -54,7 +54,8 @@ class VulkanBackend final : public Backend {
         const MBConvVariant& m = *st.mbconv;
         j["groups"] = m.groups;
         j["invocations"] = m.wg_size;
-        j["tile"] = {{"th", m.tile.th}, {"tw", m.tile.tw}, {"hidden_chunk", m.tile.hc}, {"split", m.tile.split}};
+        j["tile"] = {
+            {"th", m.tile.th}, {"tw", m.tile.tw}, {"hidden_chunk", m.tile.hc}, {"split", m.tile.split}};
         j["shared_bytes"] = m.shared_bytes;
         j["executed_flops"] = m.executed_flops;
       }
@@ -75,7 +76,7 @@ class VulkanBackend final : public Backend {
     p.width = o.width;
     p.precision = o.precision;
     p.allow_coopmat = o.allow_coopmat;
-    p.fuse = o.fuse;
+    p.fuse = o.fuse ? FusePolicy::Auto : FusePolicy::Never;
     return p;
   }
   vk::Context ctx_;

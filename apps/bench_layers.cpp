@@ -147,9 +147,9 @@ int run_layers(const LayersOptions& o) {
     sum_flops += v.flops();
     sum_bytes += r.bytes.total();
     std::printf("%-10s %-9.9s %-19.19s %9.1f %6.1f %9.3f %10.2f %8.2f %8.1f %6.1f %6.1f %-6s %9.1f\n",
-                v.name.c_str(), kind, v.shader().c_str(), r.ms.median * 1e3,
-                100 * r.ms.median / sum_ms, v.flops() * 1e-9, r.bytes.total() * 1e-6, r.tflops, r.gbps,
-                100 * r.tflops / best_gemm, 100 * r.gbps / copy_gbps, bound, p4090 * 1e3);
+                v.name.c_str(), kind, v.shader().c_str(), r.ms.median * 1e3, 100 * r.ms.median / sum_ms,
+                v.flops() * 1e-9, r.bytes.total() * 1e-6, r.tflops, r.gbps, 100 * r.tflops / best_gemm,
+                100 * r.gbps / copy_gbps, bound, p4090 * 1e3);
     nlohmann::json e{{"layer", v.name},
                      {"stage", stage_kind_name(v.kind)},
                      {"layers", v.count},

@@ -2,6 +2,7 @@
 //   net     whole network per batch and precision, with the CUDA reference beside it
 //   layers  per-layer GPU time, FLOPs, bytes and the fraction of the measured ceilings
 //   gemm    every GEMM-shaped layer and a 4096^3 square GEMM, beside cuBLAS fp16
+//   mbconv  each MBConv block fused with candidate tiles and layer by layer
 // Each prints a table on stdout, progress on stderr, and writes JSON to --json.
 #pragma once
 #include <cstdint>
@@ -20,8 +21,9 @@ struct BenchCommon {
   uint64_t seed = 0;  // weights of random_network and the random inputs
   int size = 240;     // input H = W
   bool no_coopmat = false;
-  bool no_fuse = false;  // MBConv blocks layer by layer (net: no fused run)
-  bool no_cuda = false;  // skip the CUDA peers even when present
+  bool no_fuse = false;      // MBConv blocks layer by layer (net: no fused run)
+  uint32_t mbconv_skip = 0;  // profiling only: EFFNET_MBCONV_SKIP (wrong results)
+  bool no_cuda = false;      // skip the CUDA peers even when present
 
   // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context
   // options of --gpu and the environment (apps/context_env.h).
@@ -48,10 +50,16 @@ struct GemmOptions : BenchCommon {
   bool no_square = false;  // skip the 4096^3 GEMM
 };
 
+struct MBConvOptions : BenchCommon {
+  std::string batches = "10,256";
+  std::string precision = "fp16";
+};
+
 // Each returns the exit code; errors are thrown (caught by run_main).
 int run_net(const NetOptions& o);
 int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
+int run_mbconv(const MBConvOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with
 // no_coopmat: --no-coopmat or EFFNET_NO_COOPMAT=1; no_fuse: --no-fuse or EFFNET_NO_FUSE=1).

@@ -91,7 +91,7 @@ VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Prec
   VkNetResult r;
   const int64_t use0 = device_heap_usage(ctx);
   VkPlanOptions po = plan_options(o, batch, p);
-  po.fuse = po.fuse && fuse;
+  if (!fuse) po.fuse = FusePolicy::Never;
   VkPlan plan(ctx, net, po);
   const int64_t use1 = device_heap_usage(ctx);
   if (use0 >= 0 && use1 >= 0) r.budget_bytes = use1 - use0;
@@ -197,7 +197,9 @@ int run_net(const NetOptions& o) {
                        std::to_string(o.iters) + " runs");
         const VkNetResult ur = time_vulkan(net, o, b, p, false, xs, progress);
         unfused_ms = ur.gpu.median;
-        r["unfused"] = {{"variant", ur.variant}, {"gpu", ur.gpu.json()}, {"host", ur.host.json()},
+        r["unfused"] = {{"variant", ur.variant},
+                        {"gpu", ur.gpu.json()},
+                        {"host", ur.host.json()},
                         {"plan_buffer_bytes", ur.plan_bytes}};
         r["speedup_fused_over_unfused"] = ur.gpu.median / vr.gpu.median;
       }

@@ -23,7 +23,8 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.height = o.width = c.size;
   o.precision = p;
   o.allow_coopmat = !c.no_coopmat;
-  o.fuse = !c.no_fuse;
+  o.fuse = c.no_fuse ? FusePolicy::Never : FusePolicy::Auto;
+  o.mbconv_skip = c.mbconv_skip;
   return o;
 }
 }  // namespace effnet::app
@@ -43,8 +44,9 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--seed", c.seed, "seed of the built-in random weights and inputs (default 0)");
   sub->add_option("--size", c.size, "input height = width (default 240)")->check(CLI::Range(32, 4096));
   sub->add_flag("--no-coopmat", c.no_coopmat, "no cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
-  sub->add_flag("--no-fuse", c.no_fuse,
-                "MBConv blocks layer by layer, not fused (also env EFFNET_NO_FUSE=1; net then times only that)");
+  sub->add_flag(
+      "--no-fuse", c.no_fuse,
+      "MBConv blocks layer by layer, not fused (also env EFFNET_NO_FUSE=1; net then times only that)");
   sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
 }
 
@@ -88,19 +90,31 @@ int main(int argc, char** argv) {
     s_gemm->add_flag("--quick", gemm.quick, "smoke run: batch 1 (unless --batch), no 4096^3 GEMM");
     s_gemm->add_flag("--no-square", gemm.no_square, "skip the 4096^3 GEMM");
 
+    MBConvOptions mb;
+    CLI::App* s_mb = cli.add_subcommand(
+        "mbconv", "each MBConv block: fused with a grid of candidate tiles and layer by layer, GPU time");
+    add_common(s_mb, mb, 20, 3);
+    s_mb->add_option("--batch", mb.batches, "comma-separated batch sizes (default 10,256)");
+    s_mb->add_option("--precision", mb.precision, "fp16 (default) | fp32")
+        ->check(CLI::IsMember({"fp16", "fp32"}));
+
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
     // The environment, read once here (apps/context_env.h).
     BenchCommon& common = s_net->parsed()      ? static_cast<BenchCommon&>(net)
                           : s_layers->parsed() ? static_cast<BenchCommon&>(layers)
+                          : s_mb->parsed()     ? static_cast<BenchCommon&>(mb)
                                                : static_cast<BenchCommon&>(gemm);
     common.no_coopmat = common.no_coopmat || env_flag("EFFNET_NO_COOPMAT");
     common.no_fuse = common.no_fuse || env_flag("EFFNET_NO_FUSE");
+    // Profiling only: steps of the fused block to skip (shaders/abi.h EFFNET_SC_SKIP).
+    if (const char* skip = std::getenv("EFFNET_MBCONV_SKIP")) common.mbconv_skip = uint32_t(std::atoi(skip));
     common.context = context_options_from_env(common.gpu);
     // An unwritable --json fails now, not after minutes of timing.
-    for (const std::string* path : {&net.json, &layers.json, &gemm.json})
+    for (const std::string* path : {&net.json, &layers.json, &gemm.json, &mb.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);
     if (s_net->parsed()) return run_net(net);
     if (s_layers->parsed()) return run_layers(layers);
+    if (s_mb->parsed()) return run_mbconv(mb);
     gemm.batches_set = s_gemm->count("--batch") > 0;
     return run_gemm(gemm);
   });

@@ -23,6 +23,7 @@ set(_effnet_exports
     effnet_model model
     effnet_vkplan vkplan
     effnet_cuda_ref cuda_ref
+    effnet_context_env context_env
     effnet_app app)
 set(_effnet_targets "")
 while(_effnet_exports)

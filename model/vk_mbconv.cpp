@@ -19,10 +19,9 @@ uint32_t round_up(uint32_t a, uint32_t b) { return (a + b - 1) / b * b; }
 // Workgroups that keep a large GPU busy (an H200 has 132 SMs, an RTX 4090 128;
 // a fused workgroup of 256 invocations leaves room for about two per SM).
 constexpr uint64_t kTargetGroups = 256;
-// Register budget: COOPMAT project accumulators per subgroup (16x16 fp32
-// blocks, 8 words each per invocation at subgroup size 32), SCALAR sums per invocation.
+// Register budget of the COOPMAT project accumulators per subgroup (16x16 fp32
+// blocks, 8 words each per invocation at subgroup size 32).
 constexpr uint32_t kMaxProjectBlocks = 10;
-constexpr uint32_t kMaxScalarSums = 32;
 constexpr uint32_t kWgSize = 256;
 // Cost of one chunk of one workgroup beyond its multiply-adds (barriers,
 // weight fetches), in multiply-add equivalents: a rough rule, measured on the
@@ -53,7 +52,6 @@ std::string apply_tile(MBConvVariant& v, const MBConvTile& t, const vk::DeviceIn
   v.tiles_x = ceil_div(uint32_t(v.out.w), t.tw);
   v.tiles_y = ceil_div(uint32_t(v.out.h), t.th);
   v.wg_size = std::min(kWgSize, d.max_workgroup_invocations);
-  if (v.wg_size % (t.hc / 2) != 0) return "workgroup not a multiple of the chunk's channel pairs";
   if (v.coopmat) {
     if (d.subgroup_size == 0 || v.wg_size % d.subgroup_size != 0) return "subgroup size";
     v.subgroups = v.wg_size / d.subgroup_size;
@@ -65,17 +63,16 @@ std::string apply_tile(MBConvVariant& v, const MBConvTile& t, const vk::DeviceIn
       return "project accumulators exceed the register budget";
   } else {
     v.subgroups = 1;
-    v.shared_bytes = 4 * EFFNET_MBCONV_SC_FLOATS(g.pin, g.mp, t.hc);
-    if (ceil_div(uint64_t(g.mp) * v.cout_pack, v.wg_size) > kMaxScalarSums)
-      return "project sums exceed the register budget";
+    v.shared_bytes = 4 * EFFNET_MBCONV_SC_FLOATS(g.pin, g.mp, t.hc, v.cout_pack);
   }
   if (v.shared_bytes > d.max_shared_memory)
-    return std::to_string(v.shared_bytes) + " B of shared memory (device: " + std::to_string(d.max_shared_memory) +
-           ")";
+    return std::to_string(v.shared_bytes) +
+           " B of shared memory (device: " + std::to_string(d.max_shared_memory) + ")";
   const uint64_t tiles = uint64_t(v.tiles_x) * v.tiles_y;
   v.groups = {uint32_t(tiles), uint32_t(v.in.n), t.split};
   const auto& mg = d.max_workgroup_count;
-  if (tiles > mg[0] || uint64_t(v.in.n) > mg[1] || t.split > mg[2]) return "grid exceeds maxComputeWorkGroupCount";
+  if (tiles > mg[0] || uint64_t(v.in.n) > mg[1] || t.split > mg[2])
+    return "grid exceeds maxComputeWorkGroupCount";
   const double wgs = double(tiles) * v.in.n;
   v.executed_flops = 2.0 * wgs *
                      (double(g.pin_rows) * v.cin_pack * v.hidden_pad + 9.0 * g.mp * v.hidden_pad +
@@ -88,12 +85,12 @@ std::string apply_tile(MBConvVariant& v, const MBConvTile& t, const vk::DeviceIn
 
 // Estimated time of a tile in multiply-add units: waves of kTargetGroups
 // workgroups times one workgroup's work, plus the reduction of a split.
-double estimate(const MBConvVariant& v) {
+double estimate(const MBConvVariant& v, double target_groups) {
   const double groups = double(v.groups[0]) * v.groups[1] * v.groups[2];
   const double chunks = double(v.hidden_pad) / v.tile.hc / v.tile.split;
   const double per_group = v.executed_flops / 2.0 / groups + chunks * kChunkCost;
-  double t = std::ceil(groups / kTargetGroups) * per_group;
-  if (v.tile.split > 1) t += 8 * kChunkCost + double(v.partial_bytes()) / 4.0 / kTargetGroups;
+  double t = std::ceil(groups / target_groups) * per_group;
+  if (v.tile.split > 1) t += 8 * kChunkCost + double(v.partial_bytes()) / 4.0 / target_groups;
   return t;
 }
 
@@ -117,6 +114,20 @@ std::string MBConvVariant::describe() const {
   return o.str();
 }
 
+const char* fuse_policy_name(FusePolicy f) {
+  return f == FusePolicy::Auto ? "auto" : f == FusePolicy::Always ? "always" : "never";
+}
+
+bool mbconv_worth_fusing(const MBConvVariant& v) {
+  if (!v.coopmat) return false;
+  if (v.in.n == 1) return true;  // dispatch-bound: one dispatch instead of three
+  const double act = v.precision == Precision::FP16 ? 2 : 4;
+  const double px_in = double(v.in.n) * v.in.h * v.in.w, px_out = double(v.out.n) * v.out.h * v.out.w;
+  // Activation bytes of the three unfused layers: each input and output once.
+  const double bytes = act * (px_in * v.cin + 2 * px_in * v.hidden + 2 * px_out * v.hidden + px_out * v.cout);
+  return v.hidden > v.cin && v.flops / bytes <= 64 && px_out >= 2048;
+}
+
 bool is_mbconv_block(const std::vector<Layer>& l, size_t i) {
   if (i + 2 >= l.size()) return false;
   const Layer &e = l[i], &d = l[i + 1], &p = l[i + 2];
@@ -128,7 +139,7 @@ bool is_mbconv_block(const std::vector<Layer>& l, size_t i) {
 std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, size_t i, const ActShape& in,
                                            Precision precision, const vk::DeviceInfo& device,
                                            const MBConvChoice& choice) {
-  if (!is_mbconv_block(layers, i)) return std::nullopt;
+  if (choice.policy == FusePolicy::Never || !is_mbconv_block(layers, i)) return std::nullopt;
   const Layer &e = layers[i], &d = layers[i + 1], &p = layers[i + 2];
   for (const Layer* l : {&e, &d, &p}) validate_layer(*l);
   MBConvVariant v;
@@ -159,6 +170,8 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
                             device.name + ": " + why);
     return v;
   }
+  // A CPU driver runs a few workgroups at a time (one per core).
+  const double target = device.vk_type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 4.0 : double(kTargetGroups);
   std::optional<MBConvVariant> best;
   double best_t = 0;
   const uint32_t chunks_max = ceil_div(uint32_t(v.hidden), 16);
@@ -170,10 +183,11 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
           if (split > chunks_max) break;
           MBConvVariant c = v;
           if (!apply_tile(c, {th, tw, hc, split}, device).empty()) continue;
-          const double t = estimate(c);
+          const double t = estimate(c, target);
           if (!best || t < best_t) best = c, best_t = t;
         }
     }
+  if (best && choice.policy == FusePolicy::Auto && !mbconv_worth_fusing(*best)) return std::nullopt;
   return best;
 }
 
@@ -191,7 +205,8 @@ MBConvWeights pack_mbconv(const Layer& e, const Layer& d, const Layer& p, const 
   };
   w.expand.assign(size_t(v.hidden_pad) * v.cin_pack * es, 0);
   for (int c = 0; c < v.hidden; ++c)
-    for (int k = 0; k < v.cin; ++k) put(w.expand, size_t(c) * v.cin_pack + k, e.weight[size_t(c) * v.cin + k]);
+    for (int k = 0; k < v.cin; ++k)
+      put(w.expand, size_t(c) * v.cin_pack + k, e.weight[size_t(c) * v.cin + k]);
   w.project.assign(size_t(v.cout_pack) * v.hidden_pad * es, 0);
   for (int o = 0; o < v.cout; ++o)
     for (int c = 0; c < v.hidden; ++c)

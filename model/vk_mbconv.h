@@ -23,9 +23,17 @@ struct MBConvTile {
   std::string str() const;  // "8x8 px, chunk 32, split 1"
 };
 
+enum class FusePolicy {
+  Auto,    // fuse a block where fusing measured faster (mbconv_worth_fusing)
+  Always,  // fuse every block a tile fits (tests, benchmarks)
+  Never,   // layer by layer
+};
+const char* fuse_policy_name(FusePolicy f);  // "auto" | "always" | "never"
+
 struct MBConvChoice {
-  bool allow_coopmat = true;          // the COOPMAT variant where the device has 16x16x16 f16 matrices
-  std::optional<MBConvTile> force;    // test-only: this tile (DeviceError when it does not fit)
+  bool allow_coopmat = true;        // the COOPMAT variant where the device has 16x16x16 f16 matrices
+  std::optional<MBConvTile> force;  // test-only: this tile (DeviceError when it does not fit)
+  FusePolicy policy = FusePolicy::Always;
 };
 
 struct MBConvVariant {
@@ -44,8 +52,8 @@ struct MBConvVariant {
   uint32_t wg_size = 256, subgroups = 1;
   uint32_t shared_bytes = 0;
   std::array<uint32_t, 3> groups{1, 1, 1};  // {tiles_x * tiles_y, n, split}
-  double flops = 0;           // the three layers' FLOPs (2 x multiply-adds), as unfused
-  double executed_flops = 0;  // with the halo recompute and padding
+  double flops = 0;                         // the three layers' FLOPs (2 x multiply-adds), as unfused
+  double executed_flops = 0;                // with the halo recompute and padding
   // Bytes of the fp32 partial sums (split > 1), else 0.
   uint64_t partial_bytes() const;
   // "mbconv3 fused mbconv_coopmat_fp16 8x8 px, chunk 32, split 1, 256 inv, 64x10x1 groups, halo +13%"
@@ -57,9 +65,18 @@ struct MBConvVariant {
 // chaining channel counts.
 bool is_mbconv_block(const std::vector<Layer>& layers, size_t i);
 
+// Whether fusing the block (variant v, its tile chosen) measured faster than
+// running it layer by layer, by the rule of model/vk_mbconv.cpp (H200,
+// docs/PERFORMANCE.md "Fused MBConv"): the COOPMAT variant at batch 1, or an
+// expanding block (hidden > cin) of at most 64 FLOP per byte of its unfused
+// activations with at least 2048 output pixels in the batch. The SCALAR
+// variant is never chosen by the rule (slower on lavapipe, unmeasured elsewhere).
+bool mbconv_worth_fusing(const MBConvVariant& v);
+
 // The fused variant of the block layers[i..i+2] on input `in` (NHWC), or
-// nullopt when no tile fits the device (shared memory, registers, grid) so the
-// block runs layer by layer. Throws DeviceError when choice.force does not fit.
+// nullopt when choice.policy is Never, no tile fits the device (shared memory,
+// registers, grid), or (Auto) fusing is not worth it: the block then runs layer
+// by layer. Throws DeviceError when choice.force does not fit.
 std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, size_t i, const ActShape& in,
                                            Precision precision, const vk::DeviceInfo& device,
                                            const MBConvChoice& choice = {});

@@ -106,6 +106,7 @@ struct VkPlan::Impl {
   std::unique_ptr<vk::Sequence> seq;
   PlanTiming timing;
   bool profile_layers = false;
+  uint32_t mbconv_skip = 0;
 
   Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
   size_t sfp_bytes() const { return fp16 ? 2 : 4; }
@@ -123,7 +124,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     : ctx(c),
       precision(opt.precision),
       fp16(opt.precision == Precision::FP16),
-      profile_layers(opt.profile_layers) {
+      profile_layers(opt.profile_layers),
+      mbconv_skip(opt.mbconv_skip) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
   if (fp16 && !(dev.fp16_arithmetic && dev.storage16))
@@ -143,8 +145,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     Stage st;
     st.first = i;
     st.in = cur;
-    if (opt.fuse)
-      st.mbconv = choose_mbconv(layers, i, cur, precision, dev, {opt.allow_coopmat, opt.force_mbconv_tile});
+    st.mbconv =
+        choose_mbconv(layers, i, cur, precision, dev, {opt.allow_coopmat, opt.force_mbconv_tile, opt.fuse});
     if (st.mbconv) {
       st.kind = StageKind::MBConv;
       st.name = st.mbconv->block;
@@ -290,6 +292,7 @@ void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layer
   sc.set(EFFNET_SC_TILE_H, v.tile.th).set(EFFNET_SC_TILE_W, v.tile.tw).set(EFFNET_SC_CIN, v.cin_pack);
   sc.set(EFFNET_SC_HC, v.tile.hc).set(EFFNET_SC_HIDDEN, v.hidden_pad).set(EFFNET_SC_COUT, v.cout_pack);
   sc.set(EFFNET_SC_SPLIT, v.tile.split).set(EFFNET_SC_SUBGROUPS, v.subgroups);
+  if (mbconv_skip) sc.set(EFFNET_SC_SKIP, mbconv_skip);
   const shaders::MBConvPush mp{uint32_t(v.in.n),  uint32_t(v.in.h), uint32_t(v.in.w), uint32_t(v.out.h),
                                uint32_t(v.out.w), uint32_t(v.cin),  uint32_t(v.cout), v.tiles_x};
   std::vector<uint32_t> pc(sizeof mp / 4);
@@ -330,7 +333,8 @@ void VkPlan::Impl::record() {
   seq->copy(upload, input, upload.size());
   seq->timestamp(0);
   for (size_t i = 0; i < dispatches.size(); ++i) {
-    for (const Dispatch& d : dispatches[i]) seq->dispatch(d.alg, d.push.data(), d.groups[0], d.groups[1], d.groups[2]);
+    for (const Dispatch& d : dispatches[i])
+      seq->dispatch(d.alg, d.push.data(), d.groups[0], d.groups[1], d.groups[2]);
     if (profile_layers) seq->timestamp(uint32_t(i + 1));
   }
   if (!profile_layers) seq->timestamp(1);

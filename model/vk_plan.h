@@ -30,11 +30,13 @@ struct VkPlanOptions {
   // test-only: this cooperative-matrix shape {m, n, k} for every GEMM (DeviceError
   // when the device lacks it, coopmat is not allowed or the precision is fp32)
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;
-  // Each MBConv block (expand, depthwise, project) runs as one fused stage
-  // (shaders/mbconv.comp) where a tile fits the device; false: layer by layer
-  // (effnet-infer --no-fuse, EFFNET_NO_FUSE=1).
-  bool fuse = true;
+  // Which MBConv blocks (expand, depthwise, project) run as one fused stage
+  // (shaders/mbconv.comp): Auto where measured faster (mbconv_worth_fusing),
+  // Always where a tile fits the device, Never (effnet-infer --no-fuse,
+  // EFFNET_NO_FUSE=1) layer by layer.
+  FusePolicy fuse = FusePolicy::Auto;
   std::optional<MBConvTile> force_mbconv_tile;  // test-only: this tile for every fused block
+  uint32_t mbconv_skip = 0;  // profiling only (EFFNET_SC_SKIP, shaders/abi.h): wrong results when not 0
   // Per-stage GPU times (effnet-bench layers): a timestamp after every stage.
   // Each costs two full pipeline barriers (a timestamp does not order later
   // commands), measured at ~9 us per stage on an H200, so the default records

@@ -35,6 +35,10 @@
 #define EFFNET_SC_COUT 22    // uint: project N as packed (COOPMAT: cout rounded up to 16)
 #define EFFNET_SC_SPLIT 23   // uint: hidden-channel slices across workgroups (1: no partial sums)
 #define EFFNET_SC_SUBGROUPS 24  // uint: subgroups per workgroup (COOPMAT: WG_SIZE / subgroup size)
+// Profiling only (effnet-bench, EFFNET_MBCONV_SKIP): steps of mbconv.comp to
+// skip, wrong results: 1 expand, 2 depthwise, 4 project, 8 input staging,
+// 16 weight staging. 0 in every real plan.
+#define EFFNET_SC_SKIP 25
 
 // ---- activations (values of EFFNET_SC_ACT) ------------------------------------
 #define EFFNET_ACT_NONE 0

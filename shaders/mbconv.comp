@@ -27,7 +27,7 @@
 // shared memory; CIN, HC, COUT multiples of 16). The SCALAR variant reads the
 // input from device memory and keeps the project sums in registers. The
 // depthwise step, tile geometry and chunk loop are shared. Host-checked
-// (model/vk_mbconv.cpp): HIDDEN == HC * SPLIT * chunks, WG_SIZE % (HC / 2) == 0,
+// (model/vk_mbconv.cpp): HIDDEN == HC * SPLIT * chunks, HC in {16, 32, 64},
 // COOPMAT: WG_SIZE == SUBGROUPS * subgroup size, cin % 8 == 0, cout % 8 == 0.
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -55,6 +55,7 @@ layout(constant_id = EFFNET_SC_HIDDEN) const uint HIDDEN = 16;
 layout(constant_id = EFFNET_SC_COUT) const uint COUT = 16;
 layout(constant_id = EFFNET_SC_SPLIT) const uint SPLIT = 1;
 layout(constant_id = EFFNET_SC_SUBGROUPS) const uint SUBGROUPS = 8;
+layout(constant_id = EFFNET_SC_SKIP) const uint SKIP = 0;  // profiling only (abi.h)
 
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer XBuf { SFP x_data[]; };
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer XVec { uvec4 x_vec[]; };
@@ -74,7 +75,6 @@ const uint PIN = IH * IW;  // input-tile pixels
 const uint MP = TH * TW;   // output-tile pixels
 const uint PIN_PAD = EFFNET_ROUND16(PIN);
 const uint MP_PAD = EFFNET_ROUND16(MP);
-const uint HC2 = HC / 2;  // channel pairs per chunk (the depthwise step's unit)
 const uint BE_OFF = EFFNET_MBCONV_BE_OFF(HIDDEN);
 const uint DW_OFF = EFFNET_MBCONV_DW_OFF(HIDDEN);
 const uint DB_OFF = EFFNET_MBCONV_DB_OFF(HIDDEN);
@@ -86,22 +86,18 @@ const uint BP_OFF = EFFNET_MBCONV_BP_OFF(HIDDEN);
 #include "mbconv_scalar.glsl"
 #endif
 
-// Depthwise 3x3 of chunk hc0 from H into D (both through the variant's
-// h_load2 / d_store2). (iy0, ix0): image position of input-tile pixel (0, 0).
-// An invocation keeps one channel pair (WG_SIZE % HC2 == 0), so its 18 weights
-// and 2 biases are loaded once per chunk. Rows of D past MP are set to 0.
+// Depthwise 3x3 of chunk hc0 from H into D, 8 channels per item (one 16-byte
+// row chunk of the fp16 tiles) through the variant's h_load8 / d_store8 and
+// dw_weight8 / dw_bias8. (iy0, ix0): image position of input-tile pixel (0, 0).
+// Taps outside the image are skipped (the hidden tensor's zero padding). Rows
+// of D past MP are set to 0.
 void depthwise_chunk(uint hc0, int iy0, int ix0) {
-  const uint c2 = gl_LocalInvocationIndex % HC2, c = hc0 + 2 * c2;
-  float wt0[9], wt1[9];
-  [[unroll]] for (uint t = 0; t < 9; ++t) {
-    wt0[t] = vf[DW_OFF + c * 9 + t];
-    wt1[t] = vf[DW_OFF + (c + 1) * 9 + t];
-  }
-  const vec2 bias = vec2(vf[DB_OFF + c], vf[DB_OFF + c + 1]);
-  for (uint q = gl_LocalInvocationIndex / HC2; q < D_ROWS; q += WG_SIZE / HC2) {
-    vec2 acc = vec2(0.0);
+  const uint G8 = HC / 8;
+  for (uint i = gl_LocalInvocationIndex; i < D_ROWS * G8; i += WG_SIZE) {
+    const uint q = i / G8, g = i % G8;
+    vec4 lo = vec4(0.0), hi = vec4(0.0);
     if (q < MP) {
-      acc = bias;
+      dw_bias8(hc0, g, lo, hi);
       const uint oy = q / TW, ox = q % TW;
       [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
         const uint ty = oy * STRIDE + ky;
@@ -111,14 +107,17 @@ void depthwise_chunk(uint hc0, int iy0, int ix0) {
           const uint tx = ox * STRIDE + kx;
           const int gx = ix0 + int(tx);
           if (gx < 0 || gx >= int(pc.w)) continue;
-          const vec2 hv = h_load2(ty * IW + tx, c2);
-          acc.x = fma(hv.x, wt0[ky * 3 + kx], acc.x);
-          acc.y = fma(hv.y, wt1[ky * 3 + kx], acc.y);
+          vec4 hl, hh, wl, wh;
+          h_load8(ty * IW + tx, g, hl, hh);
+          dw_weight8(hc0, ky * 3 + kx, g, wl, wh);
+          lo = fma(hl, wl, lo);
+          hi = fma(hh, wh, hi);
         }
       }
-      acc = clamp(acc, vec2(0.0), vec2(6.0));
+      lo = clamp(lo, vec4(0.0), vec4(6.0));
+      hi = clamp(hi, vec4(0.0), vec4(6.0));
     }
-    d_store2(q, c2, acc);
+    d_store8(q, g, lo, hi);
   }
 }
 
@@ -127,19 +126,29 @@ void main() {
   const uint oy0 = (tile / pc.tiles_x) * TH, ox0 = (tile % pc.tiles_x) * TW;
   const int iy0 = int(oy0 * STRIDE) - 1, ix0 = int(ox0 * STRIDE) - 1;
   const uint chunks = HIDDEN / HC / SPLIT;
-  stage_input(img, iy0, ix0);
+  if ((SKIP & 8) == 0) stage_input(img, iy0, ix0);
   project_init(slice == 0);
-  barrier();  // the input tile is staged
+  if ((SKIP & 16) == 0) {
+    stage_weights(slice * chunks * HC);
+    stage_dw_weights(slice * chunks * HC);
+  }
+  barrier();  // the input tile and the first chunk's weights are staged
   // Two barriers per chunk: expand(ch + 1) writes H, last read by
-  // depthwise(ch) before the barrier ahead of project(ch); depthwise(ch + 1)
-  // writes D, last read by project(ch), behind the barrier after expand(ch + 1).
+  // depthwise(ch) before the barrier ahead of project(ch), and reads the
+  // expand weights staged beside depthwise(ch) (their last reader, expand(ch),
+  // is behind the first barrier); depthwise(ch + 1) writes D, last read by
+  // project(ch), and reads the depthwise weights staged beside project(ch)
+  // (their last reader, depthwise(ch), is behind the second barrier); both
+  // behind the barrier after expand(ch + 1).
   for (uint ch = 0; ch < chunks; ++ch) {
     const uint hc0 = (slice * chunks + ch) * HC;
-    expand_chunk(hc0, img, iy0, ix0);
+    if ((SKIP & 1) == 0) expand_chunk(hc0, img, iy0, ix0);
     barrier();
-    depthwise_chunk(hc0, iy0, ix0);
+    if ((SKIP & 2) == 0) depthwise_chunk(hc0, iy0, ix0);
+    if (ch + 1 < chunks && (SKIP & 16) == 0) stage_weights(hc0 + HC);
     barrier();
-    project_chunk(hc0);
+    if (ch + 1 < chunks && (SKIP & 16) == 0) stage_dw_weights(hc0 + HC);
+    if ((SKIP & 4) == 0) project_chunk(hc0);
   }
   const uint tiles = gl_NumWorkGroups.x;
   const uint part_base = ((slice * pc.n + img) * tiles + tile) * MP_PAD * COUT;

@@ -1,15 +1,19 @@
 // COOPMAT steps of mbconv.comp (GL_KHR_cooperative_matrix, 16x16x16, fp16
 // operands, fp32 accumulators). Shared memory S (uvec4 units,
 // mbconv_layout.h): X [PIN_PAD][XS] input tile, H [PIN_PAD][HS] expanded
-// chunk, D [MP_PAD][HS] depthwise chunk, all fp16; after the last chunk the
-// fp16 output stage [MP_PAD][OS] aliases them.
+// chunk, D [MP_PAD][HS] depthwise chunk (fp16), the chunk's expand weight WE
+// [HC][XS] (fp16) and bias rows BE [16][HC] (fp32), staged by stage_weights
+// one chunk ahead; after the last chunk the fp16 output stage [MP_PAD][OS]
+// aliases them.
 // Expand: subgroup s takes row blocks mi = s, s + SUBGROUPS, ... of H, all HC / 16
-// column blocks of each, A from X, B (the weight) straight from device memory
-// (column-major: we[c][k] is element (k, c)). The accumulators start from the
-// replicated expand bias; ReLU6 is applied element-wise (position-free), then
-// they are converted to fp16 and stored into H.
-// Project: the MP_PAD x COUT output is PMF x PNF blocks; subgroup s owns blocks
-// s, s + SUBGROUPS, ... (PFR of them, kept in registers over every chunk).
+// column blocks of each, A from X, B from WE (column-major: we[c][k] is
+// element (k, c)). The accumulators start from the replicated bias; ReLU6 is
+// applied element-wise (position-free), then they are converted to fp16 and
+// stored into H.
+// Project: the MP_PAD x COUT output is PMF x PNF blocks; subgroup s owns the
+// PFR consecutive blocks from s * PFR (row blocks fastest), kept in registers
+// over every chunk; B (the project weight, from device memory) is loaded once
+// per column block per chunk.
 #define CM_A coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseA>
 #define CM_B coopmat<float16_t, gl_ScopeSubgroup, 16, 16, gl_MatrixUseB>
 #define CM_C coopmat<float, gl_ScopeSubgroup, 16, 16, gl_MatrixUseAccumulator>
@@ -20,6 +24,8 @@ const uint HS = EFFNET_MBCONV_ROW16(HC);
 const uint OS = EFFNET_MBCONV_ROW16(COUT);
 const uint H_OFF = PIN_PAD * XS;
 const uint D_OFF = H_OFF + PIN_PAD * HS;
+const uint WE_OFF = D_OFF + MP_PAD * HS;
+const uint BE_OFF_S = WE_OFF + HC * XS;  // BE: [16][HC] fp32 = 16 rows of HC / 4 uvec4
 const uint MAIN_VEC4 = EFFNET_MBCONV_CM_MAIN_VEC4(PIN_PAD, MP_PAD, CIN, HC);
 const uint OUT_VEC4 = EFFNET_MBCONV_CM_OUT_VEC4(MP_PAD, COUT);
 shared uvec4 S[MAIN_VEC4 > OUT_VEC4 ? MAIN_VEC4 : OUT_VEC4];
@@ -31,8 +37,22 @@ const uint PFR = (PFRAGS + SUBGROUPS - 1) / SUBGROUPS;
 CM_C eacc[ENF];
 CM_C pacc[PFR];
 
-vec2 h_load2(uint row, uint c2) { return unpackHalf2x16(S[H_OFF + row * HS + c2 / 4][c2 % 4]); }
-void d_store2(uint row, uint c2, vec2 v) { S[D_OFF + row * HS + c2 / 4][c2 % 4] = packHalf2x16(v); }
+const uint DWS_OFF = BE_OFF_S + 4 * HC;  // DWS [9][HC] fp32, then DBS [HC] fp32 (uvec4 units)
+
+void h_load8(uint row, uint g, out vec4 lo, out vec4 hi) {
+  const uvec4 u = S[H_OFF + row * HS + g];
+  lo = vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y));
+  hi = vec4(unpackHalf2x16(u.z), unpackHalf2x16(u.w));
+}
+void d_store8(uint row, uint g, vec4 lo, vec4 hi) {
+  S[D_OFF + row * HS + g] = uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
+}
+void dw_weight8(uint hc0, uint tap, uint g, out vec4 lo, out vec4 hi) {
+  const uint at = DWS_OFF + tap * (HC / 4) + 2 * g;
+  lo = uintBitsToFloat(S[at]);
+  hi = uintBitsToFloat(S[at + 1]);
+}
+void dw_bias8(uint hc0, uint g, out vec4 lo, out vec4 hi) { dw_weight8(hc0, 9, g, lo, hi); }
 
 // X: the input tile, 16-byte chunks (8 channels); zero outside the image, past
 // PIN and past cin (K padding). cin % 8 == 0 (host-checked).
@@ -48,16 +68,44 @@ void stage_input(uint img, int iy0, int ix0) {
   }
 }
 
+// The expand weight rows hc0 .. hc0 + HC and their bias into WE and BE.
+void stage_weights(uint hc0) {
+  const uint KV = CIN / 8;
+  for (uint i = gl_LocalInvocationIndex; i < HC * KV; i += WG_SIZE)
+    S[WE_OFF + (i / KV) * XS + i % KV] = we_vec[hc0 * KV + i];
+  for (uint i = gl_LocalInvocationIndex; i < 4 * HC; i += WG_SIZE) {
+    const uint c = (i % (HC / 4)) * 4;
+    S[BE_OFF_S + i] = floatBitsToUint(vec4(vf[BE_OFF + hc0 + c], vf[BE_OFF + hc0 + c + 1],
+                                           vf[BE_OFF + hc0 + c + 2], vf[BE_OFF + hc0 + c + 3]));
+  }
+}
+
+// The depthwise weight of chunk hc0, tap-major [9][HC], and bias [HC] (as tap
+// 9) into DWS; staged apart from stage_weights: its readers (depthwise) run
+// after the expand, so the next chunk's copy waits for the project phase.
+void stage_dw_weights(uint hc0) {
+  for (uint i = gl_LocalInvocationIndex; i < 10 * HC / 4; i += WG_SIZE) {
+    const uint t = i / (HC / 4), c = hc0 + (i % (HC / 4)) * 4;
+    vec4 v;
+    if (t < 9)
+      v = vec4(vf[DW_OFF + c * 9 + t], vf[DW_OFF + (c + 1) * 9 + t], vf[DW_OFF + (c + 2) * 9 + t],
+               vf[DW_OFF + (c + 3) * 9 + t]);
+    else
+      v = vec4(vf[DB_OFF + c], vf[DB_OFF + c + 1], vf[DB_OFF + c + 2], vf[DB_OFF + c + 3]);
+    S[DWS_OFF + i] = floatBitsToUint(v);
+  }
+}
+
 void expand_chunk(uint hc0, uint img, int iy0, int ix0) {
   for (uint mi = gl_SubgroupID; mi < EMF; mi += SUBGROUPS) {
     [[unroll]] for (uint j = 0; j < ENF; ++j)
-      coopMatLoad(eacc[j], vf, BE_OFF + hc0 + j * 16, HIDDEN, gl_CooperativeMatrixLayoutRowMajor);
+      coopMatLoad(eacc[j], S, BE_OFF_S + j * 4, HC / 4, gl_CooperativeMatrixLayoutRowMajor);
     [[unroll]] for (uint k = 0; k < CIN; k += 16) {
       CM_A a;
       coopMatLoad(a, S, mi * 16 * XS + k / 8, XS, gl_CooperativeMatrixLayoutRowMajor);
       [[unroll]] for (uint j = 0; j < ENF; ++j) {
         CM_B b;
-        coopMatLoad(b, we_vec, ((hc0 + j * 16) * CIN + k) / 8, CIN / 8, gl_CooperativeMatrixLayoutColumnMajor);
+        coopMatLoad(b, S, WE_OFF + j * 16 * XS + k / 8, XS, gl_CooperativeMatrixLayoutColumnMajor);
         eacc[j] = coopMatMulAdd(a, b, eacc[j]);
       }
     }
@@ -71,24 +119,32 @@ void expand_chunk(uint hc0, uint img, int iy0, int ix0) {
 
 void project_init(bool with_bias) {
   [[unroll]] for (uint i = 0; i < PFR; ++i) {
-    const uint f = gl_SubgroupID + i * SUBGROUPS;
+    const uint f = gl_SubgroupID * PFR + i;
     pacc[i] = CM_C(0.0);
     if (with_bias && f < PFRAGS)
       coopMatLoad(pacc[i], vf, BP_OFF + (f / PMF) * 16, COUT, gl_CooperativeMatrixLayoutRowMajor);
   }
 }
 
+const uint KF = HC / 16;  // K steps of the project per chunk
+CM_B pb[KF];
+
 void project_chunk(uint hc0) {
+  uint loaded = 0xffffffffu;  // column block whose B fragments are in pb
   [[unroll]] for (uint i = 0; i < PFR; ++i) {
-    const uint f = gl_SubgroupID + i * SUBGROUPS;
+    const uint f = gl_SubgroupID * PFR + i;
     if (f >= PFRAGS) continue;  // uniform over the subgroup
     const uint mi = f % PMF, ni = f / PMF;
-    [[unroll]] for (uint k = 0; k < HC; k += 16) {
+    if (ni != loaded) {
+      [[unroll]] for (uint k = 0; k < KF; ++k)
+        coopMatLoad(pb[k], wp_vec, (ni * 16 * HIDDEN + hc0 + k * 16) / 8, HIDDEN / 8,
+                    gl_CooperativeMatrixLayoutColumnMajor);
+      loaded = ni;
+    }
+    [[unroll]] for (uint k = 0; k < KF; ++k) {
       CM_A a;
-      coopMatLoad(a, S, D_OFF + mi * 16 * HS + k / 8, HS, gl_CooperativeMatrixLayoutRowMajor);
-      CM_B b;
-      coopMatLoad(b, wp_vec, (ni * 16 * HIDDEN + hc0 + k) / 8, HIDDEN / 8, gl_CooperativeMatrixLayoutColumnMajor);
-      pacc[i] = coopMatMulAdd(a, b, pacc[i]);
+      coopMatLoad(a, S, D_OFF + mi * 16 * HS + k * 2, HS, gl_CooperativeMatrixLayoutRowMajor);
+      pacc[i] = coopMatMulAdd(a, pb[k], pacc[i]);
     }
   }
 }
@@ -99,7 +155,7 @@ void project_chunk(uint hc0) {
 void finish(uint img, uint oy0, uint ox0, uint part_base) {
   if (SPLIT > 1) {
     [[unroll]] for (uint i = 0; i < PFR; ++i) {
-      const uint f = gl_SubgroupID + i * SUBGROUPS;
+      const uint f = gl_SubgroupID * PFR + i;
       if (f < PFRAGS)
         coopMatStore(pacc[i], part, part_base + (f % PMF) * 16 * COUT + (f / PMF) * 16, COUT,
                      gl_CooperativeMatrixLayoutRowMajor);
@@ -108,7 +164,7 @@ void finish(uint img, uint oy0, uint ox0, uint part_base) {
   }
   barrier();  // every subgroup is done with X, H and D: the output stage aliases them
   [[unroll]] for (uint i = 0; i < PFR; ++i) {
-    const uint f = gl_SubgroupID + i * SUBGROUPS;
+    const uint f = gl_SubgroupID * PFR + i;
     if (f < PFRAGS) {
       const CM_H o = CM_H(pacc[i]);
       coopMatStore(o, S, (f % PMF) * 16 * OS + (f / PMF) * 2, OS, gl_CooperativeMatrixLayoutRowMajor);

@@ -15,14 +15,20 @@
 // an odd count so consecutive rows start in different bank groups.
 #define EFFNET_MBCONV_ROW16(ch) (((ch) / 8u) | 1u)
 // COOPMAT shared memory, uvec4 units: input tile X [PIN_PAD][CIN], expanded
-// chunk H [PIN_PAD][HC], depthwise chunk D [MP_PAD][HC]; after the last chunk
-// the fp16 output stage [MP_PAD][COUT] aliases them.
-#define EFFNET_MBCONV_CM_MAIN_VEC4(pin_pad, mp_pad, cin, hc) \
-  ((pin_pad) * EFFNET_MBCONV_ROW16(cin) + (pin_pad) * EFFNET_MBCONV_ROW16(hc) + (mp_pad) * EFFNET_MBCONV_ROW16(hc))
+// chunk H [PIN_PAD][HC], depthwise chunk D [MP_PAD][HC], the chunk's expand
+// weight WE [HC][CIN], its bias replicated over 16 rows BE [16][HC] (fp32) and
+// the chunk's depthwise weight DWS [9][HC] and bias DBS [HC] (fp32, tap-major:
+// 8 consecutive channels of a tap are two vec4); after the last chunk the fp16
+// output stage [MP_PAD][COUT] aliases them.
+#define EFFNET_MBCONV_CM_MAIN_VEC4(pin_pad, mp_pad, cin, hc)                                          \
+  ((pin_pad) * EFFNET_MBCONV_ROW16(cin) + (pin_pad) * EFFNET_MBCONV_ROW16(hc) +                     \
+   (mp_pad) * EFFNET_MBCONV_ROW16(hc) + (hc) * EFFNET_MBCONV_ROW16(cin) + 4u * (hc) + (10u * (hc)) / 4u)
 #define EFFNET_MBCONV_CM_OUT_VEC4(mp_pad, cout) ((mp_pad) * EFFNET_MBCONV_ROW16(cout))
-// SCALAR shared memory, floats: H [PIN][HC] and D [MP][HC] (the input is read
-// from device memory, the project sums stay in registers).
-#define EFFNET_MBCONV_SC_FLOATS(pin, mp, hc) ((pin) * (hc) + (mp) * (hc))
+// SCALAR shared memory, floats: H [PIN][HC], D [MP][HC] and the project sums
+// [MP][COUT] (the input is read from device memory). Nothing but loop
+// counters lives in registers across a barrier: CPU drivers (lavapipe) turn
+// barriers into coroutines whose frames grow with what is live across them.
+#define EFFNET_MBCONV_SC_FLOATS(pin, mp, hc, cout) ((pin) * (hc) + (mp) * (hc) + (mp) * (cout))
 
 // The fp32 vectors of a block in one buffer (EFFNET_BIND_BIAS), in floats:
 // expand bias replicated over 16 rows [16][HIDDEN] (the COOPMAT accumulators

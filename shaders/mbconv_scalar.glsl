@@ -1,14 +1,13 @@
 // SCALAR (portable) steps of mbconv.comp: plain loops, any device. Shared
-// memory: H [PIN][HC] and D [MP][HC] as fp32 (values rounded to the storage
-// type, as the unfused layers store them). The input and the weights are read
-// from device memory; an invocation keeps PE project sums in registers
-// (elements i + e * WG_SIZE of the row-major [MP][COUT] tile). CIN == cin and
+// memory (fp32, mbconv_layout.h): H [PIN][HC], D [MP][HC] (values rounded to
+// the storage type, as the unfused layers store them) and the project sums
+// ACC [MP][COUT], so nothing but loop counters is live across a barrier. The
+// input and the weights are read from device memory. CIN == cin and
 // COUT == cout here (no padding).
-shared float SH[EFFNET_MBCONV_SC_FLOATS(PIN, MP, HC)];
+shared float SH[EFFNET_MBCONV_SC_FLOATS(PIN, MP, HC, COUT)];
 const uint D_OFF = PIN * HC;
+const uint ACC_OFF = D_OFF + MP * HC;
 const uint D_ROWS = MP;
-const uint PE = (MP * COUT + WG_SIZE - 1) / WG_SIZE;
-float pacc[PE];
 
 float to_storage(float v) {
 #ifdef FP16
@@ -18,13 +17,35 @@ float to_storage(float v) {
 #endif
 }
 
-vec2 h_load2(uint row, uint c2) { return vec2(SH[row * HC + 2 * c2], SH[row * HC + 2 * c2 + 1]); }
-void d_store2(uint row, uint c2, vec2 v) {
-  SH[D_OFF + row * HC + 2 * c2] = to_storage(v.x);
-  SH[D_OFF + row * HC + 2 * c2 + 1] = to_storage(v.y);
+void h_load8(uint row, uint g, out vec4 lo, out vec4 hi) {
+  const uint at = row * HC + 8 * g;
+  lo = vec4(SH[at], SH[at + 1], SH[at + 2], SH[at + 3]);
+  hi = vec4(SH[at + 4], SH[at + 5], SH[at + 6], SH[at + 7]);
+}
+void d_store8(uint row, uint g, vec4 lo, vec4 hi) {
+  const uint at = D_OFF + row * HC + 8 * g;
+  [[unroll]] for (uint e = 0; e < 4; ++e) {
+    SH[at + e] = to_storage(lo[e]);
+    SH[at + 4 + e] = to_storage(hi[e]);
+  }
+}
+// The depthwise weight [HIDDEN][9] and bias straight from device memory.
+void dw_weight8(uint hc0, uint tap, uint g, out vec4 lo, out vec4 hi) {
+  const uint c = hc0 + 8 * g;
+  [[unroll]] for (uint e = 0; e < 4; ++e) {
+    lo[e] = vf[DW_OFF + (c + e) * 9 + tap];
+    hi[e] = vf[DW_OFF + (c + 4 + e) * 9 + tap];
+  }
+}
+void dw_bias8(uint hc0, uint g, out vec4 lo, out vec4 hi) {
+  const uint c = hc0 + 8 * g;
+  lo = vec4(vf[DB_OFF + c], vf[DB_OFF + c + 1], vf[DB_OFF + c + 2], vf[DB_OFF + c + 3]);
+  hi = vec4(vf[DB_OFF + c + 4], vf[DB_OFF + c + 5], vf[DB_OFF + c + 6], vf[DB_OFF + c + 7]);
 }
 
 void stage_input(uint img, int iy0, int ix0) {}
+void stage_weights(uint hc0) {}  // read from device memory where used
+void stage_dw_weights(uint hc0) {}
 
 // H[r][j] for input-tile pixel r and chunk channel j; 0 outside the image
 // (never read: the depthwise step skips those taps).
@@ -43,33 +64,30 @@ void expand_chunk(uint hc0, uint img, int iy0, int ix0) {
   }
 }
 
+// Rows of the bias (slice 0) or zeros; made visible by the barrier before the first chunk.
 void project_init(bool with_bias) {
-  [[unroll]] for (uint e = 0; e < PE; ++e) {
-    const uint i = gl_LocalInvocationIndex + e * WG_SIZE;
-    pacc[e] = with_bias && i < MP * COUT ? vf[BP_OFF + i % COUT] : 0.0;
-  }
+  for (uint i = gl_LocalInvocationIndex; i < MP * COUT; i += WG_SIZE)
+    SH[ACC_OFF + i] = with_bias ? vf[BP_OFF + i % COUT] : 0.0;
 }
 
+// Each element of ACC is owned by one invocation (the same in every chunk).
 void project_chunk(uint hc0) {
-  [[unroll]] for (uint e = 0; e < PE; ++e) {
-    const uint i = gl_LocalInvocationIndex + e * WG_SIZE;
-    if (i >= MP * COUT) break;
+  for (uint i = gl_LocalInvocationIndex; i < MP * COUT; i += WG_SIZE) {
     const uint q = i / COUT, co = i % COUT, db = D_OFF + q * HC, wb = co * HIDDEN + hc0;
-    float s = pacc[e];
+    float s = SH[ACC_OFF + i];
     for (uint k = 0; k < HC; ++k) s = fma(SH[db + k], float(wp_data[wb + k]), s);
-    pacc[e] = s;
+    SH[ACC_OFF + i] = s;
   }
 }
 
+// Each invocation stores the elements it accumulated: no barrier needed.
 void finish(uint img, uint oy0, uint ox0, uint part_base) {
-  [[unroll]] for (uint e = 0; e < PE; ++e) {
-    const uint i = gl_LocalInvocationIndex + e * WG_SIZE;
-    if (i >= MP * COUT) break;
+  for (uint i = gl_LocalInvocationIndex; i < MP * COUT; i += WG_SIZE) {
     const uint q = i / COUT, co = i % COUT, oy = oy0 + q / TW, ox = ox0 + q % TW;
     if (SPLIT > 1) {
-      part[part_base + q * COUT + co] = pacc[e];
+      part[part_base + q * COUT + co] = SH[ACC_OFF + i];
     } else if (oy < pc.ho && ox < pc.wo) {
-      out_data[((img * pc.ho + oy) * pc.wo + ox) * pc.cout + co] = SFP(pacc[e]);
+      out_data[((img * pc.ho + oy) * pc.wo + ox) * pc.cout + co] = SFP(SH[ACC_OFF + i]);
     }
   }
 }

@@ -12,8 +12,8 @@
 #include "model/arch.h"
 #include "model/cpu_reference.h"
 #include "model/errors.h"
-#include "model/weights.h"
 #include "model/vk_plan.h"
+#include "model/weights.h"
 #include "tests/support/error_text.h"
 #include "tests/support/tolerances.h"
 #include "tests/test_vk_support.h"
@@ -51,6 +51,7 @@ FusedRun fused_vs_cpu(vk::Context& ctx, const std::vector<Layer>& layers, const 
                       std::optional<MBConvTile> tile = std::nullopt, bool allow_coopmat = true) {
   VkPlanOptions opt;
   opt.precision = p;
+  opt.fuse = FusePolicy::Always;
   opt.force_mbconv_tile = tile;
   opt.allow_coopmat = allow_coopmat;
   VkPlan plan(ctx, layers, x.shape, opt);
@@ -133,11 +134,12 @@ TEST_CASE("fused MBConv: a split reduction is deterministic and equals the unspl
   CHECK(split.describe.find("split 8") != std::string::npos);
 }
 
-TEST_CASE("fused MBConv: the plan fuses every block by default, none with fuse off", "[vk][mbconv]") {
+TEST_CASE("fused MBConv: the plan fuses every block with fuse Always, none with Never", "[vk][mbconv]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Network net = random_network(5, 10);
   VkPlanOptions opt;
   opt.precision = Precision::FP32;
+  opt.fuse = FusePolicy::Always;
   opt.height = opt.width = 48;
   VkPlan fused(ctx, net, opt);
   size_t blocks = 0;
@@ -149,7 +151,7 @@ TEST_CASE("fused MBConv: the plan fuses every block by default, none with fuse o
     }
   CHECK(blocks == kMBConv.size());
   CHECK(fused.describe().find("mbconv7 fused") != std::string::npos);
-  opt.fuse = false;
+  opt.fuse = FusePolicy::Never;
   VkPlan unfused(ctx, net, opt);
   CHECK(unfused.stages().size() == net.layers.size());
   for (const Stage& st : unfused.stages()) CHECK(st.kind == StageKind::Layer);
@@ -159,8 +161,56 @@ TEST_CASE("fused MBConv: the plan fuses every block by default, none with fuse o
   unfused.poison_outputs();
   CHECK(test::rel_l2(fused.run(x), unfused.run(x)) <= tol(Precision::FP32));
   // A forced tile that cannot fit is a one-line DeviceError.
-  opt.fuse = true;
+  opt.fuse = FusePolicy::Always;
   opt.force_mbconv_tile = MBConvTile{16, 16, 64, 1};
   opt.height = opt.width = 240;
   test::error_text<vk::DeviceError>([&] { VkPlan p(ctx, net, opt); });
+}
+
+TEST_CASE("fused MBConv: tiles for an H200-like device fit it, and the Auto rule picks the measured blocks",
+          "[mbconv][plan]") {
+  // No GPU needed: choose_mbconv on the capabilities the H200 reports (driver 580).
+  vk::DeviceInfo d;
+  d.name = "H200-like";
+  d.vk_type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  d.subgroup_size = 32;
+  d.max_shared_memory = 49152;
+  d.max_workgroup_size = {1024, 1024, 64};
+  d.max_workgroup_invocations = 1024;
+  d.max_workgroup_count = {2147483647u, 65535, 65535};
+  d.has_coopmat = true;
+  d.coopmat_shapes.push_back({16, 16, 16, "f16", "f16", "f32", "f32", "subgroup"});
+  const Network net = random_network(3, kDefaultClasses);
+  // Blocks (1-based) the rule fuses, per batch: measured faster fused on the
+  // H200 (docs/PERFORMANCE.md, "Fused MBConv").
+  const std::vector<std::pair<int, std::vector<int>>> expected = {
+      {1, {1, 2, 3, 4, 5, 6, 7}}, {10, {2, 3, 4, 5}}, {256, {2, 3, 4, 5, 6}}};
+  for (const auto& [batch, fused] : expected) {
+    ActShape s{batch, kDefaultImageSize, kDefaultImageSize, 3};
+    std::vector<int> got;
+    for (size_t i = 0; i < net.layers.size();) {
+      if (!is_mbconv_block(net.layers, i)) {
+        s = layer_out_shape(net.layers[i], s);
+        ++i;
+        continue;
+      }
+      const auto always =
+          choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always});
+      REQUIRE(always);  // a tile fits every block
+      INFO(always->describe());
+      CHECK(always->coopmat);
+      CHECK(always->shared_bytes <= d.max_shared_memory);
+      CHECK(always->hidden_pad % (always->tile.hc * always->tile.split) == 0);
+      const auto autov =
+          choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Auto});
+      if (autov) got.push_back(int(i / 3) + 1);
+      CHECK(!choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Never}));
+      // The SCALAR variant (coopmat off) is never the rule's choice.
+      CHECK(!choose_mbconv(net.layers, i, s, Precision::FP16, d, {false, std::nullopt, FusePolicy::Auto}));
+      s = always->out;
+      i += 3;
+    }
+    CAPTURE(batch);
+    CHECK(got == fused);
+  }
 }

@@ -26,7 +26,9 @@ double network_tol(Precision p) { return p == Precision::FP16 ? test::kTolFp16Ne
 
 void check_network_err(double err, Precision p) { CHECK(err <= network_tol(p)); }
 
-void check_golden(vk::Context& ctx, const std::string& golden_case, Precision p) {
+// Returns the logits.
+Tensor check_golden(vk::Context& ctx, const std::string& golden_case, Precision p,
+                    FusePolicy fuse = FusePolicy::Auto) {
   const std::string input = "golden_" + golden_case + "_input.npy",
                     logits = "golden_" + golden_case + "_logits.npy";
   const Network net = load_network(test::data_path("golden_weights.safetensors"));
@@ -37,17 +39,20 @@ void check_golden(vk::Context& ctx, const std::string& golden_case, Precision p)
   opt.height = int(x.shape[2]);
   opt.width = int(x.shape[3]);
   opt.precision = p;
+  opt.fuse = fuse;
   VkPlan plan(ctx, net, opt);
   plan.poison_outputs();
   const Tensor y = plan.run(x);
   const double err = test::rel_l2(y, ref);
-  UNSCOPED_INFO(input << " " << precision_name(p) << ": rel L2 " << err);
+  UNSCOPED_INFO(input << " " << precision_name(p) << " fuse " << fuse_policy_name(fuse) << ": rel L2 "
+                      << err);
   const double tol = p == Precision::FP16 ? test::golden_fp16_tol(golden_case) : test::kTolFp32;
   const test::Comparison c = test::record(
       "golden " + golden_case, std::string("vulkan-") + precision_name(p) + " vs pytorch-fp64", y, ref, tol);
   INFO(c.summary());
   CHECK(c.passed);
   for (int64_t i = 0; i < ref.shape[0]; ++i) CHECK(test::argmax_row(y, i) == test::argmax_row(ref, i));
+  return y;
 }
 
 }  // namespace
@@ -56,6 +61,15 @@ TEST_CASE("Vulkan end to end matches the PyTorch golden logits on the photo", "[
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
   check_golden(ctx, "photo", p);
+}
+
+TEST_CASE("Vulkan end to end fused and layer by layer: both match the golden logits and each other",
+          "[vk][network][golden][mbconv]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Tensor fused = check_golden(ctx, "photo", p, FusePolicy::Always);
+  const Tensor unfused = check_golden(ctx, "photo", p, FusePolicy::Never);
+  CHECK(test::rel_l2(fused, unfused) <= (p == Precision::FP16 ? test::kTolFp16Network : test::kTolFp32));
 }
 
 TEST_CASE("Vulkan end to end matches the PyTorch golden logits on torch.rand inputs",
@@ -76,6 +90,7 @@ TEST_CASE("Vulkan end to end matches cpu_forward at batch 2 and 67x45", "[vk][ne
   opt.height = 67;
   opt.width = 45;
   opt.precision = p;
+  opt.fuse = FusePolicy::Always;
   VkPlan plan(ctx, net, opt);
   REQUIRE(plan.input_shape() == std::vector<int64_t>{2, 3, 67, 45});
   REQUIRE(plan.output_shape() == std::vector<int64_t>{2, 100});
@@ -90,7 +105,7 @@ TEST_CASE("Vulkan end to end matches cpu_forward at batch 2 and 67x45", "[vk][ne
   CHECK(c.passed);
 
   // The report: stages covering every layer once, in order, in the chosen
-  // precision; by default each of the 7 blocks is one fused stage.
+  // precision; with fuse Always each of the 7 blocks is one fused stage.
   size_t covered = 0;
   for (const auto& st : plan.stages()) {
     CHECK(st.first == covered);

@@ -1,0 +1,126 @@
+// effnet-bench mbconv: each MBConv block of the network at the batch sizes
+// asked for, fused with a grid of candidate tiles (output tile, hidden chunk,
+// hidden split) and layer by layer, GPU time of each from timestamps. Shows
+// the tile the plan's rule picks (model/vk_mbconv.cpp) beside the fastest one
+// measured: the data the rule (and the tuning cache of the next issue) needs.
+#include <algorithm>
+#include <cstdio>
+
+#include "apps/bench_modes.h"
+#include "apps/bench_util.h"
+#include "apps/exit_codes.h"
+#include "model/errors.h"
+#include "model/vk_mbconv.h"
+#include "model/weights.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet::app {
+namespace {
+
+// Median GPU ms of `layers` on input `shape` with options `opt`, or a negative
+// value when the forced tile does not fit the device.
+double time_stage(vk::Context& ctx, const std::vector<Layer>& layers, const std::vector<int64_t>& shape,
+                  const VkPlanOptions& opt, const Tensor& x, int warmup, int iters, std::string* describe) {
+  try {
+    VkPlan plan(ctx, layers, shape, opt);
+    plan.run(x);
+    for (int i = 0; i < warmup; ++i) plan.replay();
+    std::vector<double> ms;
+    for (int i = 0; i < iters; ++i) {
+      plan.replay();
+      const PlanTiming t = plan.last_timing();
+      if (!t.available) throw vk::DeviceError(ctx.info().name + ": the compute queue has no timestamps");
+      ms.push_back(t.total_ms);
+    }
+    if (describe) *describe = plan.describe();
+    return stats_of(ms).median;
+  } catch (const vk::DeviceError& e) {
+    if (std::string(e.what()).find("does not fit") == std::string::npos) throw;
+    return -1;
+  }
+}
+
+}  // namespace
+
+int run_mbconv(const MBConvOptions& o) {
+  const std::vector<int> batches = parse_int_list(o.batches, "--batch", 1, 4096);
+  const Precision p = parse_precision(o.precision);
+  Progress progress;
+  const Network net = random_network(o.seed, kDefaultClasses);
+  vk::Context ctx(o.context);
+  const vk::DeviceInfo& d = ctx.info();
+  std::printf("device: %s (%s), %s, %d runs after %d warm-up per candidate\n\n", d.name.c_str(),
+              d.driver.c_str(), o.precision.c_str(), o.iters, o.warmup);
+  std::printf("%-8s %5s | %10s | %-28s %9s | %-28s %9s | %6s\n", "block", "batch", "unfused us",
+              "rule's tile", "us", "fastest tile", "us", "tried");
+  nlohmann::json rows = nlohmann::json::array();
+  const std::vector<std::array<uint32_t, 2>> spatial = {{2, 4},  {4, 4},  {4, 8},   {6, 6},   {8, 8},
+                                                        {6, 12}, {8, 16}, {12, 12}, {10, 15}, {16, 16}};
+  for (int b : batches) {
+    ActShape cur{b, o.size, o.size, kInChannels};
+    for (size_t i = 0; i < net.layers.size();) {
+      if (!is_mbconv_block(net.layers, i)) {
+        cur = layer_out_shape(net.layers[i], cur);
+        ++i;
+        continue;
+      }
+      const std::vector<Layer> block(net.layers.begin() + long(i), net.layers.begin() + long(i) + 3);
+      const std::vector<int64_t> shape = {cur.n, cur.h, cur.w, cur.c};
+      const Tensor x = random_tensor(shape, o.seed + 17 * i + uint64_t(b));
+      const std::string name = block[0].name.substr(0, block[0].name.find('.'));
+      progress.begin(name + " batch " + std::to_string(b));
+      VkPlanOptions opt = plan_options(o, b, p);
+      opt.fuse = FusePolicy::Never;
+      const double unfused = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters, nullptr);
+      opt.fuse = FusePolicy::Always;
+      std::string rule_desc;
+      const double rule = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters, &rule_desc);
+      double best = rule;
+      std::string best_desc = rule_desc;
+      nlohmann::json tried = nlohmann::json::array();
+      int n = 0;
+      for (const auto& s : spatial)
+        for (uint32_t hc : {16u, 32u, 64u})
+          for (uint32_t split : {1u, 2u, 4u, 8u, 16u}) {
+            const ActShape out =
+                layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
+            const uint64_t groups = uint64_t(b) * ((out.h + s[0] - 1) / s[0]) * ((out.w + s[1] - 1) / s[1]);
+            if (split > 1 && groups * split > 1024) continue;  // a split only where the grid is small
+            if (split * hc > uint32_t(block[0].cout) + hc) continue;
+            opt.force_mbconv_tile = MBConvTile{s[0], s[1], hc, split};
+            std::string desc;
+            const double ms = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters, &desc);
+            if (ms < 0) continue;
+            ++n;
+            tried.push_back({{"tile", opt.force_mbconv_tile->str()}, {"ms", ms}});
+            if (ms < best) best = ms, best_desc = desc;
+          }
+      opt.force_mbconv_tile.reset();
+      auto tile_of = [](const std::string& desc) {
+        const size_t a = desc.find("fp16 "), e = desc.find(", 256 inv");
+        return a == std::string::npos ? desc.substr(0, 28) : desc.substr(a + 5, e - a - 5);
+      };
+      std::printf("%-8s %5d | %10.1f | %-28.28s %9.1f | %-28.28s %9.1f | %6d\n", name.c_str(), b,
+                  unfused * 1e3, tile_of(rule_desc).c_str(), rule * 1e3, tile_of(best_desc).c_str(),
+                  best * 1e3, n);
+      std::fflush(stdout);
+      rows.push_back({{"block", name},
+                      {"batch", b},
+                      {"unfused_ms", unfused},
+                      {"rule", {{"ms", rule}, {"describe", rule_desc}}},
+                      {"fastest", {{"ms", best}, {"describe", best_desc}}},
+                      {"tried", tried}});
+      cur = layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
+      i += 3;
+    }
+  }
+  if (!o.json.empty())
+    write_json(o.json, {{"tool", "effnet-bench mbconv"},
+                        {"device", device_json(d)},
+                        {"precision", o.precision},
+                        {"iters", o.iters},
+                        {"rows", rows}});
+  return kExitOk;
+}
+
+}  // namespace effnet::app
