@@ -11,10 +11,7 @@
 
 namespace effnet::app {
 
-// Storage types of VkPlan (model/vk_plan.cpp): in fp16 mode activations and the
-// GEMM weights (Pointwise, HeadPool, Linear) are fp16; the network input (stem),
-// the stem and depthwise weights, biases and the logits (Linear output) fp32.
-// In fp32 mode everything is fp32.
+// Storage types per kind: model/network.h storage_bytes (the one rule the plan uses).
 struct LayerBytes {
   double input = 0, weights = 0, output = 0;  // weights include the bias
   double total() const { return input + weights + output; }
@@ -24,11 +21,6 @@ LayerBytes layer_min_bytes(const Layer& l, const LayerVariant& v, Precision p);
 // once (a fused block's hidden tensors do not touch device memory).
 LayerBytes stage_min_bytes(const std::vector<Layer>& layers, const Stage& st, Precision p);
 
-// Device-local bytes of the buffers VkPlan allocates for these stages: weights,
-// biases, input, output, two ping-pong activation buffers sized for the
-// largest intermediate and the partial sums of split fused blocks (staging and
-// readback buffers are host memory, not counted).
-int64_t plan_buffer_bytes(const std::vector<Layer>& layers, const std::vector<Stage>& stages, Precision p);
 
 // The RTX 4090's datasheet ceilings, for the roofline PROJECTION (not a measurement).
 inline constexpr double kRtx4090Fp16Flops = 165e12;  // fp16 tensor FLOP/s (issue 5)

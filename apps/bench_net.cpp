@@ -95,7 +95,7 @@ VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Prec
   VkPlan plan(ctx, net, po);
   const int64_t use1 = device_heap_usage(ctx);
   if (use0 >= 0 && use1 >= 0) r.budget_bytes = use1 - use0;
-  r.plan_bytes = plan_buffer_bytes(net.layers, plan.stages(), p);
+  r.plan_bytes = int64_t(plan.device_buffer_bytes());
   int coop = 0, fused = 0;
   for (const Stage& st : plan.stages()) {
     coop += st.coopmat();

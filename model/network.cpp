@@ -16,6 +16,18 @@ const char* act_name(Act a) {
   return "?";
 }
 
+int fp16_storage_bytes(LayerKind k, TensorRole r) {
+  switch (r) {
+    case TensorRole::Input:
+      return k == LayerKind::StemConv3x3 ? 4 : 2;
+    case TensorRole::Weight:
+      return k == LayerKind::StemConv3x3 || k == LayerKind::Depthwise3x3 ? 4 : 2;
+    case TensorRole::Output:
+      return k == LayerKind::Linear ? 4 : 2;
+  }
+  return 4;
+}
+
 const char* kind_name(LayerKind k) {
   switch (k) {
     case LayerKind::StemConv3x3:

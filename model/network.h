@@ -22,6 +22,17 @@ enum class LayerKind {
 };
 const char* kind_name(LayerKind k);
 
+// Storage of a kind's tensors on the GPU backends (the Vulkan plan, the
+// benchmarks' byte counts), decided here once: bytes per element of its
+// input, weight and output at precision fp16 (fp32: 4 for all; biases are
+// always fp32). fp16 keeps the network input (stem) fp32 NCHW, the stem and
+// depthwise weights fp32 (tiny; rounding them adds ~10% to the end-to-end
+// fp16 error) and the logits (Linear output) fp32.
+enum class TensorRole { Input, Weight, Output };
+int fp16_storage_bytes(LayerKind k, TensorRole r);
+// Bytes per element of role r of kind k at `fp16` (true) or fp32 storage.
+inline int storage_bytes(LayerKind k, TensorRole r, bool fp16) { return fp16 ? fp16_storage_bytes(k, r) : 4; }
+
 // One layer with BatchNorm folded into weight and bias (float32 values computed
 // in float64: w' = w * gamma / sqrt(var + eps), b' = beta - mean * gamma / sqrt(var + eps)).
 struct Layer {

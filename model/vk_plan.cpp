@@ -31,10 +31,8 @@ uint32_t act_code(Act a) {
   return EFFNET_ACT_NONE;
 }
 
-// GEMM weights follow the precision (fp16 operands for cooperative matrices);
-// the stem's and depthwise weights stay fp32: they are tiny, and rounding them
-// to fp16 adds ~10% to the network's end-to-end fp16 error.
-bool weights_fp16(LayerKind k) { return k != LayerKind::StemConv3x3 && k != LayerKind::Depthwise3x3; }
+// Weight storage per kind: model/network.h storage_bytes.
+bool weights_fp16(LayerKind k) { return fp16_storage_bytes(k, TensorRole::Weight) == 2; }
 
 // Host tensor -> storage type bytes (fp32 copy or fp16 round-to-nearest-even).
 void pack(const float* src, size_t n, bool fp16, void* dst) {
@@ -164,8 +162,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     stages.push_back(std::move(st));
   }
   const LayerKind first = layers.front().kind, last = layers.back().kind;
-  in_f32 = first == LayerKind::StemConv3x3;
-  out_f32 = last == LayerKind::Linear;
+  in_f32 = storage_bytes(first, TensorRole::Input, fp16) == 4;
+  out_f32 = storage_bytes(last, TensorRole::Output, fp16) == 4;
   in_elems = size_t(in.numel());
   out_elems = size_t(cur.numel());
   out_shape = output_dims(last, cur);
@@ -413,6 +411,13 @@ Precision VkPlan::precision() const { return impl_->precision; }
 const std::vector<Stage>& VkPlan::stages() const { return impl_->stages; }
 const std::vector<LayerVariant>& VkPlan::variants() const { return impl_->variants; }
 PlanTiming VkPlan::last_timing() const { return impl_->timing; }
+uint64_t VkPlan::device_buffer_bytes() const {
+  const Impl& p = *impl_;
+  uint64_t b = p.input.size() + p.output.size() + p.partial.size() + p.dummy.size();
+  for (const Buffer& x : p.ping) b += x.get() ? x.size() : 0;
+  for (const Buffer& x : p.params) b += x.size();
+  return b;
+}
 const vk::DeviceInfo& VkPlan::device() const { return impl_->ctx.info(); }
 
 std::string VkPlan::describe() const {

@@ -97,6 +97,9 @@ class VkPlan {
   // Multi-line: one describe() line per stage.
   std::string describe() const;
   PlanTiming last_timing() const;
+  // Bytes of the device-local buffers the plan allocated (weights, input,
+  // output, activations, partial sums; not the host staging and readback).
+  uint64_t device_buffer_bytes() const;
   const vk::DeviceInfo& device() const;
 
  private:
