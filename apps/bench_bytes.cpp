@@ -8,7 +8,8 @@ LayerBytes layer_min_bytes(const Layer& l, const LayerVariant& v, Precision p) {
   const bool h = p == Precision::FP16;
   LayerBytes b;
   b.input = double(v.in.numel()) * storage_bytes(l.kind, TensorRole::Input, h);
-  b.weights = double(l.weight.size()) * storage_bytes(l.kind, TensorRole::Weight, h) + double(l.bias.size()) * 4;
+  b.weights =
+      double(l.weight.size()) * storage_bytes(l.kind, TensorRole::Weight, h) + double(l.bias.size()) * 4;
   b.output = double(v.out.numel()) * storage_bytes(l.kind, TensorRole::Output, h);
   return b;
 }
@@ -23,7 +24,8 @@ LayerBytes stage_min_bytes(const std::vector<Layer>& layers, const Stage& st, Pr
   }
   const bool h = p == Precision::FP16;
   b.input = double(st.in.numel()) * storage_bytes(layers[st.first].kind, TensorRole::Input, h);
-  b.output = double(st.out.numel()) * storage_bytes(layers[st.first + st.count - 1].kind, TensorRole::Output, h);
+  b.output =
+      double(st.out.numel()) * storage_bytes(layers[st.first + st.count - 1].kind, TensorRole::Output, h);
   return b;
 }
 

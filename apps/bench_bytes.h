@@ -21,7 +21,6 @@ LayerBytes layer_min_bytes(const Layer& l, const LayerVariant& v, Precision p);
 // once (a fused block's hidden tensors do not touch device memory).
 LayerBytes stage_min_bytes(const std::vector<Layer>& layers, const Stage& st, Precision p);
 
-
 // The RTX 4090's datasheet ceilings, for the roofline PROJECTION (not a measurement).
 inline constexpr double kRtx4090Fp16Flops = 165e12;  // fp16 tensor FLOP/s (issue 5)
 inline constexpr double kRtx4090Bytes = 1008e9;      // GDDR6X bandwidth, bytes/s

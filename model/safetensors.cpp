@@ -93,7 +93,7 @@ void decode(const Entry& e, const unsigned char* src, Tensor& t) {
   t.data.resize(n);
   switch (e.dtype->dtype) {
     case DType::F32:
-      std::memcpy(t.data.data(), src, n * 4);
+      if (n) std::memcpy(t.data.data(), src, n * 4);  // an empty vector's data() may be null
       break;
     case DType::F16:
     case DType::BF16:

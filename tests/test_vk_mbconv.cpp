@@ -121,7 +121,8 @@ TEST_CASE("fused MBConv: forced tiles, chunks and splits hit every border", "[vk
   if (fits) CHECK(r.err <= tol(p));
 }
 
-TEST_CASE("fused MBConv: a split reduction is deterministic and equals the unsplit block", "[vk][mbconv]") {
+TEST_CASE("fused MBConv: a split reduction is deterministic and equals the unsplit block",
+          "[vk][mbconv][validation]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
   const std::vector<Layer> layers = random_block(6, 400);  // mbconv7: hidden 1152
@@ -134,7 +135,8 @@ TEST_CASE("fused MBConv: a split reduction is deterministic and equals the unspl
   CHECK(split.describe.find("split 8") != std::string::npos);
 }
 
-TEST_CASE("fused MBConv: the plan fuses every block with fuse Always, none with Never", "[vk][mbconv]") {
+TEST_CASE("fused MBConv: the plan fuses every block with fuse Always, none with Never",
+          "[vk][mbconv][validation]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Network net = random_network(5, 10);
   VkPlanOptions opt;

@@ -26,7 +26,7 @@ int main(int argc, char** argv) try {
   } catch (const std::exception& e) {
     return std::printf("no Vulkan: %s\n", e.what()), 0;
   }
-  effnet::vk::Context ctx;
+  effnet::vk::Context ctx(effnet::vk::ContextOptions{});  // the default device, no cache file
   effnet::VkPlanOptions opt;
   opt.height = opt.width = 64;
   opt.precision = effnet::Precision::FP32;
