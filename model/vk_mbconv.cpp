@@ -125,7 +125,9 @@ bool mbconv_worth_fusing(const MBConvVariant& v) {
   const double px_in = double(v.in.n) * v.in.h * v.in.w, px_out = double(v.out.n) * v.out.h * v.out.w;
   // Activation bytes of the three unfused layers: each input and output once.
   const double bytes = act * (px_in * v.cin + 2 * px_in * v.hidden + 2 * px_out * v.hidden + px_out * v.cout);
-  return v.hidden > v.cin && v.flops / bytes <= 64 && px_out >= 2048;
+  // Batch <= 64: at 256 the whole network's median regressed with this rule
+  // (bimodal, 5.56 ms median / 4.44 ms p10 vs 4.68 unfused; docs/PERFORMANCE.md).
+  return v.hidden > v.cin && v.flops / bytes <= 16 && px_out >= 2048 && v.in.n <= 64;
 }
 
 bool is_mbconv_block(const std::vector<Layer>& l, size_t i) {

@@ -141,6 +141,7 @@ TEST_CASE("COOPMAT whole network matches the golden logits and cpu_forward", "[v
       opt.batch = int(x.shape[0]);
       opt.height = int(x.shape[2]);
       opt.width = int(x.shape[3]);
+      opt.fuse = FusePolicy::Never;  // the layer-by-layer GEMMs (the fused blocks: test_vk_mbconv.cpp)
       VkPlan plan(ctx, net, opt);
       size_t gemm = 0, coop = 0;
       for (const auto& v : plan.variants()) gemm += v.gemm, coop += v.coopmat;
