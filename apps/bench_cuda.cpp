@@ -36,7 +36,7 @@ CudaNetResult time_cuda_reference(const Network& net, const std::string& mode,
   o.batch = int(x0.dim(0));
   o.height = int(x0.dim(2));
   o.width = int(x0.dim(3));
-  o.mode = parse_cuda_mode(mode);
+  o.mode = parse_precision(mode);
   const int64_t free0 = cuda_free_bytes();
   CudaReference ref(net, o);
   const int64_t free1 = cuda_free_bytes();

@@ -9,12 +9,12 @@
 #include <iostream>
 #include <numeric>
 
-#include "apps/backend.h"
 #include "apps/context_env.h"
 #include "apps/devices.h"
 #include "apps/exit_codes.h"
 #include "apps/input.h"
 #include "apps/run_main.h"
+#include "backends/backend.h"
 #include "model/errors.h"
 #include "model/npy.h"
 #include "model/weights.h"

@@ -24,6 +24,7 @@ set(_effnet_exports
     effnet_vkplan vkplan
     effnet_cuda_ref cuda_ref
     effnet_context_env context_env
+    effnet_backends backends
     effnet_app app)
 set(_effnet_targets "")
 while(_effnet_exports)
@@ -76,7 +77,7 @@ foreach(_exe effnet-infer effnet-bench)
 endforeach()
 
 # Public headers: every *.h of the module folders, matched at install time.
-set(_effnet_header_dirs shaders vk_runtime model apps)
+set(_effnet_header_dirs shaders vk_runtime model backends apps)
 if(TARGET effnet_cuda_ref)
   list(APPEND _effnet_header_dirs cuda_ref)
 endif()

@@ -79,14 +79,6 @@ std::vector<float> nchw_to_nhwc(const std::vector<float>& x, int n, int c, int h
 
 }  // namespace
 
-const char* cuda_mode_name(CudaMode m) { return m == CudaMode::Fp16 ? "fp16" : "fp32"; }
-
-CudaMode parse_cuda_mode(const std::string& s) {
-  if (s == "fp32") return CudaMode::Fp32;
-  if (s == "fp16") return CudaMode::Fp16;
-  throw UsageError("unknown CUDA precision '" + s + "' (expected fp32 or fp16)");
-}
-
 bool cuda_available(std::string* why, int device) {
   auto fail = [&](const std::string& msg) {
     if (why) *why = msg;
@@ -142,7 +134,7 @@ struct CudaReference::Impl {
   // Enqueues the forward from `input` to `logits` on ctx.stream.
   void forward() {
     const void* x = input.get();
-    if (opt.mode == CudaMode::Fp16) {
+    if (opt.mode == Precision::FP16) {
       launch_nchw_f32_to_nhwc_f16(input.as<float>(), staged.get(), opt.batch, kInChannels, opt.height,
                                   opt.width, ctx.stream.get());
       x = staged.get();
@@ -204,7 +196,7 @@ CudaReference::CudaReference(const Network& net, const CudaOptions& opt) : impl_
   }
   const size_t in_elems = size_t(opt.batch) * kInChannels * opt.height * opt.width;
   m.input = DeviceBuffer(in_elems * sizeof(float));
-  if (opt.mode == CudaMode::Fp16) m.staged = DeviceBuffer(in_elems * m.ctx.num.elem_bytes);
+  if (opt.mode == Precision::FP16) m.staged = DeviceBuffer(in_elems * m.ctx.num.elem_bytes);
   for (DeviceBuffer& b : m.act) b = DeviceBuffer(act_elems * m.ctx.num.elem_bytes);
   m.workspace = DeviceBuffer(m.workspace_size);
   m.logits = DeviceBuffer(size_t(opt.batch) * m.classes * sizeof(float));
@@ -215,7 +207,7 @@ CudaReference::CudaReference(const Network& net, const CudaOptions& opt) : impl_
   // cuDNN and cuBLAS load their kernels outside any capture.
   m.forward();
   EFFNET_CUDA_CHECK(cudaStreamSynchronize(m.ctx.stream.get()));
-  if (opt.mode == CudaMode::Fp16)
+  if (opt.mode == Precision::FP16)
     m.capture();
   else
     m.graph_note = "CUDA graph: off (fp32 reference runs eagerly)";
@@ -272,7 +264,7 @@ std::string cuda_device_name(int device) {
 
 std::string CudaReference::plan_summary() const {
   const Impl& m = *impl_;
-  std::string s = std::string("CUDA reference ") + cuda_mode_name(m.opt.mode) + ", input [" +
+  std::string s = std::string("CUDA reference ") + precision_name(m.opt.mode) + ", input [" +
                   std::to_string(m.opt.batch) + ", 3, " + std::to_string(m.opt.height) + ", " +
                   std::to_string(m.opt.width) + "], " + m.graph_note + "\n";
   for (const auto& st : m.steps) s += "  " + st->describe() + "\n";
@@ -281,7 +273,7 @@ std::string CudaReference::plan_summary() const {
 
 // ---- one layer ------------------------------------------------------------------
 
-Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int device) {
+Tensor cuda_layer(const Layer& layer, const Tensor& in, Precision mode, int device) {
   const bool stem = layer.kind == LayerKind::StemConv3x3;
   const bool flat = layer.kind == LayerKind::Linear;
   const size_t rank = flat ? 2 : 4;
@@ -304,7 +296,7 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int devic
 
   // The input in the context's layout and dtype.
   DeviceBuffer x;
-  if (mode == CudaMode::Fp32) {
+  if (mode == Precision::FP32) {
     x = upload_f32(ctx, (stem || flat) ? in.data : nhwc_to_nchw(in.data, n, h, w, c));
   } else if (stem) {
     DeviceBuffer staging = upload_f32(ctx, in.data);
@@ -322,7 +314,7 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int devic
 
   DeviceBuffer y32;
   const float* result = y.as<float>();
-  if (!flat && mode == CudaMode::Fp16) {
+  if (!flat && mode == Precision::FP16) {
     y32 = DeviceBuffer(out_elems * sizeof(float));
     launch_f16_to_f32(y.get(), y32.as<float>(), int64_t(out_elems), ctx.stream.get());
     result = y32.as<float>();
@@ -333,7 +325,7 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int devic
   EFFNET_CUDA_CHECK(cudaStreamSynchronize(ctx.stream.get()));
 
   if (layer.kind == LayerKind::HeadPool || flat) return Tensor({n, o.c}, std::move(host));
-  if (mode == CudaMode::Fp32) host = nchw_to_nhwc(host, n, o.c, o.h, o.w);
+  if (mode == Precision::FP32) host = nchw_to_nhwc(host, n, o.c, o.h, o.w);
   return Tensor({n, o.h, o.w, o.c}, std::move(host));
 }
 

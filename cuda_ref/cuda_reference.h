@@ -4,12 +4,12 @@
 // arithmetic code with them, so it is an independent check.
 //
 // Two modes:
-//   CudaMode::Fp32  the reference. fp32 storage, NCHW, fp32 arithmetic with
+//   Precision::FP32  the reference. fp32 storage, NCHW, fp32 arithmetic with
 //                   TF32 and every other reduced-precision math off
 //                   (CUDNN_FMA_MATH, only implicit-GEMM / GEMM / direct
 //                   convolution algorithms, never FFT or Winograd;
 //                   CUBLAS_PEDANTIC_MATH). Runs eagerly, layer by layer.
-//   CudaMode::Fp16  a performance peer for the benchmarks. fp16 storage, NHWC,
+//   Precision::FP16  a performance peer for the benchmarks. fp16 storage, NHWC,
 //                   tensor cores (CUDNN_TENSOR_OP_MATH) with fp32 accumulation
 //                   (convolution compute type float, cuBLAS CUBLAS_COMPUTE_32F);
 //                   algorithms timed once by cudnnFindConvolutionForwardAlgorithm;
@@ -23,14 +23,13 @@
 
 #include "cuda_ref/cuda_error.h"
 #include "model/network.h"
+#include "model/precision.h"
 #include "model/tensor.h"
 
 namespace effnet {
 
-enum class CudaMode { Fp32, Fp16 };
-const char* cuda_mode_name(CudaMode m);  // "fp32", "fp16"
-// "fp32" | "fp16" -> mode; anything else throws UsageError.
-CudaMode parse_cuda_mode(const std::string& s);
+// The CUDA reference runs in the project's one Precision (model/precision.h):
+// FP32 is the reference, FP16 the performance peer (see above).
 
 // True when CUDA device `device` exists and cuDNN and cuBLAS can be loaded.
 // Otherwise false, and *why (if given) says why in one line, e.g.
@@ -50,7 +49,7 @@ struct CudaOptions {
   int batch = 1;                   // N >= 1
   int height = kDefaultImageSize;  // H >= kMinImageSize
   int width = kDefaultImageSize;   // W >= kMinImageSize
-  CudaMode mode = CudaMode::Fp32;
+  Precision mode = Precision::FP32;
   int device = 0;  // CUDA device ordinal
 };
 
@@ -105,6 +104,6 @@ class CudaReference {
 // device and the output converted back. For the per-layer tests (slow: it
 // plans, runs once and frees). Throws ShapeError on a wrong input shape or a
 // layer whose weights do not fit its kind, CudaError on a device failure.
-Tensor cuda_layer(const Layer& layer, const Tensor& in, CudaMode mode, int device = 0);
+Tensor cuda_layer(const Layer& layer, const Tensor& in, Precision mode, int device = 0);
 
 }  // namespace effnet

@@ -204,7 +204,7 @@ class ConvStep final : public Step {
     constexpr int kCount = CUDNN_CONVOLUTION_FWD_ALGO_COUNT;
     std::array<cudnnConvolutionFwdAlgoPerf_t, kCount> perf{};
     int returned = 0;
-    const bool fp32 = ctx.num.mode == CudaMode::Fp32;
+    const bool fp32 = ctx.num.mode == Precision::FP32;
     EFFNET_CUDNN_CHECK(
         cudnnSetConvolutionMathType(conv_desc_.get(), fp32 ? CUDNN_FMA_MATH : CUDNN_TENSOR_OP_MATH));
     if (fp32) {
@@ -340,7 +340,7 @@ class LinearStep final : public Step {
   }
   Dims out() const override { return Dims{n_, cout_, 1, 1}; }
   void run(Context& ctx, const void* x, void* y, void*, size_t) override {
-    const bool fp32 = ctx.num.mode == CudaMode::Fp32;
+    const bool fp32 = ctx.num.mode == Precision::FP32;
     const cudaDataType_t t = fp32 ? CUDA_R_32F : CUDA_R_16F;
     const cublasComputeType_t compute = fp32 ? CUBLAS_COMPUTE_32F_PEDANTIC : CUBLAS_COMPUTE_32F;
     EFFNET_CUBLAS_CHECK(cublasGemmEx(ctx.cublas.get(), CUBLAS_OP_T, CUBLAS_OP_N, cout_, n_, cin_, &kOne,
@@ -363,12 +363,12 @@ class LinearStep final : public Step {
 
 }  // namespace
 
-Numerics numerics_for(CudaMode mode) {
-  if (mode == CudaMode::Fp16) return Numerics{mode, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, 2};
+Numerics numerics_for(Precision mode) {
+  if (mode == Precision::FP16) return Numerics{mode, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, 2};
   return Numerics{mode, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, 4};
 }
 
-Context make_context(CudaMode mode) {
+Context make_context(Precision mode) {
   Context ctx;
   ctx.num = numerics_for(mode);
   ctx.stream = make_stream();
@@ -376,8 +376,8 @@ Context make_context(CudaMode mode) {
   ctx.cublas = make_cublas(ctx.stream.get());
   ctx.cublas_workspace = DeviceBuffer(kCublasWorkspace);
   EFFNET_CUBLAS_CHECK(cublasSetWorkspace(ctx.cublas.get(), ctx.cublas_workspace.get(), kCublasWorkspace));
-  EFFNET_CUBLAS_CHECK(cublasSetMathMode(ctx.cublas.get(),
-                                        mode == CudaMode::Fp32 ? CUBLAS_PEDANTIC_MATH : CUBLAS_DEFAULT_MATH));
+  EFFNET_CUBLAS_CHECK(cublasSetMathMode(
+      ctx.cublas.get(), mode == Precision::FP32 ? CUBLAS_PEDANTIC_MATH : CUBLAS_DEFAULT_MATH));
   return ctx;
 }
 

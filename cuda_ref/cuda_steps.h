@@ -21,12 +21,12 @@ namespace effnet::cuda_detail {
 
 // Storage and arithmetic of one mode.
 struct Numerics {
-  CudaMode mode = CudaMode::Fp32;
+  Precision mode = Precision::FP32;
   cudnnDataType_t dtype = CUDNN_DATA_FLOAT;        // activations, weights, conv biases
   cudnnTensorFormat_t format = CUDNN_TENSOR_NCHW;  // activations and filters
   size_t elem_bytes = 4;
 };
-Numerics numerics_for(CudaMode mode);
+Numerics numerics_for(Precision mode);
 
 // The handles every step uses, bound to one stream of the current device.
 struct Context {
@@ -37,7 +37,7 @@ struct Context {
   DeviceBuffer cublas_workspace;  // set with cublasSetWorkspace, so graph capture allocates nothing
 };
 // Makes the stream and handles on the current device (cudaSetDevice first).
-Context make_context(CudaMode mode);
+Context make_context(Precision mode);
 
 struct Dims {
   int n = 0, c = 0, h = 0, w = 0;

@@ -36,10 +36,10 @@ Tensor layer_input(const Layer& l, int n, int h, int w, uint64_t seed, float ran
   }
 }
 
-double tolerance_of(CudaMode m) { return m == CudaMode::Fp16 ? test::kTolFp16 : test::kTolFp32; }
+double tolerance_of(Precision m) { return m == Precision::FP16 ? test::kTolFp16 : test::kTolFp32; }
 
 // cuda_layer vs cpu_layer, recorded in the validation report.
-void compare_layer(const Layer& l, const Tensor& x, CudaMode mode, const std::string& what) {
+void compare_layer(const Layer& l, const Tensor& x, Precision mode, const std::string& what) {
   const Tensor ref = cpu_layer(l, x);
   const Tensor y = cuda_layer(l, x, mode);
   REQUIRE(y.shape == ref.shape);
@@ -56,7 +56,7 @@ void compare_layer(const Layer& l, const Tensor& x, CudaMode mode, const std::st
 TEST_CASE("CUDA per layer vs CPU: every layer of the network", "[cuda]") {
   test::require_cuda();
   static const Network net = random_network(11, 1000);
-  const CudaMode mode = GENERATE(CudaMode::Fp32, CudaMode::Fp16);
+  const Precision mode = GENERATE(Precision::FP32, Precision::FP16);
   const size_t index = GENERATE(range(size_t{0}, size_t{24}));
   // (n, h, w): a batch of one, and an odd batch with odd, non-square sizes.
   const auto [n, h, w] = GENERATE(std::tuple{1, 16, 16}, std::tuple{3, 13, 11});
@@ -69,7 +69,7 @@ TEST_CASE("CUDA per layer vs CPU: every layer of the network", "[cuda]") {
 TEST_CASE("CUDA per layer vs CPU: the linear layer with 10 classes", "[cuda]") {
   test::require_cuda();
   const Network net = random_network(12, 10);
-  const CudaMode mode = GENERATE(CudaMode::Fp32, CudaMode::Fp16);
+  const Precision mode = GENERATE(Precision::FP32, Precision::FP16);
   const int n = GENERATE(1, 3, 64);
   compare_layer(net.layers.back(), layer_input(net.layers.back(), n, 1, 1, 7, 1.0f), mode, "");
 }
@@ -77,7 +77,7 @@ TEST_CASE("CUDA per layer vs CPU: the linear layer with 10 classes", "[cuda]") {
 TEST_CASE("CUDA per layer vs CPU: ReLU6 clamps at 6 (inputs large enough to hit it)", "[cuda]") {
   test::require_cuda();
   static const Network net = random_network(13, 1000);
-  const CudaMode mode = GENERATE(CudaMode::Fp32, CudaMode::Fp16);
+  const Precision mode = GENERATE(Precision::FP32, Precision::FP16);
   const size_t index = GENERATE(1, 2, 10, 11, 19, 20);  // expand and depthwise layers of mb1, mb4, mb7
   const Layer& l = net.layers.at(index);
   REQUIRE(l.act == Act::ReLU6);
@@ -124,27 +124,27 @@ TEST_CASE("cuda_layer: a wrong input shape is a ShapeError before any device wor
   const Network net = random_network(1, 10);
   const Layer& pw = net.layers[1];  // mbconv1.0 pointwise 32 -> 32
   CHECK_THAT(test::error_text<ShapeError>([&] {
-               cuda_layer(pw, Tensor({1, 4, 4, pw.cin + 1}), CudaMode::Fp32);
+               cuda_layer(pw, Tensor({1, 4, 4, pw.cin + 1}), Precision::FP32);
              }),
              ContainsSubstring(pw.name));
-  CHECK(!test::error_text<ShapeError>([&] { cuda_layer(pw, Tensor({4, pw.cin}), CudaMode::Fp16); }).empty());
+  CHECK(!test::error_text<ShapeError>([&] { cuda_layer(pw, Tensor({4, pw.cin}), Precision::FP16); }).empty());
   const Layer& fc = net.layers.back();
   CHECK(!test::error_text<ShapeError>([&] {
-           cuda_layer(fc, Tensor({2, fc.cin, 1, 1}), CudaMode::Fp32);
+           cuda_layer(fc, Tensor({2, fc.cin, 1, 1}), Precision::FP32);
          }).empty());
   Layer broken = pw;
   broken.weight.resize(3);
   CHECK_THAT(test::error_text<ShapeError>([&] {
-               cuda_layer(broken, Tensor({1, 4, 4, pw.cin}), CudaMode::Fp32);
+               cuda_layer(broken, Tensor({1, 4, 4, pw.cin}), Precision::FP32);
              }),
              ContainsSubstring("weight"));
 }
 
 TEST_CASE("CUDA reference: precision names parse, others are UsageErrors", "[cuda]") {
-  CHECK(parse_cuda_mode("fp32") == CudaMode::Fp32);
-  CHECK(parse_cuda_mode("fp16") == CudaMode::Fp16);
-  CHECK(std::string(cuda_mode_name(CudaMode::Fp16)) == "fp16");
-  CHECK_THAT(test::error_text<UsageError>([] { parse_cuda_mode("bf16"); }), ContainsSubstring("bf16"));
+  CHECK(parse_precision("fp32") == Precision::FP32);
+  CHECK(parse_precision("fp16") == Precision::FP16);
+  CHECK(std::string(precision_name(Precision::FP16)) == "fp16");
+  CHECK_THAT(test::error_text<UsageError>([] { parse_precision("bf16"); }), ContainsSubstring("bf16"));
 }
 
 TEST_CASE("CUDA reference: a missing device is a one-line CudaError", "[cuda]") {
@@ -163,7 +163,7 @@ TEST_CASE("CUDA reference: a missing device is a one-line CudaError", "[cuda]") 
     CHECK_THAT(test::error_text<CudaError>([&] { CudaReference r(net, opt); }),
                ContainsSubstring("CUDA reference: "));
     CHECK(!test::error_text<CudaError>([&] {
-             cuda_layer(net.layers[1], Tensor({1, 4, 4, 32}), CudaMode::Fp32);
+             cuda_layer(net.layers[1], Tensor({1, 4, 4, 32}), Precision::FP32);
            }).empty());
   }
 }

@@ -33,7 +33,7 @@ struct E2ECase {
   }
 };
 
-CudaOptions options_for(const Tensor& x, CudaMode mode) {
+CudaOptions options_for(const Tensor& x, Precision mode) {
   CudaOptions o;
   o.batch = int(x.dim(0));
   o.height = int(x.dim(2));
@@ -60,11 +60,11 @@ TEST_CASE("CUDA end to end vs CPU on random weights", "[cuda]") {
   const Tensor x = test::random_tensor({k.batch, 3, k.size, k.size}, k.seed + 1000, 0.0f, 1.0f);
   const Tensor ref = cpu_forward(net, x);
 
-  CudaReference fp32(net, options_for(x, CudaMode::Fp32));
+  CudaReference fp32(net, options_for(x, Precision::FP32));
   const Tensor y32 = fp32.run(x);
   check(k.name(), "cuda-fp32 vs cpu", y32, ref, test::kTolFp32);
 
-  CudaReference fp16(net, options_for(x, CudaMode::Fp16));
+  CudaReference fp16(net, options_for(x, Precision::FP16));
   CHECK(fp16.uses_graph());
   const Tensor y16 = fp16.run(x);
   check(k.name(), "cuda-fp16 vs cpu", y16, ref, test::kTolCudnnFp16Network);
@@ -78,7 +78,7 @@ TEST_CASE("CUDA fp16 graph: replays are identical and follow the input", "[cuda]
   const Network net = random_network(31, 1000);
   const Tensor a = test::random_tensor({3, 3, 96, 96}, 1, 0.0f, 1.0f);
   const Tensor b = test::random_tensor({3, 3, 96, 96}, 2, 0.0f, 1.0f);
-  CudaReference r(net, options_for(a, CudaMode::Fp16));
+  CudaReference r(net, options_for(a, Precision::FP16));
   INFO(r.plan_summary());
   REQUIRE(r.uses_graph());
   const Tensor ya1 = r.run(a);
@@ -87,7 +87,7 @@ TEST_CASE("CUDA fp16 graph: replays are identical and follow the input", "[cuda]
   CHECK(ya1.data == ya2.data);
   CHECK(test::rel_l2(yb, ya1) > 1e-3);
   // And the graph computes what the eager fp32 reference computes.
-  CudaReference ref(net, options_for(b, CudaMode::Fp32));
+  CudaReference ref(net, options_for(b, Precision::FP32));
   check("graph replay b3 96x96 c1000 seed 31", "cuda-fp16 vs cuda-fp32", yb, ref.run(b),
         test::kTolCudnnFp16Network);
 }
@@ -95,7 +95,7 @@ TEST_CASE("CUDA fp16 graph: replays are identical and follow the input", "[cuda]
 TEST_CASE("CUDA reference: run() with a shape other than the planned one is a ShapeError", "[cuda]") {
   test::require_cuda();
   const Network net = random_network(1, 10);
-  CudaReference r(net, options_for(Tensor({2, 3, 64, 64}), CudaMode::Fp32));
+  CudaReference r(net, options_for(Tensor({2, 3, 64, 64}), Precision::FP32));
   CHECK_THROWS_AS(r.run(Tensor({1, 3, 64, 64})), ShapeError);
   CHECK_THROWS_AS(r.run(Tensor({2, 3, 64, 63})), ShapeError);
   CHECK_THROWS_AS(r.run(Tensor({2, 3, 64})), ShapeError);
@@ -114,9 +114,9 @@ TEST_CASE("CUDA end to end vs PyTorch golden logits", "[cuda]") {
   const std::string case_name = std::string("golden ") + input;
 
   check(case_name, "cpu vs pytorch-fp64", cpu_forward(net, x), golden, test::kTolFp32);
-  CudaReference fp32(net, options_for(x, CudaMode::Fp32));
+  CudaReference fp32(net, options_for(x, Precision::FP32));
   check(case_name, "cuda-fp32 vs pytorch-fp64", fp32.run(x), golden, test::kTolFp32);
-  CudaReference fp16(net, options_for(x, CudaMode::Fp16));
+  CudaReference fp16(net, options_for(x, Precision::FP16));
   check(case_name, "cuda-fp16 vs pytorch-fp64", fp16.run(x), golden, test::kTolCudnnFp16Network);
 }
 
@@ -124,7 +124,7 @@ TEST_CASE("CUDA plans and GPU times at the work batch (report info)", "[cuda]") 
   test::require_cuda();
   const Network net = random_network(41, 1000);
   const Tensor x = test::random_tensor({10, 3, 240, 240}, 41, 0.0f, 1.0f);
-  for (CudaMode mode : {CudaMode::Fp32, CudaMode::Fp16}) {
+  for (Precision mode : {Precision::FP32, Precision::FP16}) {
     CudaReference r(net, options_for(x, mode));
     std::vector<float> ms;
     for (int i = 0; i < 30; ++i) {
@@ -132,7 +132,7 @@ TEST_CASE("CUDA plans and GPU times at the work batch (report info)", "[cuda]") 
       if (i >= 5) ms.push_back(r.last_gpu_ms());  // the first runs are warm-up
     }
     std::sort(ms.begin(), ms.end());
-    const std::string key = std::string("cuda_") + cuda_mode_name(mode) + "_b10_240";
+    const std::string key = std::string("cuda_") + precision_name(mode) + "_b10_240";
     test::record_info(key + "_median_gpu_ms", std::to_string(ms[ms.size() / 2]));
     test::record_info(key + "_plan", r.plan_summary());
     std::cout << r.plan_summary() << "median GPU time " << ms[ms.size() / 2] << " ms\n";

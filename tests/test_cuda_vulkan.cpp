@@ -56,7 +56,7 @@ TEST_CASE("Vulkan vs CUDA per layer: every layer of the network", "[cuda][vk]") 
   const Layer& l = net.layers.at(index);
   const bool stem = l.kind == LayerKind::StemConv3x3;
   const Tensor x = layer_input(l, 3, stem ? 29 : 13, stem ? 25 : 11, 300 + index);
-  const Tensor ref = cuda_layer(l, x, CudaMode::Fp32);
+  const Tensor ref = cuda_layer(l, x, Precision::FP32);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
   VkPlanOptions opt;
   opt.precision = p;

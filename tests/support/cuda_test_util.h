@@ -24,6 +24,6 @@ inline void require_cuda() {
 }
 
 // "cuda-fp32" / "cuda-fp16".
-inline std::string cuda_backend_name(CudaMode m) { return std::string("cuda-") + cuda_mode_name(m); }
+inline std::string cuda_backend_name(Precision m) { return std::string("cuda-") + precision_name(m); }
 
 }  // namespace effnet::test

@@ -1,6 +1,6 @@
 #include <optional>
 
-#include "apps/backend_impl.h"
+#include "backends/backend_impl.h"
 #include "model/vk_plan.h"
 
 namespace effnet::app {

@@ -1,6 +1,6 @@
-#include "apps/backend.h"
+#include "backends/backend.h"
 
-#include "apps/backend_impl.h"
+#include "backends/backend_impl.h"
 #include "model/errors.h"
 
 namespace effnet::app {

@@ -1,6 +1,6 @@
 #include <thread>
 
-#include "apps/backend_impl.h"
+#include "backends/backend_impl.h"
 #include "model/cpu_reference.h"
 
 namespace effnet::app {

@@ -1,4 +1,4 @@
-#include "apps/backend_impl.h"
+#include "backends/backend_impl.h"
 #include "cuda_ref/cuda_reference.h"
 
 namespace effnet::app {
@@ -7,15 +7,13 @@ namespace {
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const Network& net, const BackendOptions& o)
-      : ref_(net, CudaOptions{o.batch, o.height, o.width,
-                              o.precision == Precision::FP32 ? CudaMode::Fp32 : CudaMode::Fp16,
-                              o.gpu < 0 ? 0 : o.gpu}) {}
+      : ref_(net, CudaOptions{o.batch, o.height, o.width, o.precision, o.gpu < 0 ? 0 : o.gpu}) {}
   Tensor run(const Tensor& x) override { return ref_.run(x); }
   std::string device_line() const override {
     return "cuda: " + ref_.device_name() + ", " + cuda_library_versions();
   }
   std::string variant_line() const override {
-    return ref_.options().mode == CudaMode::Fp32
+    return ref_.options().mode == Precision::FP32
                ? "fp32 reference (cuDNN FMA math, no TF32; cuBLAS pedantic), eager"
                : std::string("fp16 NHWC tensor cores (cuDNN, cuBLAS), ") +
                      (ref_.uses_graph() ? "CUDA graph replay" : "eager (graph capture failed)");

@@ -1,6 +1,6 @@
-// Factories of the concrete backends (private to apps/).
+// Factories of the concrete backends (private to backends/).
 #pragma once
-#include "apps/backend.h"
+#include "backends/backend.h"
 
 namespace effnet::app {
 std::unique_ptr<Backend> make_cpu_backend(const Network& net, const BackendOptions& opts);
