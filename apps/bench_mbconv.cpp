@@ -17,10 +17,14 @@
 namespace effnet::app {
 namespace {
 
-// Median GPU ms of `layers` on input `shape` with options `opt`, or a negative
-// value when the forced tile does not fit the device.
-double time_stage(vk::Context& ctx, const std::vector<Layer>& layers, const std::vector<int64_t>& shape,
-                  const VkPlanOptions& opt, const Tensor& x, int warmup, int iters, std::string* describe) {
+struct Timed {
+  double ms = -1;        // median GPU ms; negative when the forced tile does not fit the device
+  std::string tile;      // the fused stage's tile, or "layer by layer"
+  std::string describe;  // the plan's describe()
+};
+
+Timed time_stage(vk::Context& ctx, const std::vector<Layer>& layers, const std::vector<int64_t>& shape,
+                 const VkPlanOptions& opt, const Tensor& x, int warmup, int iters) {
   try {
     VkPlan plan(ctx, layers, shape, opt);
     plan.run(x);
@@ -32,11 +36,11 @@ double time_stage(vk::Context& ctx, const std::vector<Layer>& layers, const std:
       if (!t.available) throw vk::DeviceError(ctx.info().name + ": the compute queue has no timestamps");
       ms.push_back(t.total_ms);
     }
-    if (describe) *describe = plan.describe();
-    return stats_of(ms).median;
+    const Stage& st = plan.stages().front();
+    return {stats_of(ms).median, st.mbconv ? st.mbconv->tile.str() : "layer by layer", plan.describe()};
   } catch (const vk::DeviceError& e) {
     if (std::string(e.what()).find("does not fit") == std::string::npos) throw;
-    return -1;
+    return {};
   }
 }
 
@@ -71,46 +75,38 @@ int run_mbconv(const MBConvOptions& o) {
       progress.begin(name + " batch " + std::to_string(b));
       VkPlanOptions opt = plan_options(o, b, p);
       opt.fuse = FusePolicy::Never;
-      const double unfused = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters, nullptr);
+      const Timed unfused = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
       opt.fuse = FusePolicy::Always;
-      std::string rule_desc;
-      const double rule = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters, &rule_desc);
-      double best = rule;
-      std::string best_desc = rule_desc;
+      const Timed rule = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
+      Timed best = rule;
       nlohmann::json tried = nlohmann::json::array();
       int n = 0;
+      const ActShape out =
+          layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
       for (const auto& s : spatial)
         for (uint32_t hc : {16u, 32u, 64u})
           for (uint32_t split : {1u, 2u, 4u, 8u, 16u}) {
-            const ActShape out =
-                layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
             const uint64_t groups = uint64_t(b) * ((out.h + s[0] - 1) / s[0]) * ((out.w + s[1] - 1) / s[1]);
             if (split > 1 && groups * split > 1024) continue;  // a split only where the grid is small
             if (split * hc > uint32_t(block[0].cout) + hc) continue;
             opt.force_mbconv_tile = MBConvTile{s[0], s[1], hc, split};
-            std::string desc;
-            const double ms = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters, &desc);
-            if (ms < 0) continue;
+            const Timed t = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
+            if (t.ms < 0) continue;
             ++n;
-            tried.push_back({{"tile", opt.force_mbconv_tile->str()}, {"ms", ms}});
-            if (ms < best) best = ms, best_desc = desc;
+            tried.push_back({{"tile", t.tile}, {"ms", t.ms}});
+            if (t.ms < best.ms) best = t;
           }
       opt.force_mbconv_tile.reset();
-      auto tile_of = [](const std::string& desc) {
-        const size_t a = desc.find("fp16 "), e = desc.find(", 256 inv");
-        return a == std::string::npos ? desc.substr(0, 28) : desc.substr(a + 5, e - a - 5);
-      };
       std::printf("%-8s %5d | %10.1f | %-28.28s %9.1f | %-28.28s %9.1f | %6d\n", name.c_str(), b,
-                  unfused * 1e3, tile_of(rule_desc).c_str(), rule * 1e3, tile_of(best_desc).c_str(),
-                  best * 1e3, n);
+                  unfused.ms * 1e3, rule.tile.c_str(), rule.ms * 1e3, best.tile.c_str(), best.ms * 1e3, n);
       std::fflush(stdout);
       rows.push_back({{"block", name},
                       {"batch", b},
-                      {"unfused_ms", unfused},
-                      {"rule", {{"ms", rule}, {"describe", rule_desc}}},
-                      {"fastest", {{"ms", best}, {"describe", best_desc}}},
+                      {"unfused_ms", unfused.ms},
+                      {"rule", {{"ms", rule.ms}, {"describe", rule.describe}}},
+                      {"fastest", {{"ms", best.ms}, {"describe", best.describe}}},
                       {"tried", tried}});
-      cur = layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
+      cur = out;
       i += 3;
     }
   }

@@ -74,6 +74,15 @@ ActShape parse_input(const Layer& first, const std::vector<int64_t>& s) {
   return a;
 }
 
+// A push-constant block (abi.h structs: 32-bit members only) as words.
+template <class P>
+std::vector<uint32_t> push_words(const P& p) {
+  static_assert(sizeof(P) % 4 == 0);
+  std::vector<uint32_t> w(sizeof(P) / 4);
+  std::memcpy(w.data(), &p, sizeof(P));
+  return w;
+}
+
 std::vector<int64_t> output_dims(LayerKind last, const ActShape& o) {
   if (last == LayerKind::HeadPool || last == LayerKind::Linear) return {o.n, o.c};
   return {o.n, o.h, o.w, o.c};
@@ -110,6 +119,10 @@ struct VkPlan::Impl {
   size_t sfp_bytes() const { return fp16 ? 2 : 4; }
   // A device-local buffer holding `bytes` (uploaded through `staging`, recorded into s).
   const Buffer& param(const void* data, size_t bytes, std::vector<Buffer>& staging, vk::Sequence& s);
+  // One dispatch of embedded variant `shader`; DeviceError when it is not embedded.
+  Dispatch make_dispatch(const std::string& shader, std::vector<vk::Binding> b, const vk::SpecConstants& sc,
+                         std::vector<uint32_t> push, std::array<uint32_t, 3> groups,
+                         const vk::PipelineOptions& po = {});
   void build_layer(const Stage& st, const Layer& l, const Buffer& src, const Buffer& dst,
                    std::vector<Buffer>& staging, vk::Sequence& s);
   void build_mbconv(const Stage& st, const std::vector<Layer>& layers, const Buffer& src, const Buffer& dst,
@@ -226,6 +239,16 @@ const Buffer& VkPlan::Impl::param(const void* data, size_t bytes, std::vector<Bu
   return params.back();
 }
 
+VkPlan::Impl::Dispatch VkPlan::Impl::make_dispatch(const std::string& shader, std::vector<vk::Binding> b,
+                                                   const vk::SpecConstants& sc, std::vector<uint32_t> push,
+                                                   std::array<uint32_t, 3> groups,
+                                                   const vk::PipelineOptions& po) {
+  const auto spirv = shaders::find_spirv(shader);
+  if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + shader);
+  const auto bytes = uint32_t(push.size() * 4);
+  return {vk::Algorithm(ctx, shader, spirv, std::move(b), sc, bytes, po), std::move(push), groups};
+}
+
 void VkPlan::Impl::build_layer(const Stage& st, const Layer& l, const Buffer& src, const Buffer& dst,
                                std::vector<Buffer>& staging, vk::Sequence& s) {
   const LayerVariant& v = *st.layer;
@@ -250,23 +273,17 @@ void VkPlan::Impl::build_layer(const Stage& st, const Layer& l, const Buffer& sr
       sc.set(EFFNET_SC_WARPS_M, v.tile.warps_m).set(EFFNET_SC_WARPS_N, v.tile.warps_n);
       sc.set(EFFNET_SC_WARPS_K, v.tile.warps_k);
     }
-    shaders::GemmPush g{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)};
-    pc.resize(sizeof g / 4);
-    std::memcpy(pc.data(), &g, sizeof g);
+    pc = push_words(shaders::GemmPush{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)});
   } else {
     sc.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
     sc.set(EFFNET_SC_STRIDE, uint32_t(l.stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
-    shaders::ConvPush cp{uint32_t(v.in.n),  uint32_t(v.in.h),  uint32_t(v.in.w),  uint32_t(v.in.c),
-                         uint32_t(v.out.h), uint32_t(v.out.w), uint32_t(v.out.c), uint32_t(l.stride)};
-    pc.resize(sizeof cp / 4);
-    std::memcpy(pc.data(), &cp, sizeof cp);
+    pc = push_words(shaders::ConvPush{uint32_t(v.in.n), uint32_t(v.in.h), uint32_t(v.in.w), uint32_t(v.in.c),
+                                      uint32_t(v.out.h), uint32_t(v.out.w), uint32_t(v.out.c),
+                                      uint32_t(l.stride)});
   }
-  const auto spirv = shaders::find_spirv(v.shader);
-  if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
   std::vector<Dispatch> d;
-  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4),
-                             vk::PipelineOptions{v.tile.coopmat() ? v.tile.subgroup : 0, {v.wg_size, 1, 1}}),
-               pc, v.groups});
+  d.push_back(make_dispatch(v.shader, std::move(b), sc, std::move(pc), v.groups,
+                            {v.tile.coopmat() ? v.tile.subgroup : 0, {v.wg_size, 1, 1}}));
   dispatches.push_back(std::move(d));
 }
 
@@ -291,23 +308,15 @@ void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layer
   sc.set(EFFNET_SC_HC, v.tile.hc).set(EFFNET_SC_HIDDEN, v.hidden_pad).set(EFFNET_SC_COUT, v.cout_pack);
   sc.set(EFFNET_SC_SPLIT, v.tile.split).set(EFFNET_SC_SUBGROUPS, v.subgroups);
   if (mbconv_skip) sc.set(EFFNET_SC_SKIP, mbconv_skip);
-  const shaders::MBConvPush mp{uint32_t(v.in.n),  uint32_t(v.in.h), uint32_t(v.in.w), uint32_t(v.out.h),
-                               uint32_t(v.out.w), uint32_t(v.cin),  uint32_t(v.cout), v.tiles_x};
-  std::vector<uint32_t> pc(sizeof mp / 4);
-  std::memcpy(pc.data(), &mp, sizeof mp);
-  const auto spirv = shaders::find_spirv(v.shader);
-  if (spirv.empty()) throw vk::DeviceError("no embedded shader variant " + v.shader);
+  const std::vector<uint32_t> pc =
+      push_words(shaders::MBConvPush{uint32_t(v.in.n), uint32_t(v.in.h), uint32_t(v.in.w), uint32_t(v.out.h),
+                                     uint32_t(v.out.w), uint32_t(v.cin), uint32_t(v.cout), v.tiles_x});
   std::vector<Dispatch> d;
   // COOPMAT: the subgroup count is a specialization constant, so the subgroup
   // size the plan assumed is required.
   const uint32_t sg = v.coopmat ? v.wg_size / v.subgroups : 0;
-  d.push_back({vk::Algorithm(ctx, v.shader, spirv, std::move(b), sc, uint32_t(pc.size() * 4),
-                             vk::PipelineOptions{sg, {v.wg_size, 1, 1}}),
-               pc, v.groups});
+  d.push_back(make_dispatch(v.shader, std::move(b), sc, pc, v.groups, {sg, {v.wg_size, 1, 1}}));
   if (split) {
-    const std::string red = std::string("mbconv_reduce_") + precision_name(precision);
-    const auto rs = shaders::find_spirv(red);
-    if (rs.empty()) throw vk::DeviceError("no embedded shader variant " + red);
     std::vector<vk::Binding> rb(EFFNET_BINDING_COUNT);
     rb[EFFNET_BIND_IN] = {&partial, false};
     rb[EFFNET_BIND_WEIGHT] = {&dummy, false};
@@ -319,7 +328,8 @@ void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layer
     rc.set(EFFNET_SC_COUT, v.cout_pack).set(EFFNET_SC_SPLIT, v.tile.split);
     const uint32_t gx = std::min<uint32_t>(uint32_t((uint64_t(v.out.numel()) + wg - 1) / wg),
                                            ctx.info().max_workgroup_count[0]);
-    d.push_back({vk::Algorithm(ctx, red, rs, std::move(rb), rc, uint32_t(pc.size() * 4)), pc, {gx, 1, 1}});
+    d.push_back(make_dispatch(std::string("mbconv_reduce_") + precision_name(precision), std::move(rb), rc,
+                              pc, {gx, 1, 1}));
   }
   dispatches.push_back(std::move(d));
 }

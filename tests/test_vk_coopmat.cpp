@@ -177,16 +177,7 @@ TEST_CASE("COOPMAT whole network matches the golden logits and cpu_forward", "[v
 TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network GEMM and batch",
           "[coopmat][plan]") {
   // No GPU needed: choose_variant on the capabilities the H200 reports (driver 580).
-  vk::DeviceInfo d;
-  d.name = "H200-like";
-  d.subgroup_size = 32;
-  d.max_shared_memory = 49152;
-  d.max_workgroup_size = {1024, 1024, 64};
-  d.max_workgroup_invocations = 1024;
-  d.max_workgroup_count = {2147483647u, 65535, 65535};
-  d.has_coopmat = true;
-  for (const Shape3& s : {Shape3{16, 16, 16}, Shape3{16, 8, 16}, Shape3{16, 8, 8}})
-    d.coopmat_shapes.push_back({s[0], s[1], s[2], "f16", "f16", "f32", "f32", "subgroup"});
+  const vk::DeviceInfo d = test::h200_like_device();
   const Network net = random_network(3, kDefaultClasses);
   for (const int batch : {1, 10, 33, 256}) {
     ActShape s{batch, kDefaultImageSize, kDefaultImageSize, 3};

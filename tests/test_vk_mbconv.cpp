@@ -172,16 +172,7 @@ TEST_CASE("fused MBConv: the plan fuses every block with fuse Always, none with 
 TEST_CASE("fused MBConv: tiles for an H200-like device fit it, and the Auto rule picks the measured blocks",
           "[mbconv][plan]") {
   // No GPU needed: choose_mbconv on the capabilities the H200 reports (driver 580).
-  vk::DeviceInfo d;
-  d.name = "H200-like";
-  d.vk_type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
-  d.subgroup_size = 32;
-  d.max_shared_memory = 49152;
-  d.max_workgroup_size = {1024, 1024, 64};
-  d.max_workgroup_invocations = 1024;
-  d.max_workgroup_count = {2147483647u, 65535, 65535};
-  d.has_coopmat = true;
-  d.coopmat_shapes.push_back({16, 16, 16, "f16", "f16", "f32", "f32", "subgroup"});
+  const vk::DeviceInfo d = test::h200_like_device();
   const Network net = random_network(3, kDefaultClasses);
   // Blocks (1-based) the rule fuses, per batch: measured faster fused on the
   // H200 (docs/PERFORMANCE.md, "Fused MBConv").

@@ -1,6 +1,7 @@
 // Helpers of the Vulkan tests (tests/test_vk_*.cpp): one shared Context, and
 // layers with random non-zero weights.
 #pragma once
+#include <array>
 #include <catch2/catch_test_macros.hpp>
 #include <cmath>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "model/network.h"
 #include "tests/support/test_util.h"
 #include "vk_runtime/context.h"
+#include "vk_runtime/device_info.h"
 #include "vk_runtime/errors.h"
 
 namespace effnet::test {
@@ -42,6 +44,24 @@ inline Layer random_layer(LayerKind kind, int cin, int cout, int stride, Act act
   l.weight = random_tensor({n}, seed, -b, b).data;
   l.bias = random_tensor({cout}, seed + 1000, -0.2f, 0.2f).data;
   return l;
+}
+
+// The capabilities an NVIDIA H200 reports (driver 580): subgroup 32, 48 KB of
+// shared memory, f16 x f16 -> f32 cooperative matrices 16x16x16, 16x8x16,
+// 16x8x8. For plan decisions tested without a GPU.
+inline vk::DeviceInfo h200_like_device() {
+  vk::DeviceInfo d;
+  d.name = "H200-like";
+  d.vk_type = VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU;
+  d.subgroup_size = 32;
+  d.max_shared_memory = 49152;
+  d.max_workgroup_size = {1024, 1024, 64};
+  d.max_workgroup_invocations = 1024;
+  d.max_workgroup_count = {2147483647u, 65535, 65535};
+  d.has_coopmat = true;
+  for (const auto& s : {std::array<uint32_t, 3>{16, 16, 16}, {16, 8, 16}, {16, 8, 8}})
+    d.coopmat_shapes.push_back({s[0], s[1], s[2], "f16", "f16", "f32", "f32", "subgroup"});
+  return d;
 }
 
 }  // namespace effnet::test
