@@ -85,17 +85,18 @@ int run_mbconv(const MBConvOptions& o) {
           layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
       for (const auto& s : spatial)
         for (uint32_t hc : {16u, 32u, 64u})
-          for (uint32_t split : {1u, 2u, 4u, 8u, 16u}) {
-            const uint64_t groups = uint64_t(b) * ((out.h + s[0] - 1) / s[0]) * ((out.w + s[1] - 1) / s[1]);
-            if (split > 1 && groups * split > 1024) continue;  // a split only where the grid is small
-            if (split * hc > uint32_t(block[0].cout) + hc) continue;
-            opt.force_mbconv_tile = MBConvTile{s[0], s[1], hc, split};
-            const Timed t = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
-            if (t.ms < 0) continue;
-            ++n;
-            tried.push_back({{"tile", t.tile}, {"ms", t.ms}});
-            if (t.ms < best.ms) best = t;
-          }
+          for (uint32_t split : {1u, 2u, 4u, 8u, 16u})
+            for (uint32_t wg : {256u, 128u}) {
+              const uint64_t groups = uint64_t(b) * ((out.h + s[0] - 1) / s[0]) * ((out.w + s[1] - 1) / s[1]);
+              if (split > 1 && groups * split > 1024) continue;  // a split only where the grid is small
+              if (split * hc > uint32_t(block[0].cout) + hc) continue;
+              opt.force_mbconv_tile = MBConvTile{s[0], s[1], hc, split, wg};
+              const Timed t = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
+              if (t.ms < 0) continue;
+              ++n;
+              tried.push_back({{"tile", t.tile}, {"ms", t.ms}});
+              if (t.ms < best.ms) best = t;
+            }
       opt.force_mbconv_tile.reset();
       std::printf("%-8s %5d | %10.1f | %-28.28s %9.1f | %-28.28s %9.1f | %6d\n", name.c_str(), b,
                   unfused.ms * 1e3, rule.tile.c_str(), rule.ms * 1e3, best.tile.c_str(), best.ms * 1e3, n);

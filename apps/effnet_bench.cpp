@@ -23,7 +23,7 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.height = o.width = c.size;
   o.precision = p;
   o.allow_coopmat = !c.no_coopmat;
-  o.fuse = c.no_fuse ? FusePolicy::Never : FusePolicy::Auto;
+  o.fuse = c.no_fuse ? FusePolicy::Never : c.fuse == "always" ? FusePolicy::Always : FusePolicy::Auto;
   o.mbconv_skip = c.mbconv_skip;
   return o;
 }
@@ -47,6 +47,10 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_flag(
       "--no-fuse", c.no_fuse,
       "MBConv blocks layer by layer, not fused (also env EFFNET_NO_FUSE=1; net then times only that)");
+  sub->add_option("--fuse", c.fuse,
+                  "auto (default: the plan's rule) | always (every block fused where a tile fits) | never "
+                  "(as --no-fuse)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
   sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
 }
 
@@ -105,7 +109,7 @@ int main(int argc, char** argv) {
                           : s_mb->parsed()     ? static_cast<BenchCommon&>(mb)
                                                : static_cast<BenchCommon&>(gemm);
     common.no_coopmat = common.no_coopmat || env_flag("EFFNET_NO_COOPMAT");
-    common.no_fuse = common.no_fuse || env_flag("EFFNET_NO_FUSE");
+    common.no_fuse = common.no_fuse || common.fuse == "never" || env_flag("EFFNET_NO_FUSE");
     // Profiling only: steps of the fused block to skip (shaders/abi.h EFFNET_SC_SKIP).
     if (const char* skip = std::getenv("EFFNET_MBCONV_SKIP")) common.mbconv_skip = uint32_t(std::atoi(skip));
     common.context = context_options_from_env(common.gpu);

@@ -45,13 +45,13 @@ Geometry geometry(const MBConvTile& t, uint32_t stride, bool coopmat) {
 // device, else why not.
 std::string apply_tile(MBConvVariant& v, const MBConvTile& t, const vk::DeviceInfo& d) {
   v.tile = t;
-  if (t.th < 1 || t.tw < 1 || t.split < 1) return "empty tile";
+  if (t.th < 1 || t.tw < 1 || t.split < 1 || t.wg < 1) return "empty tile";
   if (t.hc != 16 && t.hc != 32 && t.hc != 64) return "chunk must be 16, 32 or 64";
   const Geometry g = geometry(t, uint32_t(v.stride), v.coopmat);
   v.hidden_pad = round_up(uint32_t(v.hidden), t.hc * t.split);
   v.tiles_x = ceil_div(uint32_t(v.out.w), t.tw);
   v.tiles_y = ceil_div(uint32_t(v.out.h), t.th);
-  v.wg_size = std::min(kWgSize, d.max_workgroup_invocations);
+  v.wg_size = std::min(t.wg, d.max_workgroup_invocations);
   if (v.coopmat) {
     if (d.subgroup_size == 0 || v.wg_size % d.subgroup_size != 0) return "subgroup size";
     v.subgroups = v.wg_size / d.subgroup_size;
@@ -98,7 +98,7 @@ double estimate(const MBConvVariant& v, double target_groups) {
 
 std::string MBConvTile::str() const {
   return std::to_string(th) + "x" + std::to_string(tw) + " px, chunk " + std::to_string(hc) + ", split " +
-         std::to_string(split);
+         std::to_string(split) + (wg != kWgSize ? ", " + std::to_string(wg) + " inv" : "");
 }
 
 uint64_t MBConvVariant::partial_bytes() const {
@@ -220,7 +220,7 @@ MBConvWeights pack_mbconv(const Layer& e, const Layer& d, const Layer& p, const 
     for (int o = 0; o < v.cout; ++o) f[EFFNET_MBCONV_BP_OFF(H) + r * v.cout_pack + o] = p.bias[size_t(o)];
   }
   for (int c = 0; c < v.hidden; ++c) {
-    for (int t = 0; t < 9; ++t) f[EFFNET_MBCONV_DW_OFF(H) + size_t(c) * 9 + t] = d.weight[size_t(c) * 9 + t];
+    for (int t = 0; t < 9; ++t) f[EFFNET_MBCONV_DW_OFF(H) + size_t(t) * H + c] = d.weight[size_t(c) * 9 + t];
     f[EFFNET_MBCONV_DB_OFF(H) + c] = d.bias[size_t(c)];
   }
   w.vectors.resize(f.size() * 4);

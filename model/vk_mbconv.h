@@ -20,7 +20,8 @@ namespace effnet {
 // `split` workgroups (1: none; > 1: fp32 partial sums added by mbconv_reduce).
 struct MBConvTile {
   uint32_t th = 8, tw = 8, hc = 16, split = 1;
-  std::string str() const;  // "8x8 px, chunk 32, split 1"
+  uint32_t wg = 256;        // invocations per workgroup (at most the device's limit)
+  std::string str() const;  // "8x8 px, chunk 32, split 1" (", 128 inv" when wg != 256)
 };
 
 enum class FusePolicy {

@@ -64,6 +64,8 @@ step() {
 
 step devices 60 "$BIN/effnet-infer" --list-devices
 # Timings first (an idle GPU), then the peers, then the tests and torch.compile.
+# The clock ramps from ~345 MHz idle to 1980 MHz under load: warm up first (docs/PERFORMANCE.md, step 4).
+step warmup 60 "$BIN/effnet-bench" layers --fuse never --batch 256 --quick --iters 100 --warmup 5
 step gemm 150 "$BIN/effnet-bench" gemm --batch 10,256 --iters 100 --warmup 10 --json "$OUT/gemm.json"
 step net 240 "$BIN/effnet-bench" net --batch "${NET_BATCHES:-1,10,64,256}" --precision fp16,fp32 --iters 200 \
   --warmup 20 --json "$OUT/net.json"

@@ -62,6 +62,7 @@ layout(std430, binding = EFFNET_BIND_IN) readonly buffer XVec { uvec4 x_vec[]; }
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WeBuf { SFP we_data[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WeVec { uvec4 we_vec[]; };
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer VecBuf { float vf[]; };
+layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer VecBuf4 { vec4 vf4[]; };
 layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutBuf { SFP out_data[]; };
 layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutVec { uvec4 out_vec[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT2) readonly buffer WpBuf { SFP wp_data[]; };

@@ -80,26 +80,22 @@ void stage_weights(uint hc0) {
   }
 }
 
-// The depthwise weight of chunk hc0, tap-major [9][HC], and bias [HC] (as tap
-// 9) into DWS; staged apart from stage_weights: its readers (depthwise) run
-// after the expand, so the next chunk's copy waits for the project phase.
+// The depthwise weight of chunk hc0 [9][HC] and its bias [HC] (as tap 9)
+// into DWS (the packed layout is tap-major already: mbconv_layout.h); staged
+// apart from stage_weights: its readers (depthwise) run after the expand, so
+// the next chunk's copy waits for the project phase.
 void stage_dw_weights(uint hc0) {
   for (uint i = gl_LocalInvocationIndex; i < 10 * HC / 4; i += WG_SIZE) {
-    const uint t = i / (HC / 4), c = hc0 + (i % (HC / 4)) * 4;
-    vec4 v;
-    if (t < 9)
-      v = vec4(vf[DW_OFF + c * 9 + t], vf[DW_OFF + (c + 1) * 9 + t], vf[DW_OFF + (c + 2) * 9 + t],
-               vf[DW_OFF + (c + 3) * 9 + t]);
-    else
-      v = vec4(vf[DB_OFF + c], vf[DB_OFF + c + 1], vf[DB_OFF + c + 2], vf[DB_OFF + c + 3]);
-    S[DWS_OFF + i] = floatBitsToUint(v);
+    const uint t = i / (HC / 4), c4 = i % (HC / 4);
+    S[DWS_OFF + i] = floatBitsToUint(vf4[(DW_OFF + t * HIDDEN + hc0) / 4 + c4]);
   }
 }
 
 void expand_chunk(uint hc0, uint img, int iy0, int ix0) {
   for (uint mi = gl_SubgroupID; mi < EMF; mi += SUBGROUPS) {
-    [[unroll]] for (uint j = 0; j < ENF; ++j)
+    [[unroll]] for (uint j = 0; j < ENF; ++j) {
       coopMatLoad(eacc[j], S, BE_OFF_S + j * 4, HC / 4, gl_CooperativeMatrixLayoutRowMajor);
+    }
     [[unroll]] for (uint k = 0; k < CIN; k += 16) {
       CM_A a;
       coopMatLoad(a, S, mi * 16 * XS + k / 8, XS, gl_CooperativeMatrixLayoutRowMajor);

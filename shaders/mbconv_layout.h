@@ -32,7 +32,8 @@
 
 // The fp32 vectors of a block in one buffer (EFFNET_BIND_BIAS), in floats:
 // expand bias replicated over 16 rows [16][HIDDEN] (the COOPMAT accumulators
-// start from it), depthwise weight [HIDDEN][9], depthwise bias [HIDDEN],
+// start from it), depthwise weight tap-major [9][HIDDEN] (8 consecutive
+// channels of a tap are two vec4), depthwise bias [HIDDEN] (read as tap 9),
 // project bias replicated [16][COUT]. HIDDEN is a multiple of 16, so every
 // part starts 64-byte aligned.
 #define EFFNET_MBCONV_BE_OFF(hidden) 0u

@@ -29,13 +29,11 @@ void d_store8(uint row, uint g, vec4 lo, vec4 hi) {
     SH[at + 4 + e] = to_storage(hi[e]);
   }
 }
-// The depthwise weight [HIDDEN][9] and bias straight from device memory.
+// The depthwise weight [9][HIDDEN] and bias straight from device memory.
 void dw_weight8(uint hc0, uint tap, uint g, out vec4 lo, out vec4 hi) {
-  const uint c = hc0 + 8 * g;
-  [[unroll]] for (uint e = 0; e < 4; ++e) {
-    lo[e] = vf[DW_OFF + (c + e) * 9 + tap];
-    hi[e] = vf[DW_OFF + (c + 4 + e) * 9 + tap];
-  }
+  const uint at = DW_OFF + tap * HIDDEN + hc0 + 8 * g;
+  lo = vec4(vf[at], vf[at + 1], vf[at + 2], vf[at + 3]);
+  hi = vec4(vf[at + 4], vf[at + 5], vf[at + 6], vf[at + 7]);
 }
 void dw_bias8(uint hc0, uint g, out vec4 lo, out vec4 hi) {
   const uint c = hc0 + 8 * g;
