@@ -56,11 +56,29 @@ struct MBConvOptions : BenchCommon {
   std::string precision = "fp16";
 };
 
+struct AccuracyOptions {
+  std::string weights;  // safetensors of a trained network (required)
+  std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
+  std::string labels = "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz";
+  std::string reference;    // IDX uint8 [N]: another model's top-1 ("" for none)
+  std::string class_names;  // one class name per line ("" for "class <i>")
+  std::string device = "vulkan";
+  std::string precision = "fp16";
+  int size = 64;  // images resized to size x size (the checkpoint's training size)
+  int batch = 500;
+  int64_t limit = 0;  // first `limit` images (0: all)
+  int gpu = -1;
+  bool no_coopmat = false, no_fuse = false;
+  std::string json;
+  vk::ContextOptions context;  // filled by main (apps/context_env.h)
+};
+
 // Each returns the exit code; errors are thrown (caught by run_main).
 int run_net(const NetOptions& o);
 int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
 int run_mbconv(const MBConvOptions& o);
+int run_accuracy(const AccuracyOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with
 // no_coopmat: --no-coopmat or EFFNET_NO_COOPMAT=1; no_fuse: --no-fuse or EFFNET_NO_FUSE=1).

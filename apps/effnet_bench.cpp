@@ -102,7 +102,39 @@ int main(int argc, char** argv) {
     s_mb->add_option("--precision", mb.precision, "fp16 (default) | fp32")
         ->check(CLI::IsMember({"fp16", "fp32"}));
 
+    AccuracyOptions acc;
+    CLI::App* s_acc = cli.add_subcommand(
+        "accuracy", "top-1 accuracy of a trained checkpoint on a labelled IDX image set (Fashion-MNIST)");
+    s_acc->add_option("--weights", acc.weights, "safetensors of the trained network")->required();
+    s_acc->add_option("--images", acc.images,
+                      "IDX images [N,H,W] (gray) or [N,H,W,3], .gz or plain (default: " + acc.images + ")");
+    s_acc->add_option("--labels", acc.labels, "IDX labels [N] (default: " + acc.labels + ")");
+    s_acc->add_option("--reference", acc.reference,
+                      "IDX uint8 [N]: another model's top-1, for the agreement");
+    s_acc->add_option("--class-names", acc.class_names, "class names, one per line");
+    s_acc->add_option("--device", acc.device, "vulkan (default) | cpu | cuda")
+        ->check(CLI::IsMember({"vulkan", "cpu", "cuda"}));
+    s_acc->add_option("--precision", acc.precision, "fp16 (default) | fp32")
+        ->check(CLI::IsMember({"fp16", "fp32"}));
+    s_acc->add_option("--size", acc.size, "resize images to SIZE x SIZE (default 64)")
+        ->check(CLI::Range(32, 4096));
+    s_acc->add_option("--batch", acc.batch, "images per run (default 500)")->check(CLI::Range(1, 4096));
+    s_acc->add_option("--limit", acc.limit, "only the first N images (default all)")
+        ->check(CLI::Range(0, 1 << 30));
+    s_acc->add_option("--gpu", acc.gpu, "Vulkan/CUDA device index");
+    s_acc->add_flag("--no-coopmat", acc.no_coopmat, "no cooperative matrices");
+    s_acc->add_flag("--no-fuse", acc.no_fuse, "MBConv blocks layer by layer");
+    s_acc->add_option("--json", acc.json, "write the results as JSON to this file");
+
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
+    if (s_acc->parsed()) {
+      acc.no_coopmat = acc.no_coopmat || env_flag("EFFNET_NO_COOPMAT");
+      acc.no_fuse = acc.no_fuse || env_flag("EFFNET_NO_FUSE");
+      acc.context = context_options_from_env(acc.gpu);
+      if (!acc.json.empty() && !std::ofstream(acc.json, std::ios::app))
+        throw FileError("cannot write " + acc.json);
+      return run_accuracy(acc);
+    }
     // The environment, read once here (apps/context_env.h).
     BenchCommon& common = s_net->parsed()      ? static_cast<BenchCommon&>(net)
                           : s_layers->parsed() ? static_cast<BenchCommon&>(layers)

@@ -13,6 +13,7 @@
 #include "apps/devices.h"
 #include "apps/exit_codes.h"
 #include "apps/input.h"
+#include "apps/labels.h"
 #include "apps/run_main.h"
 #include "backends/backend.h"
 #include "model/errors.h"
@@ -56,11 +57,13 @@ int main(int argc, char** argv) {
         "image."};
     cli.footer(
         std::string("Without --weights the network uses built-in deterministic weights (--seed): UNTRAINED,\n"
-                    "no trained checkpoint exists for this network, so the classes are not meaningful.\n") +
+                    "so the classes are not meaningful. A trained checkpoint: "
+                    "tests/data/fashion_weights.safetensors\n"
+                    "(Fashion-MNIST, 10 classes, --size 64, --labels tests/data/fashion_classes.txt).\n") +
         kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
-    std::string weights, output, precision = "fp16";
+    std::string weights, output, labels_path, precision = "fp16";
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1;
     bool json = false, list = false, no_coopmat = false, no_fuse = false;
@@ -85,6 +88,7 @@ int main(int argc, char** argv) {
                  "do not use cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
     cli.add_flag("--no-fuse", no_fuse,
                  "run the MBConv blocks layer by layer, not as fused stages (also env EFFNET_NO_FUSE=1)");
+    cli.add_option("--labels", labels_path, "class names, one per line, printed beside the class indices");
     cli.add_option("--topk", topk, "classes to print per image (default 5)")->check(CLI::Range(1, 1000000));
     cli.add_option("--repeat", repeat, "run the batch this many times, report the median time (default 1)")
         ->check(CLI::Range(1, 100000));
@@ -103,6 +107,8 @@ int main(int argc, char** argv) {
 
     Tensor x = load_input(in);
     Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
+    const std::vector<std::string> labels =
+        labels_path.empty() ? std::vector<std::string>{} : load_labels(labels_path, net.classes);
     bo.batch = int(x.dim(0));
     bo.height = int(x.dim(2));
     bo.width = int(x.dim(3));
@@ -143,7 +149,10 @@ int main(int argc, char** argv) {
         nlohmann::json r;
         r["index"] = n;
         if (!in.images.empty()) r["image"] = in.images[size_t(n)];
-        for (auto [c, v] : top_k(logits, n, topk).items) r["topk"].push_back({{"class", c}, {"logit", v}});
+        for (auto [c, v] : top_k(logits, n, topk).items) {
+          r["topk"].push_back({{"class", c}, {"logit", v}});
+          if (!labels.empty()) r["topk"].back()["label"] = labels[size_t(c)];
+        }
         res.push_back(r);
       }
       j["results"] = res;
@@ -157,7 +166,8 @@ int main(int argc, char** argv) {
                   in.images.empty() ? in.npy.c_str() : in.images[size_t(n)].c_str());
       int rank = 1;
       for (auto [c, v] : top_k(logits, n, topk).items)
-        std::printf("  %2d. class %4d  logit %+.5f\n", rank++, c, v);
+        std::printf("  %2d. class %4d  logit %+.5f%s%s\n", rank++, c, v, labels.empty() ? "" : "  ",
+                    labels.empty() ? "" : labels[size_t(c)].c_str());
     }
     std::printf("\ntime:    %.3f ms host (submit to logits in host memory)", median(host_ms));
     if (!gpu_ms.empty()) std::printf(", %.3f ms GPU", median(gpu_ms));

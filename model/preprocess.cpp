@@ -1,0 +1,57 @@
+#include "model/preprocess.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+namespace effnet {
+namespace {
+
+// Source taps of one output index (see resize_normalize).
+struct Taps {
+  int i0, i1;
+  double l0, l1;
+};
+
+Taps taps(int dst, int in, int out) {
+  const double scale = double(in) / double(out);
+  const double src = std::max((dst + 0.5) * scale - 0.5, 0.0);
+  Taps t;
+  t.i0 = std::min(int(src), in - 1);
+  t.i1 = t.i0 < in - 1 ? t.i0 + 1 : t.i0;
+  t.l1 = std::clamp(src - t.i0, 0.0, 1.0);
+  t.l0 = 1.0 - t.l1;
+  return t;
+}
+
+}  // namespace
+
+void resize_normalize(const ImageU8View& img, int size, bool normalize, float* dst) {
+  std::vector<Taps> ty(static_cast<size_t>(size)), tx(static_cast<size_t>(size));
+  for (int i = 0; i < size; ++i) {
+    ty[size_t(i)] = taps(i, img.h, size);
+    tx[size_t(i)] = taps(i, img.w, size);
+  }
+  const size_t plane = size_t(size) * size_t(size);
+  const size_t ch = size_t(img.channels);
+  for (int c = 0; c < 3; ++c) {
+    const size_t src_c = img.channels == 1 ? 0 : size_t(c);
+    auto at = [&](int y, int x) {
+      return double(img.px[(size_t(y) * size_t(img.w) + size_t(x)) * ch + src_c]);
+    };
+    const double mean = normalize ? double(kImageNetMean[c]) : 0.0;
+    const double inv_std = normalize ? 1.0 / double(kImageNetStd[c]) : 1.0;
+    float* out = dst + size_t(c) * plane;
+    for (int y = 0; y < size; ++y) {
+      const Taps& v = ty[size_t(y)];
+      for (int x = 0; x < size; ++x) {
+        const Taps& h = tx[size_t(x)];
+        const double s = v.l0 * (h.l0 * at(v.i0, h.i0) + h.l1 * at(v.i0, h.i1)) +
+                         v.l1 * (h.l0 * at(v.i1, h.i0) + h.l1 * at(v.i1, h.i1));
+        out[size_t(y) * size_t(size) + size_t(x)] = float((s / 255.0 - mean) * inv_std);
+      }
+    }
+  }
+}
+
+}  // namespace effnet
