@@ -1,51 +1,13 @@
 #include "model/image.h"
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
-#include <memory>
 
 #include "model/errors.h"
-#include "model/file_io.h"
-
-// stb_image is compiled here, private to this file (static functions), PNG and JPEG and
-// the other common formats; no stdio (we read the file ourselves for clear errors).
-#define STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_STATIC
-#define STBI_NO_STDIO
-#define STBI_FAILURE_USERMSG
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#endif
-#include <stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "model/image_decode.h"
 
 namespace effnet {
 namespace {
-
-struct StbFree {
-  void operator()(unsigned char* p) const { stbi_image_free(p); }
-};
-
-// 8-bit RGB image, row-major [h][w][3].
-struct Rgb8 {
-  int w = 0, h = 0;
-  std::unique_ptr<unsigned char, StbFree> px;
-};
-
-Rgb8 decode(const std::string& path) {
-  const std::vector<unsigned char> bytes = read_file_bytes(path);
-  if (bytes.empty()) throw FileError(path + ": cannot decode image (file is empty)");
-  if (bytes.size() > size_t(INT32_MAX)) throw FileError(path + ": cannot decode image (file too large)");
-  Rgb8 img;
-  int channels = 0;
-  img.px.reset(stbi_load_from_memory(bytes.data(), int(bytes.size()), &img.w, &img.h, &channels, 3));
-  if (!img.px) throw FileError(path + ": cannot decode image (" + stbi_failure_reason() + ")");
-  return img;
-}
 
 // Source taps of one output index for bilinear resizing with half-pixel centres,
 // as PyTorch's upsample_bilinear2d(align_corners=False) without antialiasing:
@@ -75,13 +37,13 @@ Tensor load_images(const std::vector<std::string>& paths, int size, bool normali
   Tensor out({n, 3, size, size});
   const size_t plane = size_t(size) * size_t(size);
   for (int64_t b = 0; b < n; ++b) {
-    const Rgb8 img = decode(paths[size_t(b)]);
+    const Rgb8 img = decode_image_file(paths[size_t(b)]);
     std::vector<Taps> ty(static_cast<size_t>(size)), tx(static_cast<size_t>(size));
     for (int i = 0; i < size; ++i) {
       ty[size_t(i)] = taps(i, img.h, size);
       tx[size_t(i)] = taps(i, img.w, size);
     }
-    const unsigned char* px = img.px.get();
+    const unsigned char* px = img.px.data();
     auto at = [&](int y, int x, int c) {
       return double(px[(size_t(y) * size_t(img.w) + size_t(x)) * 3 + size_t(c)]);
     };

@@ -1,4 +1,4 @@
-// Image input: decode (stb_image: PNG, JPEG, BMP, ...), resize, normalise.
+// Image input: decode (PNG and JPEG only, model/image_decode.h), resize, normalise.
 #pragma once
 #include <string>
 #include <vector>
@@ -15,7 +15,8 @@ inline constexpr float kImageNetStd[3] = {0.229f, 0.224f, 0.225f};
 // (pixel centres aligned, as PyTorch's interpolate(align_corners=False) without
 // antialiasing), scaled to [0, 1], and, when `normalize`, standardised with the
 // ImageNet mean and std. Throws FileError (naming the file) when a file is
-// missing or cannot be decoded; ShapeError when `paths` is empty or size < 1.
+// missing, not a regular file, not a PNG or JPEG, corrupt or outside the size
+// limits (model/image_decode.h); ShapeError when `paths` is empty or size < 1.
 Tensor load_images(const std::vector<std::string>& paths, int size, bool normalize = true);
 
 }  // namespace effnet
