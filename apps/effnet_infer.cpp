@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
     cli.add_option("--classes", classes, "class count of the built-in weights")
         ->check(CLI::Range(1, 1000000));
-    cli.add_option("--image", in.images, "image file(s) (PNG, JPEG, BMP, ...), one batch");
+    cli.add_option("--image", in.images, "image file(s): PNG or JPEG (by content, not name)");
     cli.add_option("--input", in.npy, "input batch .npy: [N,3,H,W] float32 NCHW");
     cli.add_option("--size", in.size, "resize images to SIZE x SIZE (default 240)");
     cli.add_flag(

@@ -15,52 +15,145 @@ namespace {
 constexpr char kMagic[] = "\x93NUMPY";
 constexpr size_t kMagicLen = 6;
 
-// The value text that follows 'key': in the header dict, up to the next ',' or '}'
-// at nesting depth 0 (so a shape tuple stays whole).
-std::string dict_value(const std::string& path, const std::string& header, const std::string& key) {
-  size_t k = header.find("'" + key + "'");
-  if (k == std::string::npos) k = header.find("\"" + key + "\"");
-  if (k == std::string::npos) throw FileError(path + ": npy header has no '" + key + "' key");
-  size_t p = header.find(':', k + key.size() + 2);
-  if (p == std::string::npos) throw FileError(path + ": npy header is malformed near '" + key + "'");
-  ++p;
-  int depth = 0;
-  size_t q = p;
-  for (; q < header.size(); ++q) {
-    const char c = header[q];
-    if (c == '(' || c == '[') ++depth;
-    if (c == ')' || c == ']') --depth;
-    if (depth == 0 && (c == ',' || c == '}')) break;
-  }
-  if (depth != 0 || q == header.size())
-    throw FileError(path + ": npy header is malformed near '" + key + "'");
-  std::string v = header.substr(p, q - p);
-  const auto first = v.find_first_not_of(" \t");
-  const auto last = v.find_last_not_of(" \t");
-  return first == std::string::npos ? std::string() : v.substr(first, last - first + 1);
-}
-
-std::vector<int64_t> parse_shape(const std::string& path, const std::string& v) {
-  if (v.size() < 2 || v.front() != '(' || v.back() != ')') {
-    throw FileError(path + ": npy shape '" + v + "' is not a tuple");
-  }
+// The header dict, parsed as Python literal syntax restricted to what numpy
+// writes: {'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 240, 240), }
+// with the three keys each exactly once, in any order, and nothing else; the
+// shape a tuple of non-negative integers ("(3,)" for one dimension, "()" for a
+// scalar). numpy reads the header with ast.literal_eval and then requires exactly
+// these keys; a repeated key, which literal_eval resolves silently, is an error here.
+struct NpyHeader {
+  std::string descr;
+  bool fortran_order = false;
   std::vector<int64_t> shape;
-  size_t i = 1;
-  while (i + 1 < v.size()) {
-    while (i + 1 < v.size() && (v[i] == ' ' || v[i] == ',')) ++i;
-    if (i + 1 >= v.size()) break;
-    if (!std::isdigit(static_cast<unsigned char>(v[i])))
-      throw FileError(path + ": npy shape '" + v + "' is malformed");
-    int64_t d = 0;
-    while (i + 1 < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) {
-      d = d * 10 + (v[i] - '0');
-      if (d > (int64_t(1) << 40)) throw FileError(path + ": npy shape '" + v + "' is too large");
-      ++i;
+};
+
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& path, const std::string& text) : path_(path), s_(text) {}
+
+  NpyHeader parse() {
+    NpyHeader h;
+    bool have_descr = false, have_fortran = false, have_shape = false;
+    skip_ws();
+    expect('{');
+    skip_ws();
+    while (peek() != '}') {
+      const std::string key = string_literal();
+      skip_ws();
+      expect(':');
+      skip_ws();
+      if (key == "descr") {
+        once(have_descr, key);
+        h.descr = string_literal();
+      } else if (key == "fortran_order") {
+        once(have_fortran, key);
+        h.fortran_order = boolean();
+      } else if (key == "shape") {
+        once(have_shape, key);
+        h.shape = tuple();
+      } else {
+        fail("unexpected key '" + key + "' (only descr, fortran_order, shape)");
+      }
+      skip_ws();
+      if (peek() == ',') {
+        ++i_;
+        skip_ws();
+      } else if (peek() != '}') {
+        fail("expected ',' or '}' after the value of '" + key + "'");
+      }
     }
-    shape.push_back(d);
+    ++i_;
+    skip_ws();
+    if (i_ != s_.size()) fail("unexpected text after the header dict");
+    if (!have_descr) fail("no 'descr' key");
+    if (!have_fortran) fail("no 'fortran_order' key");
+    if (!have_shape) fail("no 'shape' key");
+    return h;
   }
-  return shape;
-}
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const {
+    throw FileError(path_ + ": npy header is malformed at byte " + std::to_string(i_) + ": " + what);
+  }
+  char peek() const { return i_ < s_.size() ? s_[i_] : '\0'; }
+  void skip_ws() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' || s_[i_] == '\n' || s_[i_] == '\r')) ++i_;
+  }
+  void expect(char c) {
+    if (peek() != c) fail(std::string("expected '") + c + "'");
+    ++i_;
+  }
+  void once(bool& seen, const std::string& key) {
+    if (seen) fail("key '" + key + "' appears twice");
+    seen = true;
+  }
+  // 'text' or "text", printable ASCII without backslashes.
+  std::string string_literal() {
+    const char q = peek();
+    if (q != '\'' && q != '"') fail("expected a quoted string");
+    const size_t start = ++i_;
+    while (i_ < s_.size() && s_[i_] != q) {
+      const unsigned char c = static_cast<unsigned char>(s_[i_]);
+      if (c < 0x20 || c > 0x7e || c == '\\') fail("unsupported character in a string");
+      ++i_;
+    }
+    if (i_ == s_.size()) fail("unterminated string");
+    return s_.substr(start, i_++ - start);
+  }
+  bool word(const char* w) {
+    const size_t n = std::strlen(w);
+    if (s_.compare(i_, n, w) != 0) return false;
+    const char after = i_ + n < s_.size() ? s_[i_ + n] : '\0';
+    if (std::isalnum(static_cast<unsigned char>(after)) || after == '_') return false;
+    i_ += n;
+    return true;
+  }
+  bool boolean() {
+    if (word("True")) return true;
+    if (word("False")) return false;
+    fail("fortran_order must be True or False");
+  }
+  // Python tuple of decimal integers: "()", "(3,)", "(1, 2)", "(1, 2,)".
+  std::vector<int64_t> tuple() {
+    expect('(');
+    std::vector<int64_t> dims;
+    bool trailing_comma = false;
+    skip_ws();
+    while (peek() != ')') {
+      dims.push_back(integer());
+      skip_ws();
+      trailing_comma = peek() == ',';
+      if (trailing_comma) {
+        ++i_;
+        skip_ws();
+      } else if (peek() != ')') {
+        fail("expected ',' or ')' in the shape");
+      }
+    }
+    ++i_;
+    if (dims.size() == 1 && !trailing_comma) fail("shape (n) is not a tuple: write (n,)");
+    return dims;
+  }
+  int64_t integer() {
+    if (!std::isdigit(static_cast<unsigned char>(peek())))
+      fail("shape entries must be non-negative integers");
+    if (peek() == '0' && i_ + 1 < s_.size() && std::isdigit(static_cast<unsigned char>(s_[i_ + 1]))) {
+      fail("integer with a leading zero");
+    }
+    int64_t v = 0;
+    while (std::isdigit(static_cast<unsigned char>(peek()))) {
+      if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, s_[i_] - '0', &v)) {
+        fail("shape entry does not fit in 64 bits");
+      }
+      ++i_;
+    }
+    return v;
+  }
+
+  const std::string& path_;
+  const std::string& s_;
+  size_t i_ = 0;
+};
 
 }  // namespace
 
@@ -85,17 +178,22 @@ Tensor load_npy(const std::string& path) {
   if (hlen > b.size() - hstart) throw FileError(path + ": truncated npy header");
   const std::string header(reinterpret_cast<const char*>(b.data() + hstart), hlen);
 
-  const std::string descr = dict_value(path, header, "descr");
-  if (descr != "'<f4'" && descr != "\"<f4\"") {
-    throw FileError(path + ": npy dtype " + descr + " is not supported (only '<f4', float32 little-endian)");
+  const NpyHeader h = HeaderParser(path, header).parse();
+  if (h.descr != "<f4") {
+    throw FileError(path + ": npy dtype '" + h.descr +
+                    "' is not supported (only '<f4', float32 little-endian)");
   }
-  const std::string fortran = dict_value(path, header, "fortran_order");
-  if (fortran == "True") throw FileError(path + ": npy fortran_order True is not supported (C order only)");
-  if (fortran != "False") throw FileError(path + ": npy fortran_order '" + fortran + "' is malformed");
+  if (h.fortran_order) throw FileError(path + ": npy fortran_order True is not supported (C order only)");
 
   Tensor t;
-  t.shape = parse_shape(path, dict_value(path, header, "shape"));
-  const uint64_t want = uint64_t(t.numel()) * 4;
+  t.shape = h.shape;
+  uint64_t want = 4;  // bytes of data the shape needs, checked: a shape's product may not wrap
+  for (const int64_t d : t.shape) {
+    if (__builtin_mul_overflow(want, uint64_t(d), &want) || want > kMaxFileBytes) {
+      throw FileError(path + ": npy shape " + shape_str(t.shape) + " is too large (more than " +
+                      std::to_string(kMaxFileBytes) + " bytes of float32)");
+    }
+  }
   const uint64_t have = b.size() - hstart - hlen;
   if (have != want) {
     throw FileError(path + ": npy data is " + std::to_string(have) + " bytes, shape " + shape_str(t.shape) +

@@ -8,8 +8,11 @@
 
 namespace effnet {
 
-// Throws FileError on a missing/truncated file, a bad magic or header, a dtype
-// other than '<f4', or fortran_order True.
+// Throws FileError (one line naming the file) on a missing, non-regular or
+// truncated file, a bad magic, a header numpy would not write (exactly the keys
+// descr, fortran_order and shape, each once, in Python dict syntax), a dtype
+// other than '<f4', fortran_order True, or a shape whose data would exceed
+// kMaxFileBytes (model/file_io.h; the product is computed with overflow checks).
 Tensor load_npy(const std::string& path);
 
 // Writes float32 C order, format 1.0. Throws FileError on I/O failure, ShapeError

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <vector>
 
 #include "model/errors.h"
@@ -88,6 +89,47 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
   return out;
 }
 
+// The JSON header, strictly as the safetensors format has it: a JSON object
+// starting at the first byte, padded at the end only with spaces (0x20), no NUL
+// byte anywhere (nlohmann's lexer stops at a NUL, which would hide what follows),
+// and no key twice in any object (nlohmann keeps the last; safetensors refuses).
+nlohmann::json parse_header(const std::string& path, const char* h, size_t n) {
+  if (n == 0 || h[0] != '{')
+    throw FileError(path + ": header is not a JSON object (does not start with '{')");
+  if (std::memchr(h, 0, n) != nullptr) {
+    throw FileError(path + ": header holds a NUL byte at offset " +
+                    std::to_string(static_cast<const char*>(std::memchr(h, 0, n)) - h));
+  }
+  size_t end = n;
+  while (end > 0 && h[end - 1] == ' ') --end;
+  std::vector<std::set<std::string>> keys;  // one set per open object
+  std::string duplicate;
+  const auto callback = [&](int, nlohmann::json::parse_event_t ev, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (ev == E::object_start) keys.emplace_back();
+    if (ev == E::object_end && !keys.empty()) keys.pop_back();
+    if (ev == E::key && !keys.empty() && !keys.back().insert(parsed.get<std::string>()).second &&
+        duplicate.empty()) {
+      duplicate = parsed.get<std::string>();
+    }
+    return true;
+  };
+  nlohmann::json header = nlohmann::json::parse(h, h + end, callback, /*allow_exceptions=*/false);
+  if (header.is_discarded()) throw FileError(path + ": header is not valid JSON");
+  if (!header.is_object()) throw FileError(path + ": header is not a JSON object");
+  if (h[end - 1] != '}') throw FileError(path + ": header is padded with something other than spaces");
+  if (!duplicate.empty()) throw FileError(path + ": header names '" + duplicate + "' twice");
+  return header;
+}
+
+// __metadata__ maps strings to strings, nothing else.
+void check_metadata(const std::string& path, const nlohmann::json& m) {
+  if (!m.is_object()) throw FileError(path + ": __metadata__ is not an object of strings");
+  for (const auto& [k, v] : m.items()) {
+    if (!v.is_string()) throw FileError(path + ": __metadata__ value of '" + k + "' is not a string");
+  }
+}
+
 void decode(const Entry& e, const unsigned char* src, Tensor& t) {
   const size_t n = size_t(t.numel());
   t.data.resize(n);
@@ -131,16 +173,15 @@ StateDict load_safetensors(const std::string& path) {
                     std::to_string(avail) + " bytes after the length field)");
   }
   const char* hbegin = reinterpret_cast<const char*>(bytes.data() + 8);
-  const nlohmann::json header =
-      nlohmann::json::parse(hbegin, hbegin + hlen, nullptr, /*allow_exceptions=*/false);
-  if (header.is_discarded()) throw FileError(path + ": header is not valid JSON");
-  if (!header.is_object()) throw FileError(path + ": header is not a JSON object");
-
+  const nlohmann::json header = parse_header(path, hbegin, size_t(hlen));
   const unsigned char* data = bytes.data() + 8 + hlen;
   const uint64_t data_size = avail - hlen;
   std::vector<Entry> entries;
   for (const auto& [name, e] : header.items()) {
-    if (name == "__metadata__") continue;
+    if (name == "__metadata__") {
+      check_metadata(path, e);
+      continue;
+    }
     entries.push_back(parse_entry(path, name, e));
     const Entry& last = entries.back();
     if (last.end > data_size) {

@@ -24,8 +24,11 @@ using StateDict = std::map<std::string, StoredTensor>;
 
 // Reads a whole safetensors file. Throws FileError (one line, naming the file)
 // when the file is missing, shorter than its header claims, the header is not
-// valid JSON, a dtype is unknown, a shape and its byte range disagree, or a
-// byte range lies outside the data section or overlaps another.
+// valid JSON or not strictly in the format (it must start with '{', be padded
+// only with trailing spaces, hold no NUL byte and no key twice: a tensor name
+// appears once), __metadata__ is not string-to-string, a dtype is unknown, a
+// shape and its byte range disagree, or a byte range lies outside the data
+// section or overlaps another. The file must be a regular file (model/file_io.h).
 StateDict load_safetensors(const std::string& path);
 
 // Writes tensors as `dtype` (F32, F16 or BF16; values rounded to nearest even).

@@ -2,7 +2,6 @@
 // (NCHW, NHWC, [N, classes]) is stated by whoever produces the tensor.
 #pragma once
 #include <cstdint>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -16,9 +15,9 @@ struct Tensor {
   explicit Tensor(std::vector<int64_t> s) : shape(std::move(s)), data(numel_of(shape), 0.0f) {}
   Tensor(std::vector<int64_t> s, std::vector<float> d) : shape(std::move(s)), data(std::move(d)) {}
 
-  static int64_t numel_of(const std::vector<int64_t>& s) {
-    return std::accumulate(s.begin(), s.end(), int64_t{1}, [](int64_t a, int64_t b) { return a * b; });
-  }
+  // The product of the dimensions. Throws ShapeError when a dimension is
+  // negative or the product does not fit in int64 (checked, never wraps).
+  static int64_t numel_of(const std::vector<int64_t>& s);
   int64_t numel() const { return numel_of(shape); }
   int64_t dim(size_t i) const { return shape.at(i); }
   size_t rank() const { return shape.size(); }

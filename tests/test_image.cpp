@@ -189,3 +189,94 @@ TEST_CASE("image loader errors name the file", "[image]") {
     test::error_text<ShapeError>([&] { load_images({dir.file("ok.png")}, 0); });
   }
 }
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+void put(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+uint32_t crc32(const std::string& s) {
+  uint32_t c = 0xffffffffu;
+  for (unsigned char b : s) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+  }
+  return c ^ 0xffffffffu;
+}
+std::string be32(uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
+// One PNG chunk: length, type, data, CRC over type + data (+ `crc_delta` to corrupt it).
+std::string chunk(const std::string& type, const std::string& data, uint32_t crc_delta = 0) {
+  return be32(uint32_t(data.size())) + type + data + be32(crc32(type + data) + crc_delta);
+}
+
+}  // namespace
+
+TEST_CASE("only PNG and JPEG are decoded, chosen by magic bytes", "[image][hostile]") {
+  test::TempDir dir;
+  // A 16-bit PGM (stb_image over-read the heap on these), a truncated Radiance
+  // HDR (stb looped forever), a BMP: none is decoded, whatever the name.
+  put(dir.file("a.png"), "P5\n4 4\n65535\n" + std::string(32, '\x7f'));
+  CHECK_THAT(load_error(dir.file("a.png")),
+             ContainsSubstring("a.png") && ContainsSubstring("not a PNG or JPEG"));
+  put(dir.file("b.jpg"), "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 4 +X 4\n\x02\x02");
+  CHECK_THAT(load_error(dir.file("b.jpg")), ContainsSubstring("not a PNG or JPEG"));
+  REQUIRE(stbi_write_bmp(dir.file("c.png").c_str(), 4, 4, 3, random_pixels(4, 4, 60).data()) != 0);
+  CHECK_THAT(load_error(dir.file("c.png")), ContainsSubstring("not a PNG or JPEG"));
+  // A PNG named .jpg is still a PNG.
+  write_png(dir.file("d.jpg"), 4, 4, random_pixels(4, 4, 61));
+  CHECK(load_images({dir.file("d.jpg")}, 4).shape == std::vector<int64_t>{1, 3, 4, 4});
+}
+
+TEST_CASE("PNG: CRC errors in any chunk, truncation and oversized headers are errors", "[image][hostile]") {
+  test::TempDir dir;
+  write_png(dir.file("ok.png"), 8, 8, random_pixels(8, 8, 62));
+  const std::string png = slurp(dir.file("ok.png"));
+  const size_t after_ihdr = 8 + 25;  // signature, IHDR (4 + 4 + 13 + 4)
+  SECTION("a critical chunk (IDAT) with a wrong CRC") {
+    std::string bad = png;
+    const size_t idat = bad.find("IDAT");
+    REQUIRE(idat != std::string::npos);
+    bad[idat + 4] ^= 0x01;  // first byte of the compressed data: the CRC no longer matches
+    put(dir.file("bad.png"), bad);
+    CHECK_THAT(load_error(dir.file("bad.png")), ContainsSubstring("cannot decode PNG"));
+  }
+  SECTION("an ancillary chunk (tEXt) with a wrong CRC (libpng's default only warns)") {
+    put(dir.file("bad.png"),
+        png.substr(0, after_ihdr) + chunk("tEXt", std::string("a\0b", 3), 1) + png.substr(after_ihdr));
+    CHECK_THAT(load_error(dir.file("bad.png")), ContainsSubstring("CRC"));
+    // The same chunk with its right CRC is fine.
+    put(dir.file("good.png"),
+        png.substr(0, after_ihdr) + chunk("tEXt", std::string("a\0b", 3)) + png.substr(after_ihdr));
+    CHECK(load_images({dir.file("good.png")}, 8).shape == std::vector<int64_t>{1, 3, 8, 8});
+  }
+  SECTION("a file cut after the image data (no IEND)") {
+    put(dir.file("cut.png"), png.substr(0, png.size() - 12));
+    CHECK_THAT(load_error(dir.file("cut.png")), ContainsSubstring("cannot decode PNG"));
+  }
+  SECTION("a header claiming 100000 x 100000 pixels") {
+    const std::string ihdr = be32(100000) + be32(100000) + std::string("\x08\x02\x00\x00\x00", 5);
+    put(dir.file("big.png"), png.substr(0, 8) + chunk("IHDR", ihdr) + png.substr(after_ihdr));
+    CHECK_THAT(load_error(dir.file("big.png")), ContainsSubstring("big.png"));
+  }
+  SECTION("a header within libpng's limits but over ours (20000 x 1)") {
+    const std::string ihdr = be32(20000) + be32(1) + std::string("\x08\x02\x00\x00\x00", 5);
+    put(dir.file("wide.png"), png.substr(0, 8) + chunk("IHDR", ihdr) + png.substr(after_ihdr));
+    CHECK_THAT(load_error(dir.file("wide.png")), ContainsSubstring("wide.png"));
+  }
+}
+
+TEST_CASE("JPEG: a truncated or corrupt stream is an error, not a partly grey image", "[image][hostile]") {
+  test::TempDir dir;
+  REQUIRE(stbi_write_jpg(dir.file("ok.jpg").c_str(), 32, 32, 3, random_pixels(32, 32, 63).data(), 90) != 0);
+  const std::string jpg = slurp(dir.file("ok.jpg"));
+  CHECK(load_images({dir.file("ok.jpg")}, 32).shape == std::vector<int64_t>{1, 3, 32, 32});
+  put(dir.file("cut.jpg"), jpg.substr(0, jpg.size() * 2 / 3));
+  CHECK_THAT(load_error(dir.file("cut.jpg")), ContainsSubstring("cut.jpg") && ContainsSubstring("JPEG"));
+  put(dir.file("magic.jpg"), std::string("\xff\xd8\xff", 3) + std::string(100, '\0'));
+  CHECK_THAT(load_error(dir.file("magic.jpg")), ContainsSubstring("cannot decode JPEG"));
+}

@@ -131,3 +131,61 @@ TEST_CASE("save_npy rejects a tensor whose data does not match its shape", "[npy
       test::error_text<FileError>([&] { save_npy(dir.file("no/dir/x.npy"), test::random_tensor({2}, 1)); }),
       ContainsSubstring("cannot write"));
 }
+
+TEST_CASE("npy header: exactly what numpy writes and accepts", "[npy][strict]") {
+  test::TempDir dir;
+  const std::string p = dir.file("h.npy");
+  const std::vector<float> six = test::random_tensor({6}, 15).data;
+  SECTION("accepted: any key order, double quotes, no trailing comma, a scalar") {
+    write_npy_raw(p, 1, "{\"shape\": (2, 3), \"fortran_order\": False, \"descr\": \"<f4\"}", six);
+    CHECK(load_npy(p).shape == std::vector<int64_t>{2, 3});
+    write_npy_raw(p, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (), }", {six[0]});
+    CHECK(load_npy(p).shape.empty());
+  }
+  // Each of these is refused by numpy (or, for a repeated key, read differently
+  // from what the first occurrence says); the old reader accepted them all.
+  const char* bad[][2] = {
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'shape': (2, 3), }", "twice"},
+      {"{'descr': '<f4', 'descr': '<f8', 'fortran_order': False, 'shape': (6,), }", "twice"},
+      {"{'descr': '<f4' 'fortran_order': False, 'shape': (6,), }", "expected ','"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), 'extra': 1, }", "unexpected key 'extra'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': [6], }", "expected '('"},
+      {"['descr': '<f4', 'fortran_order': False, 'shape': (6,), ]", "expected '{'"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6), }", "not a tuple"},
+      {"{'descr': '<f4', 'fortran_order': 0, 'shape': (6,), }", "True or False"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), } trailing", "after the header"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (2,, 3), }", "non-negative integers"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (-6,), }", "non-negative integers"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (06,), }", "leading zero"},
+      {"{'descr': '<f4', 'fortran_order': False, 'shape': (6,), ", "quoted string"},
+  };
+  for (const auto& [header, why] : bad) {
+    INFO(header);
+    write_npy_raw(p, 1, header, six);
+    CHECK_THAT(npy_error(p), ContainsSubstring(p) && ContainsSubstring(why));
+  }
+}
+
+TEST_CASE("npy shape products are checked, never wrapped", "[npy][overflow]") {
+  test::TempDir dir;
+  const std::string p = dir.file("big.npy");
+  // 2^32 * 2^32 wraps to 0 elements, 0 bytes: the old reader accepted it with no data.
+  write_npy_raw(p, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }", {});
+  CHECK_THAT(npy_error(p), ContainsSubstring("too large"));
+  // 2^61 * 6 floats wraps to 24 bytes, the data that is there.
+  write_npy_raw(p, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2305843009213693952, 6), }",
+                test::random_tensor({6}, 16).data);
+  CHECK_THAT(npy_error(p), ContainsSubstring("too large"));
+  write_npy_raw(p, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", {});
+  CHECK_THAT(npy_error(p), ContainsSubstring("64 bits"));
+  // A shape with a zero dimension is fine: no data.
+  write_npy_raw(p, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4611686018427387904), }", {});
+  CHECK(load_npy(p).numel() == 0);
+}
+
+TEST_CASE("Tensor::numel_of throws instead of overflowing", "[tensor][overflow]") {
+  CHECK(Tensor::numel_of({2, 3, 4}) == 24);
+  CHECK(Tensor::numel_of({}) == 1);
+  test::error_text<ShapeError>([] { Tensor::numel_of({int64_t(1) << 62, 4}); });
+  test::error_text<ShapeError>([] { Tensor::numel_of({3, -1}); });
+}

@@ -206,3 +206,30 @@ TEST_CASE("save_safetensors rejects bad input", "[safetensors]") {
   CHECK_THAT(test::error_text<FileError>([&] { save_safetensors(dir.file("no/such/dir.safetensors"), t); }),
              ContainsSubstring("cannot write"));
 }
+
+TEST_CASE("safetensors header: strictly the format (unique names, string metadata, space padding)",
+          "[safetensors][strict]") {
+  test::TempDir dir;
+  const std::string p = dir.file("s.safetensors");
+  const std::string x = R"("x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
+  SECTION("accepted: space padding, string-to-string metadata") {
+    write_raw(p, "{" + x + R"(,"__metadata__":{"format":"pt"}})" + "       ", 8);
+    CHECK(load_safetensors(p).size() == 1);
+  }
+  // Each of these was accepted before (the last duplicate won; nlohmann stopped at the NUL).
+  const std::pair<std::string, std::string> bad[] = {
+      {"{" + x + "," + x + "}", "names 'x' twice"},
+      {R"({"x":{"dtype":"F32","dtype":"F16","shape":[2],"data_offsets":[0,8]}})", "names 'dtype' twice"},
+      {"{" + x + std::string("}\0{\"junk\"", 9), "NUL byte"},
+      {"{" + x + "}\n\t", "padded with something other than spaces"},
+      {" {" + x + "}", "does not start with '{'"},
+      {"{" + x + R"(,"__metadata__":{"n":1}})", "'n' is not a string"},
+      {"{" + x + R"(,"__metadata__":{"n":{"deep":"x"}}})", "'n' is not a string"},
+      {"{" + x + R"(,"__metadata__":["a"]})", "__metadata__ is not an object"},
+  };
+  for (const auto& [header, why] : bad) {
+    INFO(header);
+    write_raw(p, header, 8);
+    CHECK_THAT(load_error(p), ContainsSubstring(p) && ContainsSubstring(why));
+  }
+}

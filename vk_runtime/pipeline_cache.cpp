@@ -3,24 +3,17 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <utility>
 #include <vector>
 
 #include "vk_runtime/errors.h"
+#include "vk_runtime/pipeline_cache_file.h"
 
 namespace effnet::vk {
 namespace {
 
 void warn(const std::string& msg) { std::cerr << "effnet-vk: warning: pipeline cache: " << msg << "\n"; }
-
-std::vector<char> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return {};
-  return std::vector<char>(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
 
 // True when `data` starts with a VkPipelineCacheHeaderVersionOne of this device.
 bool header_matches(const std::vector<char>& data, VkPhysicalDevice pd, const DeviceInfo& info) {
@@ -47,10 +40,13 @@ std::string pipeline_cache_path(const std::string& file, const std::string& dir,
 PipelineCache::PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info, std::string path)
     : device_(device), path_(std::move(path)) {
   std::vector<char> data;
-  if (!path_.empty() && std::filesystem::exists(path_)) {
-    data = read_file(path_);
-    if (!header_matches(data, pd, info)) {
-      warn("ignoring " + path_ + " (unreadable, or made by another device or driver)");
+  if (!path_.empty()) {
+    PipelineCacheFile file = read_pipeline_cache_file(path_);
+    if (!file.warning.empty()) warn(file.warning);
+    writable_ = file.writable;
+    data = std::move(file.data);
+    if (!data.empty() && !header_matches(data, pd, info)) {
+      warn("ignoring " + path_ + " (made by another device or driver)");
       data.clear();
     }
   }
@@ -73,29 +69,14 @@ PipelineCache::PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceI
 PipelineCache::~PipelineCache() { save(); }
 
 void PipelineCache::save() {
-  if (path_.empty() || !cache_) return;
+  if (path_.empty() || !writable_ || !cache_) return;
   size_t n = 0;
   if (vkGetPipelineCacheData(device_, cache_.get(), &n, nullptr) != VK_SUCCESS || n == 0) return;
   std::vector<char> data(n);
   if (vkGetPipelineCacheData(device_, cache_.get(), &n, data.data()) != VK_SUCCESS) return;
   data.resize(n);
-  std::error_code ec;
-  const std::filesystem::path p(path_);
-  if (p.has_parent_path()) std::filesystem::create_directories(p.parent_path(), ec);
-  const std::string tmp = path_ + ".tmp" + std::to_string(reinterpret_cast<uintptr_t>(this) & 0xffff);
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f || !f.write(data.data(), std::streamsize(data.size()))) {
-      warn("cannot write " + tmp);
-      std::filesystem::remove(tmp, ec);
-      return;
-    }
-  }
-  std::filesystem::rename(tmp, p, ec);
-  if (ec) {
-    warn("cannot write " + path_ + ": " + ec.message());
-    std::filesystem::remove(tmp, ec);
-  }
+  std::string why;
+  if (!write_pipeline_cache_file(path_, data, &why)) warn(why);
 }
 
 }  // namespace effnet::vk

@@ -18,8 +18,11 @@ namespace effnet::vk {
 
 class PipelineCache {
  public:
-  // Loads the file `path` if it exists and its header matches this device
-  // (vendor, device id, pipelineCacheUUID); otherwise starts empty. "": no file.
+  // Loads the file `path` (vk_runtime/pipeline_cache_file.h: our magic header,
+  // then the driver's data) if it exists and the driver's header matches this
+  // device (vendor, device id, pipelineCacheUUID); otherwise starts empty.
+  // "": no file. A path that is a directory, a special file or a file that is
+  // not one of our caches is warned about and never written.
   PipelineCache(VkDevice device, VkPhysicalDevice pd, const DeviceInfo& info, std::string path);
   // Saves (see save()).
   ~PipelineCache();
@@ -27,13 +30,15 @@ class PipelineCache {
   PipelineCache& operator=(const PipelineCache&) = delete;
 
   VkPipelineCache get() const { return cache_.get(); }
-  // Writes the cache to path() atomically (temporary file + rename). Warns on failure.
+  // Writes the cache to path() atomically (temporary file + rename) unless the
+  // path was found unwritable at load. Warns on failure.
   void save();
   const std::string& path() const { return path_; }  // "" when disabled
 
  private:
   VkDevice device_;
   std::string path_;
+  bool writable_ = false;
   Handle<VkPipelineCache> cache_;
 };
 

@@ -20,3 +20,7 @@ with open(os.path.join(out, "truncated.safetensors"), "wb") as f:
     f.write(blob[: len(blob) // 2])
 with open(os.path.join(out, "corrupt.png"), "wb") as f:
     f.write(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+# A FIFO: opening it for reading blocks until a writer comes (the tools must refuse it at once).
+fifo = os.path.join(out, "fifo")
+if not os.path.exists(fifo):
+    os.mkfifo(fifo)
