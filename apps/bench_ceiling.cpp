@@ -69,12 +69,7 @@ std::vector<std::vector<int64_t>> layer_input_shapes(const Network& net, int n, 
   std::vector<std::vector<int64_t>> shapes;
   ActShape cur{n, size, size, kInChannels};
   for (const Layer& l : net.layers) {
-    if (l.kind == LayerKind::StemConv3x3)
-      shapes.push_back({cur.n, cur.c, cur.h, cur.w});
-    else if (l.kind == LayerKind::Linear)
-      shapes.push_back({cur.n, cur.c});
-    else
-      shapes.push_back({cur.n, cur.h, cur.w, cur.c});
+    shapes.push_back(layout_dims(kind_info(l.kind).in, cur));
     cur = layer_out_shape(l, cur);
   }
   return shapes;

@@ -38,8 +38,8 @@ LayerRun time_single_layer(vk::Context& ctx, const Layer& layer, const std::vect
                            const VkPlanOptions& opt, uint64_t seed, int warmup, int iters,
                            Progress& progress);
 
-// The input shape of every layer of `net` at batch n and size x size, in
-// cpu_layer layout ([N, C, H, W] for the stem, [N, H, W, C], [N, C] for Linear).
+// The input shape of every layer of `net` at batch n and size x size, in its
+// kind's input layout (kind_info(kind).in, model/layer_kind.h).
 std::vector<std::vector<int64_t>> layer_input_shapes(const Network& net, int n, int size);
 
 }  // namespace effnet::app

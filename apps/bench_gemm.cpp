@@ -28,8 +28,8 @@ nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& 
   const LayerRun r = time_single_layer(ctx, *c.layer, c.shape, plan_options(o, std::max(1, c.batch), p),
                                        o.seed + 11, o.warmup, o.iters, progress);
   const LayerVariant& v = r.variant;
-  const double m = v.gemm_m, n = v.gemm_n, k = v.gemm_k, flops = 2 * m * n * k;
-  const LayerBytes b = layer_min_bytes(*c.layer, v, p);
+  const double flops = v.flops;
+  const MinBytes b = kind_min_bytes(v.kind, c.layer->cin, c.layer->cout, v.in, v.out, p);
   const double tflops = flops / (r.ms.median * 1e-3) * 1e-12, gbps = b.total() / (r.ms.median * 1e-3) * 1e-9;
   const std::string variant = std::string(v.coopmat ? "coopmat " : "scalar ") + std::to_string(v.tile.bm) +
                               "x" + std::to_string(v.tile.bn) + "x" + std::to_string(v.tile.bk);
@@ -55,7 +55,8 @@ nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& 
     progress.begin("gemm " + label + ": cuBLAS");
     const Stats cs = time_cublas_gemm(v.gemm_m, v.gemm_n, v.gemm_k, to_half_bits(r.input),
                                       to_half_bits(c.layer->weight), o.warmup, o.iters);
-    const double cb = (m * k + n * k + m * n) * 2;
+    const double m = v.gemm_m, n = v.gemm_n, k = v.gemm_k,
+                 cb = (m * k + n * k + m * n) * 2;  // cuBLAS fp16 A, B, C
     j["cublas"] = cs.json();
     j["cublas_tflops"] = flops / (cs.median * 1e-3) * 1e-12;
     j["cublas_gbps"] = cb / (cs.median * 1e-3) * 1e-9;

@@ -100,7 +100,7 @@ int run_layers(const LayersOptions& o) {
   struct Row {
     const Stage* v;
     Stats ms;
-    LayerBytes bytes;
+    MinBytes bytes;
     double tflops, gbps;
   };
   std::vector<Row> rows;

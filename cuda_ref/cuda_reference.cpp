@@ -274,17 +274,16 @@ std::string CudaReference::plan_summary() const {
 // ---- one layer ------------------------------------------------------------------
 
 Tensor cuda_layer(const Layer& layer, const Tensor& in, Precision mode, int device) {
-  const bool stem = layer.kind == LayerKind::StemConv3x3;
-  const bool flat = layer.kind == LayerKind::Linear;
-  const size_t rank = flat ? 2 : 4;
+  const KindInfo& kind = kind_info(layer.kind);
+  const bool stem = kind.in == Layout::NCHW;  // fp32 NCHW in: the host layout is cuDNN's
+  const bool flat = kind.in == Layout::NC;
+  const size_t rank = layout_rank(kind.in);
+  const std::string what = "layer " + layer.name + " (" + kind.name + "): input " + shape_str(in.shape);
   if (in.rank() != rank || in.data.size() != size_t(in.numel()))
-    throw ShapeError("layer " + layer.name + " (" + kind_name(layer.kind) + "): input " +
-                     shape_str(in.shape) + " is not a " + std::to_string(rank) + "-d tensor");
+    throw ShapeError(what + " is not a " + std::to_string(rank) + "-d tensor");
   // Logical [n, c, h, w] of the input, whatever its host layout.
-  const int n = int(in.dim(0));
-  const int c = int(stem ? in.dim(1) : flat ? in.dim(1) : in.dim(3));
-  const int h = flat ? 1 : int(stem ? in.dim(2) : in.dim(1));
-  const int w = flat ? 1 : int(stem ? in.dim(3) : in.dim(2));
+  const ActShape a = layout_shape(kind.in, in.shape, what);
+  const int n = a.n, c = a.c, h = a.h, w = a.w;
   // ShapeError before touching the device.
   validate_layer(layer);
   (void)layer_out_shape(layer, ActShape{n, h, w, c});
@@ -308,13 +307,14 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, Precision mode, int devi
   }
 
   const size_t out_elems = size_t(o.numel());
-  DeviceBuffer y(out_elems * (flat ? sizeof(float) : ctx.num.elem_bytes));
+  const int out_bytes = storage_bytes(layer.kind, TensorRole::Output, mode);  // Linear: fp32 logits
+  DeviceBuffer y(out_elems * size_t(out_bytes));
   DeviceBuffer ws(step->workspace_bytes());
   step->run(ctx, x.get(), y.get(), ws.get(), ws.bytes());
 
   DeviceBuffer y32;
   const float* result = y.as<float>();
-  if (!flat && mode == Precision::FP16) {
+  if (out_bytes == 2) {
     y32 = DeviceBuffer(out_elems * sizeof(float));
     launch_f16_to_f32(y.get(), y32.as<float>(), int64_t(out_elems), ctx.stream.get());
     result = y32.as<float>();
@@ -324,9 +324,10 @@ Tensor cuda_layer(const Layer& layer, const Tensor& in, Precision mode, int devi
                                     ctx.stream.get()));
   EFFNET_CUDA_CHECK(cudaStreamSynchronize(ctx.stream.get()));
 
-  if (layer.kind == LayerKind::HeadPool || flat) return Tensor({n, o.c}, std::move(host));
+  const std::vector<int64_t> out_dims = layout_dims(kind.out, ActShape{n, o.h, o.w, o.c});
+  if (kind.out == Layout::NC) return Tensor(out_dims, std::move(host));
   if (mode == Precision::FP32) host = nchw_to_nhwc(host, n, o.c, o.h, o.w);
-  return Tensor({n, o.h, o.w, o.c}, std::move(host));
+  return Tensor(out_dims, std::move(host));
 }
 
 }  // namespace effnet

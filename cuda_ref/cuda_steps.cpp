@@ -108,13 +108,10 @@ class ConvStep final : public Step {
   ConvStep(Context& ctx, const Layer& l, Dims in) : name_(l.name), kind_(l.kind), act_(l.act), in_(in) {
     out_ = out_dims(l, in);  // validates `in` against the layer
     if (l.kind == LayerKind::HeadPool) out_ = Dims{in.n, l.cout, in.h, in.w};  // the conv before the pool
-    const bool dense3 = l.kind == LayerKind::StemConv3x3;
-    const bool dw = l.kind == LayerKind::Depthwise3x3;
-    if (l.kind != LayerKind::StemConv3x3 && l.kind != LayerKind::Pointwise && !dw &&
-        l.kind != LayerKind::HeadPool)
-      layer_error(l, "not a convolution");
-    const int ksize = (dense3 || dw) ? 3 : 1;
-    const int groups = dw ? l.cin : 1;
+    const KindInfo& kind = kind_info(l.kind);
+    if (kind.in == Layout::NC) layer_error(l, "not a convolution");
+    const int ksize = kind.taps == 9 ? 3 : 1;
+    const int groups = kind.dense ? 1 : l.cin;
     const int cpg = l.cin / groups;  // input channels per group
     validate_layer(l);
 

@@ -6,30 +6,21 @@ namespace effnet {
 
 std::vector<ConvEntry> conv_table() {
   std::vector<ConvEntry> t;
-  t.push_back({"conv1",
-               "bn1",
-               LayerKind::StemConv3x3,
-               kInChannels,
-               kStemChannels,
-               2,
-               Act::ReLU,
-               {kStemChannels, kInChannels, 3, 3}});
+  t.push_back({"conv1", "bn1", LayerKind::StemConv3x3, kInChannels, kStemChannels, 2, Act::ReLU,
+               kind_torch_weight_shape(LayerKind::StemConv3x3, kInChannels, kStemChannels)});
   for (size_t i = 0; i < kMBConv.size(); ++i) {
     const MBConvSpec& s = kMBConv[i];
     const std::string p = "mbconv" + std::to_string(i + 1) + ".";
     const int h = s.hidden();
-    t.push_back({p + "0", p + "1", LayerKind::Pointwise, s.cin, h, 1, Act::ReLU6, {h, s.cin, 1, 1}});
-    t.push_back({p + "3", p + "4", LayerKind::Depthwise3x3, h, h, s.stride, Act::ReLU6, {h, 1, 3, 3}});
-    t.push_back({p + "6", p + "7", LayerKind::Pointwise, h, s.cout, 1, Act::None, {s.cout, h, 1, 1}});
+    t.push_back({p + "0", p + "1", LayerKind::Pointwise, s.cin, h, 1, Act::ReLU6,
+                 kind_torch_weight_shape(LayerKind::Pointwise, s.cin, h)});
+    t.push_back({p + "3", p + "4", LayerKind::Depthwise3x3, h, h, s.stride, Act::ReLU6,
+                 kind_torch_weight_shape(LayerKind::Depthwise3x3, h, h)});
+    t.push_back({p + "6", p + "7", LayerKind::Pointwise, h, s.cout, 1, Act::None,
+                 kind_torch_weight_shape(LayerKind::Pointwise, h, s.cout)});
   }
-  t.push_back({"conv2",
-               "bn2",
-               LayerKind::HeadPool,
-               kHeadIn,
-               kHeadChannels,
-               1,
-               Act::ReLU,
-               {kHeadChannels, kHeadIn, 1, 1}});
+  t.push_back({"conv2", "bn2", LayerKind::HeadPool, kHeadIn, kHeadChannels, 1, Act::ReLU,
+               kind_torch_weight_shape(LayerKind::HeadPool, kHeadIn, kHeadChannels)});
   return t;
 }
 

@@ -18,8 +18,8 @@ struct ConvEntry {
   LayerKind kind;
   int cin, cout, stride;
   Act act;
-  std::vector<int64_t> weight_shape;  // as stored: [cout, cin, 3, 3], [cout, cin, 1, 1] or [c, 1, 3, 3]
-  int64_t fan_in() const { return weight_shape[1] * weight_shape[2] * weight_shape[3]; }
+  std::vector<int64_t> weight_shape;  // as stored: kind_torch_weight_shape (model/layer_kind.h)
+  int64_t fan_in() const { return kind_fan_in(kind, cin); }
 };
 
 // 23 entries: conv1, 7 x (expand, depthwise, project), conv2. The fc layer is not a conv.

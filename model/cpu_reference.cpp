@@ -30,7 +30,10 @@ void store_biased(const Layer& l, const std::vector<double>& acc, float* dst) {
   throw ShapeError("layer " + l.name + " (" + kind_name(l.kind) + "): " + msg);
 }
 
-void check_input(const Layer& l, const Tensor& in, size_t rank, size_t channel_axis) {
+// `in` in the layer kind's input layout (layer_kind.h), with cin channels, non-empty.
+void check_input(const Layer& l, const Tensor& in) {
+  const Layout layout = kind_info(l.kind).in;
+  const size_t rank = layout_rank(layout), channel_axis = layout_channel_axis(layout);
   if (in.rank() != rank || in.data.size() != size_t(in.numel()) || in.numel() == 0 ||
       in.dim(channel_axis) != l.cin) {
     fail(l, "input " + shape_str(in.shape) + " does not fit cin=" + std::to_string(l.cin) + " (rank " +
@@ -57,7 +60,7 @@ void gemv_acc(const float* x, const float* wt, int64_t k, int64_t cout, double* 
 }
 
 Tensor stem(const Layer& l, const Tensor& x) {
-  check_input(l, x, 4, 1);
+  check_input(l, x);
   const int64_t n = x.dim(0), c = l.cin, h = x.dim(2), w = x.dim(3), co = l.cout, s = l.stride;
   const int64_t ho = conv3x3_out(int(h), int(s)), wo = conv3x3_out(int(w), int(s));
   const std::vector<float> wt = transpose(l.weight, co, c * 9);  // [ci][ky][kx][co]
@@ -89,7 +92,7 @@ Tensor stem(const Layer& l, const Tensor& x) {
 }
 
 Tensor pointwise(const Layer& l, const Tensor& x) {
-  check_input(l, x, 4, 3);
+  check_input(l, x);
   const int64_t pixels = x.dim(0) * x.dim(1) * x.dim(2), ci = l.cin, co = l.cout;
   const std::vector<float> wt = transpose(l.weight, co, ci);
   Tensor out({x.dim(0), x.dim(1), x.dim(2), co});
@@ -105,7 +108,7 @@ Tensor pointwise(const Layer& l, const Tensor& x) {
 }
 
 Tensor depthwise(const Layer& l, const Tensor& x) {
-  check_input(l, x, 4, 3);
+  check_input(l, x);
   const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), c = l.cin, s = l.stride;
   const int64_t ho = conv3x3_out(int(h), int(s)), wo = conv3x3_out(int(w), int(s));
   const std::vector<float> wt = transpose(l.weight, c, 9);  // [tap][c]
@@ -137,7 +140,7 @@ Tensor depthwise(const Layer& l, const Tensor& x) {
 // 1x1 conv + act per pixel, then the mean over H*W. Rows are summed separately and
 // then in order, so the result does not depend on the thread count.
 Tensor head_pool(const Layer& l, const Tensor& x) {
-  check_input(l, x, 4, 3);
+  check_input(l, x);
   const int64_t n = x.dim(0), h = x.dim(1), w = x.dim(2), ci = l.cin, co = l.cout;
   const std::vector<float> wt = transpose(l.weight, co, ci);
   std::vector<double> row_sum(size_t(n * h * co), 0.0);
@@ -165,7 +168,7 @@ Tensor head_pool(const Layer& l, const Tensor& x) {
 }
 
 Tensor linear(const Layer& l, const Tensor& x) {
-  check_input(l, x, 2, 1);
+  check_input(l, x);
   const int64_t n = x.dim(0), ci = l.cin, co = l.cout;
   Tensor out({n, co});
   parallel_for(n * co, [&](int64_t i0, int64_t i1) {

@@ -10,13 +10,10 @@ namespace effnet {
 // Throws ShapeError on a wrong input shape.
 Tensor cpu_forward(const Network& net, const Tensor& x_nchw);
 
-// One layer, with the layouts of LayerKind (network.h):
-//   StemConv3x3: in [N, cin, H, W] NCHW  -> out [N, Ho, Wo, cout] NHWC
-//   Pointwise:   in [N, H, W, cin] NHWC  -> out [N, H, W, cout]
-//   Depthwise3x3:in [N, H, W, c]         -> out [N, Ho, Wo, c]
-//   HeadPool:    in [N, H, W, cin]       -> out [N, cout]
-//   Linear:      in [N, cin]             -> out [N, cout]
-// Throws ShapeError on a wrong input shape.
+// One layer, float32 in the kind's input layout -> float32 in its output
+// layout (kind_info(kind).in / .out, model/layer_kind.h: the stem takes
+// [N, cin, H, W] NCHW and writes NHWC; HeadPool writes and Linear takes and
+// writes [N, C]), shapes by kind_out_shape. Throws ShapeError on a wrong input shape.
 Tensor cpu_layer(const Layer& layer, const Tensor& in);
 
 }  // namespace effnet

@@ -31,9 +31,6 @@ uint32_t act_code(Act a) {
   return EFFNET_ACT_NONE;
 }
 
-// Weight storage per kind: model/network.h storage_bytes.
-bool weights_fp16(LayerKind k) { return fp16_storage_bytes(k, TensorRole::Weight) == 2; }
-
 // Host tensor -> storage type bytes (fp32 copy or fp16 round-to-nearest-even).
 void pack(const float* src, size_t n, bool fp16, void* dst) {
   if (!fp16) {
@@ -53,23 +50,14 @@ void unpack(const void* src, size_t n, bool fp16, float* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(h[i]);
 }
 
-// The plan's input, parsed from a cpu_layer-layout shape: NHWC ActShape (stem: NCHW as {n, h, w, c}).
+// The plan's input, parsed from a shape in the first layer's input layout
+// (layer_kind.h): NHWC ActShape (stem: NCHW as {n, h, w, c}).
 ActShape parse_input(const Layer& first, const std::vector<int64_t>& s) {
   const std::string what =
       "input " + shape_str(s) + " for layer " + first.name + " (" + kind_name(first.kind) + ")";
   for (int64_t d : s)
     if (d < 1 || d > (int64_t(1) << 30)) throw ShapeError(what + ": bad dimension");
-  ActShape a;
-  if (first.kind == LayerKind::Linear) {
-    if (s.size() != 2) throw ShapeError(what + ": expected [N, C]");
-    a = {int(s[0]), 1, 1, int(s[1])};
-  } else if (s.size() != 4) {
-    throw ShapeError(what + ": expected rank 4");
-  } else if (first.kind == LayerKind::StemConv3x3) {
-    a = {int(s[0]), int(s[2]), int(s[3]), int(s[1])};
-  } else {
-    a = {int(s[0]), int(s[1]), int(s[2]), int(s[3])};
-  }
+  const ActShape a = layout_shape(kind_info(first.kind).in, s, what);
   if (a.c != first.cin) throw ShapeError(what + ": expected " + std::to_string(first.cin) + " channels");
   return a;
 }
@@ -81,11 +69,6 @@ std::vector<uint32_t> push_words(const P& p) {
   std::vector<uint32_t> w(sizeof(P) / 4);
   std::memcpy(w.data(), &p, sizeof(P));
   return w;
-}
-
-std::vector<int64_t> output_dims(LayerKind last, const ActShape& o) {
-  if (last == LayerKind::HeadPool || last == LayerKind::Linear) return {o.n, o.c};
-  return {o.n, o.h, o.w, o.c};
 }
 
 }  // namespace
@@ -175,11 +158,11 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     stages.push_back(std::move(st));
   }
   const LayerKind first = layers.front().kind, last = layers.back().kind;
-  in_f32 = storage_bytes(first, TensorRole::Input, fp16) == 4;
-  out_f32 = storage_bytes(last, TensorRole::Output, fp16) == 4;
+  in_f32 = storage_bytes(first, TensorRole::Input, precision) == 4;
+  out_f32 = storage_bytes(last, TensorRole::Output, precision) == 4;
   in_elems = size_t(in.numel());
   out_elems = size_t(cur.numel());
-  out_shape = output_dims(last, cur);
+  out_shape = layout_dims(kind_info(last).out, cur);
 
   // Memory: weights, input, output, two ping-pong activation buffers, the
   // partial sums of split fused blocks.
@@ -194,8 +177,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
   const size_t in_bytes = round4(in_elems * (in_f32 ? 4 : sfp_bytes()));
   const size_t out_bytes = round4(out_elems * (out_f32 ? 4 : sfp_bytes()));
   size_t total = in_bytes + out_bytes + (stages.size() > 1 ? 2 * act_max : 0) + partial_max;
-  for (const Layer& l : layers)
-    total += l.weight.size() * (fp16 && weights_fp16(l.kind) ? 2 : 4) + l.bias.size() * 4;
+  for (const Layer& l : layers) total += size_t(kind_param_bytes(l.kind, l.cin, l.cout, precision));
   if (total > dev.device_local_bytes)
     throw vk::DeviceError("the plan needs " + std::to_string(total >> 20) + " MiB of device memory; " +
                           dev.name + " has " + std::to_string(dev.device_local_bytes >> 20) + " MiB");
@@ -252,7 +234,7 @@ VkPlan::Impl::Dispatch VkPlan::Impl::make_dispatch(const std::string& shader, st
 void VkPlan::Impl::build_layer(const Stage& st, const Layer& l, const Buffer& src, const Buffer& dst,
                                std::vector<Buffer>& staging, vk::Sequence& s) {
   const LayerVariant& v = *st.layer;
-  const bool w16 = fp16 && weights_fp16(l.kind);
+  const bool w16 = storage_bytes(l.kind, TensorRole::Weight, precision) == 2;
   std::vector<uint8_t> w(l.weight.size() * (w16 ? 2 : 4));
   pack(l.weight.data(), l.weight.size(), w16, w.data());
   const Buffer& wb = param(w.data(), w.size(), staging, s);

@@ -73,8 +73,6 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
       }
       // Grid-stride loop in the shader: the grid is capped, any size works.
       v.groups = {std::min(ceil_div(invocations, v.wg_size), maxg[0]), 1, 1};
-      const double taps = layer.kind == LayerKind::StemConv3x3 ? 9.0 * layer.cin : 9.0;
-      v.flops = 2.0 * taps * double(v.out.numel());
       break;
     }
     case LayerKind::Pointwise:
@@ -128,10 +126,10 @@ LayerVariant choose_variant(const Layer& layer, const ActShape& in, Precision pr
         throw vk::DeviceError("layer " + layer.name + ": dispatch grid " + std::to_string(v.groups[0]) + "x" +
                               std::to_string(v.groups[1]) + "x" + std::to_string(v.groups[2]) +
                               " exceeds maxComputeWorkGroupCount of " + device.name);
-      v.flops = 2.0 * double(v.gemm_m) * v.gemm_n * v.gemm_k;
       break;
     }
   }
+  v.flops = kind_flops(layer.kind, layer.cin, layer.cout, v.in, v.out);
   return v;
 }
 

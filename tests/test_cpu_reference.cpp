@@ -26,10 +26,7 @@ Layer random_layer(LayerKind kind, int cin, int cout, int stride, Act act, uint6
   l.cout = cout;
   l.stride = stride;
   l.act = act;
-  const int64_t per_out = kind == LayerKind::StemConv3x3    ? cin * 9
-                          : kind == LayerKind::Depthwise3x3 ? 9
-                                                            : cin;
-  l.weight = test::random_tensor({cout * per_out}, seed, -1.0f, 1.0f).data;
+  l.weight = test::random_tensor({kind_weight_count(kind, cin, cout)}, seed, -1.0f, 1.0f).data;
   l.bias = test::random_tensor({cout}, seed + 1, -1.0f, 1.0f).data;
   return l;
 }

@@ -26,14 +26,7 @@ namespace {
 // A random input in cpu_layer's layout for `l`: n images of h x w (for the
 // stem: the NCHW input of that size).
 Tensor layer_input(const Layer& l, int n, int h, int w, uint64_t seed, float range) {
-  switch (l.kind) {
-    case LayerKind::StemConv3x3:
-      return test::random_tensor({n, l.cin, h, w}, seed, -range, range);
-    case LayerKind::Linear:
-      return test::random_tensor({n, l.cin}, seed, -range, range);
-    default:
-      return test::random_tensor({n, h, w, l.cin}, seed, -range, range);
-  }
+  return test::random_tensor(layout_dims(kind_info(l.kind).in, {n, h, w, l.cin}), seed, -range, range);
 }
 
 double tolerance_of(Precision m) { return m == Precision::FP16 ? test::kTolFp16 : test::kTolFp32; }

@@ -35,14 +35,7 @@ void check(const std::string& case_name, const std::string& pair, const Tensor& 
 
 // cpu_layer's layout for `l` with n images of h x w.
 Tensor layer_input(const Layer& l, int n, int h, int w, uint64_t seed) {
-  switch (l.kind) {
-    case LayerKind::StemConv3x3:
-      return test::random_tensor({n, l.cin, h, w}, seed);
-    case LayerKind::Linear:
-      return test::random_tensor({n, l.cin}, seed);
-    default:
-      return test::random_tensor({n, h, w, l.cin}, seed);
-  }
+  return test::random_tensor(layout_dims(kind_info(l.kind).in, {n, h, w, l.cin}), seed);
 }
 
 }  // namespace

@@ -40,9 +40,8 @@ std::vector<std::pair<const Layer*, std::vector<int64_t>>> gemm_layers(const Net
   std::vector<std::pair<const Layer*, std::vector<int64_t>>> v;
   ActShape s{batch, kDefaultImageSize, kDefaultImageSize, 3};
   for (const Layer& l : net.layers) {
-    if (l.kind == LayerKind::Linear) v.push_back({&l, {s.n, s.c}});
-    if (l.kind == LayerKind::Pointwise || l.kind == LayerKind::HeadPool)
-      v.push_back({&l, {s.n, s.h, s.w, s.c}});
+    if (l.kind == LayerKind::Linear || l.kind == LayerKind::Pointwise || l.kind == LayerKind::HeadPool)
+      v.push_back({&l, layout_dims(kind_info(l.kind).in, s)});
     s = layer_out_shape(l, s);
   }
   return v;

@@ -27,7 +27,7 @@ vk::Context* shared_context();
   vk::Context& name = *name##_ptr
 
 // A layer of `kind` with weights ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) and biases
-// ~ U(-0.2, 0.2) from `seed` (never zero), in the layouts of network.h.
+// ~ U(-0.2, 0.2) from `seed` (never zero), in the layouts of model/layer_kind.h.
 inline Layer random_layer(LayerKind kind, int cin, int cout, int stride, Act act, uint64_t seed) {
   Layer l;
   l.name = std::string("test_") + kind_name(kind);
@@ -36,10 +36,7 @@ inline Layer random_layer(LayerKind kind, int cin, int cout, int stride, Act act
   l.cout = cout;
   l.stride = stride;
   l.act = act;
-  const int64_t fan_in = kind == LayerKind::StemConv3x3    ? int64_t(cin) * 9
-                         : kind == LayerKind::Depthwise3x3 ? 9
-                                                           : cin;
-  const int64_t n = kind == LayerKind::Depthwise3x3 ? int64_t(cout) * 9 : fan_in * cout;
+  const int64_t fan_in = kind_fan_in(kind, cin), n = kind_weight_count(kind, cin, cout);
   const float b = 1.0f / std::sqrt(float(fan_in));
   l.weight = random_tensor({n}, seed, -b, b).data;
   l.bias = random_tensor({cout}, seed + 1000, -0.2f, 0.2f).data;
