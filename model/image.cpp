@@ -13,7 +13,8 @@ Tensor load_images(const std::vector<std::string>& paths, int size, bool normali
   const size_t plane = size_t(size) * size_t(size);
   for (int64_t b = 0; b < n; ++b) {
     const Rgb8 img = decode_image_file(paths[size_t(b)]);
-    resize_normalize({img.px.data(), img.w, img.h, 3}, size, normalize, out.data.data() + size_t(b) * 3 * plane);
+    resize_normalize({img.px.data(), img.w, img.h, 3}, size, normalize,
+                     out.data.data() + size_t(b) * 3 * plane);
   }
   return out;
 }
