@@ -27,6 +27,9 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
+using test::put;
+using test::slurp;
+
 // Random RGB pixels, [h][w][3].
 std::vector<unsigned char> random_pixels(int w, int h, uint64_t seed) {
   const Tensor t = test::random_tensor({h, w, 3}, seed, 0.0f, 256.0f);
@@ -191,14 +194,6 @@ TEST_CASE("image loader errors name the file", "[image]") {
 }
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-void put(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
 
 uint32_t crc32(const std::string& s) {
   uint32_t c = 0xffffffffu;

@@ -14,13 +14,8 @@ using namespace effnet;
 using Catch::Matchers::ContainsSubstring;
 
 namespace {
-std::string slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-void put(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+using test::put;
+using test::slurp;
 }  // namespace
 
 TEST_CASE("pipeline cache file: round trip with the magic header", "[runtime][cache]") {

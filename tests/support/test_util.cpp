@@ -1,6 +1,8 @@
 #include "tests/support/test_util.h"
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <random>
 
@@ -48,6 +50,15 @@ int argmax_row(const Tensor& t, int64_t row) {
   for (int64_t j = 1; j < c; ++j)
     if (t.data[row * c + j] > t.data[row * c + best]) best = int(j);
   return best;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+void put(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
 }
 
 std::string data_path(const std::string& name) { return std::string(EFFNET_TEST_DATA_DIR) + "/" + name; }

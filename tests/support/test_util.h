@@ -22,6 +22,11 @@ Tensor random_tensor(std::vector<int64_t> shape, uint64_t seed, float lo = -1.0f
 // Index of the largest value in row `row` of a [N, C] tensor.
 int argmax_row(const Tensor& t, int64_t row);
 
+// The whole file as bytes ("" when it cannot be read), and bytes written as a
+// whole file (test fixtures: bad files, cut files).
+std::string slurp(const std::string& path);
+void put(const std::string& path, const std::string& bytes);
+
 // Path of a file in tests/data.
 std::string data_path(const std::string& name);
 
