@@ -54,6 +54,11 @@ struct GemmOptions : BenchCommon {
 struct MBConvOptions : BenchCommon {
   std::string batches = "10,256";
   std::string precision = "fp16";
+  // --profile: no sweep; each block's tile (the rule's, split forced to 1, or
+  // --tile THxTWxHC) runs the clock-instrumented shader and the per-phase
+  // cycles are reported (apps/bench_mbconv_profile.cpp). Needs shader clocks.
+  bool profile = false;
+  std::string tile;  // "6x15x16": output tile rows x columns x hidden chunk ("" for the rule's)
 };
 
 struct AccuracyOptions {
@@ -78,6 +83,7 @@ int run_net(const NetOptions& o);
 int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
 int run_mbconv(const MBConvOptions& o);
+int run_mbconv_profile(const MBConvOptions& o);
 int run_accuracy(const AccuracyOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with

@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
     s_mb->add_option("--batch", mb.batches, "comma-separated batch sizes (default 10,256)");
     s_mb->add_option("--precision", mb.precision, "fp16 (default) | fp32")
         ->check(CLI::IsMember({"fp16", "fp32"}));
+    s_mb->add_flag("--profile", mb.profile,
+                   "no sweep: per-phase SM cycles of each block's fused tile (shader clocks, COOPMAT)");
+    s_mb->add_option("--tile", mb.tile,
+                     "with --profile: THxTWxHC[xWG] instead of the rule's tile, e.g. 6x15x16 or 6x15x16x512");
 
     AccuracyOptions acc;
     CLI::App* s_acc = cli.add_subcommand(
@@ -150,7 +154,10 @@ int main(int argc, char** argv) {
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);
     if (s_net->parsed()) return run_net(net);
     if (s_layers->parsed()) return run_layers(layers);
-    if (s_mb->parsed()) return run_mbconv(mb);
+    if (s_mb->parsed()) {
+      mb.context.shader_clock = mb.profile;
+      return mb.profile ? run_mbconv_profile(mb) : run_mbconv(mb);
+    }
     gemm.batches_set = s_gemm->count("--batch") > 0;
     return run_gemm(gemm);
   });

@@ -12,6 +12,8 @@ uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 // Enough workgroups to fill a large GPU (an H200 has 132 SMs) about twice.
 constexpr uint32_t kTargetGroups = 256;
+// Workgroups a tile's shared memory should leave room for on one SM.
+constexpr uint32_t kResidentGroups = 3;
 // Accumulator registers per invocation a subgroup may hold (fp32 words).
 constexpr uint32_t kMaxAccRegs = 64;
 
@@ -125,11 +127,20 @@ GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, cons
   t.bn = n_pad <= 128 ? n_pad : 64;
   t.bk = g.k <= 64 ? round_up(g.k, t.cm_k) : round_up(64, t.cm_k);
   t.bm = std::max(t.cm_m, std::min(round_up(128, t.cm_m), g.head_pool ? round_up(g.rows, t.cm_m) : ~0u));
-  auto fits = [&] { return t.shared_bytes(g.head_pool) <= d.max_shared_memory; };
+  // Resident workgroups of one SM share what a workgroup may use (the NVIDIA
+  // driver gives an SM 48 KB in all, measured on the H200 with per-workgroup
+  // clocks: docs/PERFORMANCE.md "48 KB of shared memory per SM"). A shallow
+  // GEMM (K <= 128: the expand layers, which stream A once) is latency-bound
+  // with one workgroup per SM, so its tile takes at most a third of the limit
+  // (three resident); a deep one keeps its large tile (measured at a third for K = 240
+  // and 480 with N = 80 and 112: 1.4x and 5x slower).
+  const uint32_t budget = g.k <= 128 ? d.max_shared_memory / kResidentGroups : d.max_shared_memory;
+  auto fits = [&] { return t.shared_bytes(g.head_pool) <= budget; };
   while (t.bm / 2 >= t.cm_m && (t.bm / 2) % t.cm_m == 0 &&
          (!fits() || (!g.head_pool && groups(t, g) < kTargetGroups)))
     t.bm /= 2;
   while (groups(t, g) < kTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
+  while (!fits() && t.bn >= 32 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   split_warps(t);
   while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 && t.bk % (2 * t.warps_k * t.cm_k) == 0) {
     t.warps_k *= 2;  // each K slice has its own C stage: undo when that no longer fits

@@ -23,6 +23,12 @@ constexpr uint64_t kTargetGroups = 256;
 // blocks, 8 words each per invocation at subgroup size 32).
 constexpr uint32_t kMaxProjectBlocks = 10;
 constexpr uint32_t kWgSize = 256;
+// COOPMAT: 512 invocations (16 subgroups). The NVIDIA driver gives an SM 48 KB
+// of shared memory in all, so a fused tile of 36-48 KB runs one workgroup per
+// SM; 16 subgroups instead of 8 share its phases (H200, per-workgroup clocks,
+// batch 256: mbconv1 12x15 1343 -> 1072 us, mbconv2 6x15 1337 -> 1228 us;
+// 1024 invocations: no better).
+constexpr uint32_t kCoopmatWgSize = 512;
 // Cost of one chunk of one workgroup beyond its multiply-adds (barriers,
 // weight fetches), in multiply-add equivalents: a rough rule, measured on the
 // H200 to favour fewer, larger chunks; the tuning issue replaces it.
@@ -119,15 +125,12 @@ const char* fuse_policy_name(FusePolicy f) {
 }
 
 bool mbconv_worth_fusing(const MBConvVariant& v) {
-  if (!v.coopmat) return false;
-  if (v.in.n == 1) return true;  // dispatch-bound: one dispatch instead of three
-  const double act = v.precision == Precision::FP16 ? 2 : 4;
-  const double px_in = double(v.in.n) * v.in.h * v.in.w, px_out = double(v.out.n) * v.out.h * v.out.w;
-  // Activation bytes of the three unfused layers: each input and output once.
-  const double bytes = act * (px_in * v.cin + 2 * px_in * v.hidden + 2 * px_out * v.hidden + px_out * v.cout);
-  // Batch <= 64: at 256 the whole network's median regressed with this rule
-  // (bimodal, 5.56 ms median / 4.44 ms p10 vs 4.68 unfused; docs/PERFORMANCE.md).
-  return v.hidden > v.cin && v.flops / bytes <= 16 && px_out >= 2048 && v.in.n <= 64;
+  // Batch 1 is dispatch-bound: one dispatch instead of three. At batch 10 and
+  // 64 fusing mbconv2 and mbconv3 won (0.374 vs 0.376 ms, 1.314 vs 1.357 ms)
+  // until the expand GEMMs kept three workgroups per SM (model/vk_gemm_tile.cpp):
+  // since then layer by layer is faster there (0.330 vs 0.344 ms, 1.156 vs
+  // 1.221 ms; H200, docs/PERFORMANCE.md "48 KB of shared memory per SM").
+  return v.coopmat && v.in.n == 1;
 }
 
 bool is_mbconv_block(const std::vector<Layer>& l, size_t i) {
@@ -184,7 +187,8 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
         for (uint32_t split = 1; split <= 64 && split * hc <= round_up(uint32_t(v.hidden), hc); split *= 2) {
           if (split > chunks_max) break;
           MBConvVariant c = v;
-          if (!apply_tile(c, {th, tw, hc, split}, device).empty()) continue;
+          if (!apply_tile(c, {th, tw, hc, split, v.coopmat ? kCoopmatWgSize : kWgSize}, device).empty())
+            continue;
           const double t = estimate(c, target);
           if (!best || t < best_t) best = c, best_t = t;
         }

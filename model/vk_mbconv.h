@@ -68,11 +68,10 @@ bool is_mbconv_block(const std::vector<Layer>& layers, size_t i);
 
 // Whether fusing the block (variant v, its tile chosen) measured faster than
 // running it layer by layer, by the rule of model/vk_mbconv.cpp (H200,
-// docs/PERFORMANCE.md "Fused MBConv"): the COOPMAT variant at batch 1, or an
-// expanding block (hidden > cin) of at most 16 FLOP per byte of its unfused
-// activations (memory-bound layer by layer: mbconv2, mbconv3) with at least
-// 2048 output pixels in a batch of at most 64 images. The SCALAR
-// variant is never chosen by the rule (slower on lavapipe, unmeasured elsewhere).
+// docs/PERFORMANCE.md): the COOPMAT variant at batch 1 only (one dispatch
+// instead of three); at batch 10 and more the fused kernel (one workgroup per
+// SM, latency-bound) loses to the layers. The SCALAR variant is never chosen
+// by the rule (slower on lavapipe, unmeasured elsewhere).
 bool mbconv_worth_fusing(const MBConvVariant& v);
 
 // The fused variant of the block layers[i..i+2] on input `in` (NHWC), or

@@ -1,6 +1,7 @@
 #include "model/vk_plan.h"
 
 #include <cstring>
+#include <deque>
 #include <sstream>
 
 #include "model/errors.h"
@@ -8,6 +9,7 @@
 #include "model/vk_mbconv.h"
 #include "shaders/abi.h"
 #include "shaders/embedded.h"
+#include "shaders/mbconv_layout.h"
 #include "vk_runtime/algorithm.h"
 #include "vk_runtime/buffer.h"
 #include "vk_runtime/errors.h"
@@ -97,6 +99,8 @@ struct VkPlan::Impl {
   PlanTiming timing;
   bool profile_layers = false;
   uint32_t mbconv_skip = 0;
+  bool mbconv_prof = false;
+  std::deque<std::pair<size_t, Buffer>> prof;  // stage index, its profile records (device-local)
 
   Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
   size_t sfp_bytes() const { return fp16 ? 2 : 4; }
@@ -119,7 +123,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       precision(opt.precision),
       fp16(opt.precision == Precision::FP16),
       profile_layers(opt.profile_layers),
-      mbconv_skip(opt.mbconv_skip) {
+      mbconv_skip(opt.mbconv_skip),
+      mbconv_prof(opt.mbconv_profile) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
   if (fp16 && !(dev.fp16_arithmetic && dev.storage16))
@@ -284,6 +289,17 @@ void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layer
   b[EFFNET_BIND_OUT] = {split ? &dummy : &dst, !split};
   b[EFFNET_BIND_WEIGHT2] = {&wp, false};
   b[EFFNET_BIND_PARTIAL] = {split ? &partial : &dummy, split};
+  std::string shader = v.shader;
+  if (mbconv_prof) {
+    if (!v.coopmat || split || !ctx.shader_clock_enabled())
+      throw vk::DeviceError("mbconv profile of " + v.block +
+                            ": needs the COOPMAT variant, split 1 and shader clocks (" + ctx.info().name +
+                            ")");
+    const uint64_t words = uint64_t(v.groups[0]) * v.groups[1] * EFFNET_MBCONV_PROF_WORDS;
+    prof.emplace_back(dispatches.size(), Buffer(ctx, words * 4, MemoryKind::DeviceLocal));
+    b[EFFNET_BIND_PARTIAL] = {&prof.back().second, true};
+    shader += "_prof";
+  }
   vk::SpecConstants sc;
   sc.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_STRIDE, uint32_t(v.stride));
   sc.set(EFFNET_SC_TILE_H, v.tile.th).set(EFFNET_SC_TILE_W, v.tile.tw).set(EFFNET_SC_CIN, v.cin_pack);
@@ -297,7 +313,7 @@ void VkPlan::Impl::build_mbconv(const Stage& st, const std::vector<Layer>& layer
   // COOPMAT: the subgroup count is a specialization constant, so the subgroup
   // size the plan assumed is required.
   const uint32_t sg = v.coopmat ? v.wg_size / v.subgroups : 0;
-  d.push_back(make_dispatch(v.shader, std::move(b), sc, pc, v.groups, {sg, {v.wg_size, 1, 1}}));
+  d.push_back(make_dispatch(shader, std::move(b), sc, pc, v.groups, {sg, {v.wg_size, 1, 1}}));
   if (split) {
     std::vector<vk::Binding> rb(EFFNET_BINDING_COUNT);
     rb[EFFNET_BIND_IN] = {&partial, false};
@@ -411,6 +427,24 @@ uint64_t VkPlan::device_buffer_bytes() const {
   return b;
 }
 const vk::DeviceInfo& VkPlan::device() const { return impl_->ctx.info(); }
+
+std::vector<uint32_t> VkPlan::mbconv_profile(size_t stage) const {
+  Impl& p = *impl_;
+  for (const auto& [k, buf] : p.prof) {
+    if (k != stage) continue;
+    Buffer rb(p.ctx, buf.size(), MemoryKind::Readback);
+    vk::Sequence s(p.ctx);
+    s.begin();
+    s.copy(buf, rb, buf.size());
+    s.end();
+    s.submit_and_wait();
+    rb.invalidate();
+    std::vector<uint32_t> words(buf.size() / 4);
+    std::memcpy(words.data(), rb.mapped(), buf.size());
+    return words;
+  }
+  return {};
+}
 
 std::string VkPlan::describe() const {
   std::ostringstream o;

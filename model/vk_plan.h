@@ -37,6 +37,11 @@ struct VkPlanOptions {
   FusePolicy fuse = FusePolicy::Auto;
   std::optional<MBConvTile> force_mbconv_tile;  // test-only: this tile for every fused block
   uint32_t mbconv_skip = 0;  // profiling only (EFFNET_SC_SKIP, shaders/abi.h): wrong results when not 0
+  // Profiling only (effnet-bench mbconv-profile): fused blocks run the
+  // mbconv_coopmat_fp16_prof variant, which records per-workgroup phase clocks
+  // (read by VkPlan::mbconv_profile). DeviceError unless every fused block is
+  // COOPMAT with split 1 and the context enabled shader clocks.
+  bool mbconv_profile = false;
   // Per-stage GPU times (effnet-bench layers): a timestamp after every stage.
   // Each costs two full pipeline barriers (a timestamp does not order later
   // commands), measured at ~9 us per stage on an H200, so the default records
@@ -101,6 +106,11 @@ class VkPlan {
   // output, activations, partial sums; not the host staging and readback).
   uint64_t device_buffer_bytes() const;
   const vk::DeviceInfo& device() const;
+  // Profiling only (VkPlanOptions::mbconv_profile): the records of the last
+  // run of fused stage `stage` (index into stages()), EFFNET_MBCONV_PROF_WORDS
+  // uint32 per workgroup in grid order (shaders/mbconv_layout.h); empty for a
+  // stage that is not a profiled fused block.
+  std::vector<uint32_t> mbconv_profile(size_t stage) const;
 
  private:
   struct Impl;

@@ -40,6 +40,15 @@
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_KHR_shader_subgroup_basic : require
 #endif
+#ifdef PROFILE
+// Profiling variant (effnet-bench mbconv-profile, never in a real plan):
+// invocation 0 of each workgroup writes EFFNET_MBCONV_PROF_WORDS words of
+// phase timings (SM clock cycles, VK_KHR_shader_clock) and its start and end
+// on the device clock (ns) to the PARTIAL binding; SPLIT must be 1.
+#extension GL_ARB_shader_clock : require
+#extension GL_EXT_shader_realtime_clock : require
+#extension GL_NV_shader_sm_builtins : require
+#endif
 #include "abi.h"
 #include "types.glsl"
 #include "mbconv_layout.h"
@@ -68,6 +77,14 @@ layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer OutVec { uvec4 out_ve
 layout(std430, binding = EFFNET_BIND_WEIGHT2) readonly buffer WpBuf { SFP wp_data[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT2) readonly buffer WpVec { uvec4 wp_vec[]; };
 layout(std430, binding = EFFNET_BIND_PARTIAL) writeonly buffer PartBuf { float part[]; };
+#ifdef PROFILE
+layout(std430, binding = EFFNET_BIND_PARTIAL) writeonly buffer ProfBuf { uint prof[]; };
+#define PROF_CLOCK() clock2x32ARB().x
+#define PROF_ADD(slot, t_from) { const uint t_ = PROF_CLOCK(); cyc[slot] += t_ - t_from; t_from = t_; }
+#else
+#define PROF_CLOCK() 0u
+#define PROF_ADD(slot, t_from)
+#endif
 layout(push_constant) uniform Push { EFFNET_MBCONV_PUSH_FIELDS } pc;
 
 const uint IH = EFFNET_MBCONV_IN_DIM(TH, STRIDE);
@@ -127,6 +144,13 @@ void main() {
   const uint oy0 = (tile / pc.tiles_x) * TH, ox0 = (tile % pc.tiles_x) * TW;
   const int iy0 = int(oy0 * STRIDE) - 1, ix0 = int(ox0 * STRIDE) - 1;
   const uint chunks = HIDDEN / HC / SPLIT;
+#ifdef PROFILE
+  const uvec2 rt0 = clockRealtime2x32EXT();
+  uint cyc[EFFNET_MBCONV_PROF_PHASES];
+  [[unroll]] for (uint i = 0; i < EFFNET_MBCONV_PROF_PHASES; ++i) cyc[i] = 0;
+#endif
+  uint t = PROF_CLOCK();
+  const uint t_begin = t;
   if ((SKIP & 8) == 0) stage_input(img, iy0, ix0);
   project_init(slice == 0);
   if ((SKIP & 16) == 0) {
@@ -134,6 +158,7 @@ void main() {
     stage_dw_weights(slice * chunks * HC);
   }
   barrier();  // the input tile and the first chunk's weights are staged
+  PROF_ADD(0, t);
   // Two barriers per chunk: expand(ch + 1) writes H, last read by
   // depthwise(ch) before the barrier ahead of project(ch), and reads the
   // expand weights staged beside depthwise(ch) (their last reader, expand(ch),
@@ -144,14 +169,37 @@ void main() {
   for (uint ch = 0; ch < chunks; ++ch) {
     const uint hc0 = (slice * chunks + ch) * HC;
     if ((SKIP & 1) == 0) expand_chunk(hc0, img, iy0, ix0);
+    PROF_ADD(1, t);
     barrier();
+    PROF_ADD(2, t);
     if ((SKIP & 2) == 0) depthwise_chunk(hc0, iy0, ix0);
+    PROF_ADD(3, t);
     if (ch + 1 < chunks && (SKIP & 16) == 0) stage_weights(hc0 + HC);
+    PROF_ADD(4, t);
     barrier();
+    PROF_ADD(5, t);
     if (ch + 1 < chunks && (SKIP & 16) == 0) stage_dw_weights(hc0 + HC);
+    PROF_ADD(6, t);
     if ((SKIP & 4) == 0) project_chunk(hc0);
+    PROF_ADD(7, t);
   }
   const uint tiles = gl_NumWorkGroups.x;
   const uint part_base = ((slice * pc.n + img) * tiles + tile) * MP_PAD * COUT;
+#ifdef PROFILE
+  finish(img, oy0, ox0, 0);
+  PROF_ADD(8, t);
+  const uvec2 rt1 = clockRealtime2x32EXT();
+  if (gl_LocalInvocationIndex == 0) {
+    const uint at = ((slice * pc.n + img) * tiles + tile) * EFFNET_MBCONV_PROF_WORDS;
+    prof[at + 0] = gl_SMIDNV;
+    prof[at + 1] = rt0.x;
+    prof[at + 2] = rt0.y;
+    prof[at + 3] = rt1.x;
+    prof[at + 4] = rt1.y;
+    prof[at + 5] = t - t_begin;
+    [[unroll]] for (uint i = 0; i < EFFNET_MBCONV_PROF_PHASES; ++i) prof[at + 6 + i] = cyc[i];
+  }
+#else
   finish(img, oy0, ox0, part_base);
+#endif
 }

@@ -42,4 +42,14 @@
 #define EFFNET_MBCONV_BP_OFF(hidden) (26u * (hidden))
 #define EFFNET_MBCONV_VEC_FLOATS(hidden, cout) (26u * (hidden) + 16u * (cout))
 
+// Profiling variant (mbconv.comp -DPROFILE): words per workgroup record:
+// SM id, start and end on the device clock (ns, lo/hi words each), total SM
+// cycles, then the cycles of each phase (subgroup 0's view), in this order:
+// 0 staging (input tile, first weights, first barrier), 1 expand, 2 barrier
+// after the expand, 3 depthwise, 4 staging the next expand weights, 5 barrier
+// after the depthwise, 6 staging the next depthwise weights, 7 project,
+// 8 epilogue (output stage and store).
+#define EFFNET_MBCONV_PROF_PHASES 9u
+#define EFFNET_MBCONV_PROF_WORDS 16u
+
 #endif  // EFFNET_SHADERS_MBCONV_LAYOUT_H

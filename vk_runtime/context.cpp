@@ -159,6 +159,33 @@ Context::Context(const ContextOptions& options) {
                    info_.name.c_str());
   }
 
+  VkPhysicalDeviceShaderClockFeaturesKHR clk{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR};
+  VkPhysicalDeviceShaderSMBuiltinsFeaturesNV smb{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV};
+  if (options.shader_clock && has_extension(physical_, VK_KHR_SHADER_CLOCK_EXTENSION_NAME) &&
+      has_extension(physical_, VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME)) {
+    VkPhysicalDeviceShaderClockFeaturesKHR hc{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR};
+    VkPhysicalDeviceShaderSMBuiltinsFeaturesNV hs{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV};
+    hc.pNext = &hs;
+    VkPhysicalDeviceFeatures2 h2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
+    h2.pNext = &hc;
+    vkGetPhysicalDeviceFeatures2(physical_, &h2);
+    if (hc.shaderSubgroupClock && hc.shaderDeviceClock && hs.shaderSMBuiltins) {
+      shader_clock_ = true;
+      exts.push_back(VK_KHR_SHADER_CLOCK_EXTENSION_NAME);
+      exts.push_back(VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME);
+      clk.shaderSubgroupClock = clk.shaderDeviceClock = VK_TRUE;
+      smb.shaderSMBuiltins = VK_TRUE;
+      clk.pNext = &smb;
+      smb.pNext = e13.pNext;
+      e13.pNext = &clk;
+    }
+  }
+  if (options.shader_clock && !shader_clock_)
+    std::fprintf(stderr, "effnet-vk: %s lacks VK_KHR_shader_clock or VK_NV_shader_sm_builtins\n",
+                 info_.name.c_str());
+
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
   qci.queueFamilyIndex = info_.compute_queue_family;

@@ -48,6 +48,10 @@ struct ContextOptions {
   // With VK_KHR_pipeline_executable_properties, every new pipeline prints its
   // executable statistics (registers, spills, shared memory) to stderr.
   bool pipeline_stats = false;
+  // Profiling only (effnet-bench mbconv-profile): enable VK_KHR_shader_clock
+  // (subgroup and device clocks) and VK_NV_shader_sm_builtins where the
+  // device has both; shader_clock_enabled() says whether it did.
+  bool shader_clock = false;
   // The pipeline cache file: pipeline_cache_file when not empty; else
   // <pipeline_cache_dir>/<vendor>-<device>-<driver>.bin (ids in hex) when
   // pipeline_cache_dir is not empty; else none (the cache lives in memory).
@@ -85,6 +89,7 @@ class Context {
   // ContextOptions::pipeline_stats and the device has
   // VK_KHR_pipeline_executable_properties: one stderr line per new pipeline.
   bool pipeline_stats_enabled() const { return pipeline_stats_; }
+  bool shader_clock_enabled() const { return shader_clock_; }
   // The pipelines compiled so far, shared by every Algorithm of this context.
   KernelCache& kernels() { return *kernels_; }
 
@@ -94,6 +99,7 @@ class Context {
   DeviceInfo info_;
   bool validation_ = false;
   bool pipeline_stats_ = false;
+  bool shader_clock_ = false;
   Handle<VkDevice> device_;
   VkQueue queue_ = VK_NULL_HANDLE;
   Handle<VmaAllocator> allocator_;

@@ -92,6 +92,8 @@ std::string type_name(VkPhysicalDeviceType t) {
   }
 }
 
+}  // namespace
+
 bool has_extension(VkPhysicalDevice pd, const char* name) {
   uint32_t n = 0;
   vkEnumerateDeviceExtensionProperties(pd, nullptr, &n, nullptr);
@@ -101,8 +103,6 @@ bool has_extension(VkPhysicalDevice pd, const char* name) {
     if (std::string(e.extensionName) == name) return true;
   return false;
 }
-
-}  // namespace
 
 std::string CoopMatShape::str() const {
   return std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) + " " + a_type + "*" + b_type +

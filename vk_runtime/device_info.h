@@ -73,4 +73,7 @@ struct DeviceInfo {
 // Fills every field of DeviceInfo for `pd` of `instance` (index is the caller's).
 DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t index);
 
+// Whether the device offers the extension `name` (vkEnumerateDeviceExtensionProperties).
+bool has_extension(VkPhysicalDevice pd, const char* name);
+
 }  // namespace effnet::vk
