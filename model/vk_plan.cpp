@@ -105,6 +105,13 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       st.out = st.layer->out;
       variants.push_back(*st.layer);
     }
+    ActShape x = cur;
+    for (size_t j = i; j < i + st.count; ++j) {
+      const Layer& l = layers[j];
+      const ActShape y = layer_out_shape(l, x);
+      st.layer_flops += kind_flops(l.kind, l.cin, l.cout, x, y);
+      x = y;
+    }
     cur = st.out;
     i += st.count;
     stages.push_back(std::move(st));
