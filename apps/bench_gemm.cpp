@@ -88,9 +88,7 @@ int run_gemm(const GemmOptions& o) {
   for (int b : batches) {
     const auto shapes = layer_input_shapes(net, b, o.size);
     for (size_t i = 0; i < net.layers.size(); ++i) {
-      const LayerKind k = net.layers[i].kind;
-      if (k == LayerKind::Pointwise || k == LayerKind::HeadPool || k == LayerKind::Linear)
-        cases.push_back({&net.layers[i], shapes[i], b});
+      if (kind_is_gemm(net.layers[i].kind)) cases.push_back({&net.layers[i], shapes[i], b});
     }
   }
   const Layer square = square_gemm_layer(4096, o.seed + 7);

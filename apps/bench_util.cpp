@@ -8,6 +8,8 @@
 
 #include "model/errors.h"
 #include "model/half.h"
+#include "model/precision.h"
+#include "model/vk_variant.h"
 
 namespace effnet::app {
 
@@ -66,11 +68,13 @@ std::vector<std::string> parse_precision_list(const std::string& s, const std::s
   std::vector<std::string> out;
   std::stringstream ss(s);
   std::string item;
-  while (std::getline(ss, item, ','))
-    if (item == "fp16" || item == "fp32")
-      out.push_back(item);
-    else
+  while (std::getline(ss, item, ',')) {
+    try {
+      out.push_back(precision_name(parse_precision(item)));
+    } catch (const UsageError&) {
       throw UsageError(option + " '" + s + "': expected fp16, fp32 or fp16,fp32 (see --help)");
+    }
+  }
   if (out.empty()) throw UsageError(option + ": empty list (see --help)");
   return out;
 }
@@ -96,7 +100,7 @@ nlohmann::json device_json(const vk::DeviceInfo& d) {
           {"api", d.api_version_str},
           {"subgroup_size", d.subgroup_size},
           {"max_shared_memory", d.max_shared_memory},
-          {"fp16", d.fp16_arithmetic && d.storage16},
+          {"fp16", precision_supported(d, Precision::FP16)},
           {"coopmat_shapes", shapes},
           {"timestamp_period_ns", d.timestamp_period_ns}};
 }

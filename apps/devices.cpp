@@ -1,5 +1,6 @@
 #include "apps/devices.h"
 
+#include "model/vk_variant.h"
 #include "nlohmann/json.hpp"
 #include "vk_runtime/context.h"
 #ifdef EFFNET_HAVE_CUDA
@@ -26,7 +27,7 @@ void print_devices(std::ostream& os, bool json) {
                            {"usable", d.usable()},
                            {"subgroup_size", d.subgroup_size},
                            {"max_shared_memory", d.max_shared_memory},
-                           {"fp16", d.fp16_arithmetic && d.storage16},
+                           {"fp16", precision_supported(d, Precision::FP16)},
                            {"coopmat_shapes", shapes}});
     if (!json) os << (d.index == def ? "* " : "  ") << d.report() << "\n";
   }

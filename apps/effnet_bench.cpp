@@ -12,6 +12,7 @@
 #include "apps/exit_codes.h"
 #include "apps/run_main.h"
 #include "model/errors.h"
+#include "model/precision.h"
 
 using namespace effnet;
 using namespace effnet::app;
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
     add_common(s_layers, layers, 200, 20);
     s_layers->add_option("--batch", layers.batch, "batch size (default 10)")->check(CLI::Range(1, 4096));
     s_layers->add_option("--precision", layers.precision, "fp16 (default) | fp32")
-        ->check(CLI::IsMember({"fp16", "fp32"}));
+        ->check(CLI::IsMember(precision_names()));
     s_layers->add_flag("--quick", layers.quick, "smoke run: no 4096^3 GEMM ceiling, a 16 MiB copy");
 
     GemmOptions gemm;
@@ -100,7 +101,7 @@ int main(int argc, char** argv) {
     add_common(s_mb, mb, 20, 3);
     s_mb->add_option("--batch", mb.batches, "comma-separated batch sizes (default 10,256)");
     s_mb->add_option("--precision", mb.precision, "fp16 (default) | fp32")
-        ->check(CLI::IsMember({"fp16", "fp32"}));
+        ->check(CLI::IsMember(precision_names()));
     s_mb->add_flag("--profile", mb.profile,
                    "no sweep: per-phase SM cycles of each block's fused tile (shader clocks, COOPMAT)");
     s_mb->add_option("--tile", mb.tile,
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
     s_acc->add_option("--device", acc.device, "vulkan (default) | cpu | cuda")
         ->check(CLI::IsMember({"vulkan", "cpu", "cuda"}));
     s_acc->add_option("--precision", acc.precision, "fp16 (default) | fp32")
-        ->check(CLI::IsMember({"fp16", "fp32"}));
+        ->check(CLI::IsMember(precision_names()));
     s_acc->add_option("--size", acc.size, "resize images to SIZE x SIZE (default 64)")
         ->check(CLI::Range(32, 4096));
     s_acc->add_option("--batch", acc.batch, "images per run (default 500)")->check(CLI::Range(1, 4096));

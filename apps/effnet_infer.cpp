@@ -18,6 +18,7 @@
 #include "backends/backend.h"
 #include "model/errors.h"
 #include "model/npy.h"
+#include "model/precision.h"
 #include "model/weights.h"
 
 using namespace effnet;
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
     cli.add_option("--device", bo.device, "vulkan | cpu | cuda (default vulkan)")
         ->check(CLI::IsMember(available_backends()));
     cli.add_option("--precision", precision, "fp16 (default: fp16 storage, fp32 accumulation) | fp32")
-        ->check(CLI::IsMember({"fp16", "fp32"}));
+        ->check(CLI::IsMember(precision_names()));
     cli.add_option("--gpu", bo.gpu,
                    "GPU index (see --list-devices); default: env EFFNET_GPU, else the first discrete GPU");
     cli.add_flag("--no-coopmat", no_coopmat,

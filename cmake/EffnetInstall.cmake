@@ -85,6 +85,7 @@ list(TRANSFORM _effnet_header_dirs PREPEND "${PROJECT_SOURCE_DIR}/")
 install(DIRECTORY ${_effnet_header_dirs} DESTINATION ${EFFNET_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp"
         PATTERN "results" EXCLUDE PATTERN "bench_*" EXCLUDE)  # effnet-bench's own code is in no library
+install(FILES ${EFFNET_VARIANT_NAMES_H} DESTINATION ${EFFNET_INSTALL_INCLUDEDIR}/shaders)  # generated
 
 # What the config file checks and finds again on the consumer's side: the same
 # Vulkan headers, VMA and loader as this build, nlohmann_json, CLI11, CUDA.

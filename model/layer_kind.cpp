@@ -27,6 +27,8 @@ ActShape kind_out_shape(LayerKind k, int cout, int stride, const ActShape& in) {
   return {};
 }
 
+bool kind_is_gemm(LayerKind k) { return kind_info(k).taps == 1 && kind_info(k).dense; }
+
 int64_t kind_fan_in(LayerKind k, int cin) {
   const KindInfo& i = kind_info(k);
   return int64_t(i.taps) * (i.dense ? cin : 1);

@@ -80,6 +80,10 @@ struct ActShape {
 // (network.h) checks the input against a layer first.
 ActShape kind_out_shape(LayerKind k, int cout, int stride, const ActShape& in);
 
+// A 1x1 dense kind (taps == 1 && dense: Pointwise, HeadPool, Linear): a GEMM
+// [M = pixels, K = cin] x [K, cout] on the GPU backends.
+bool kind_is_gemm(LayerKind k);
+
 // Multiply-adds per output element of the conv: cin * taps (dense) or taps
 // (depthwise). Also the weights per output channel.
 int64_t kind_fan_in(LayerKind k, int cin);

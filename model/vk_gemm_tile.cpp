@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "shaders/gemm_layout.h"
 #include "vk_runtime/errors.h"
 
 namespace effnet {
@@ -43,13 +44,16 @@ void split_warps(GemmTile& t) {
 }  // namespace
 
 uint32_t GemmTile::shared_bytes(bool head_pool) const {
-  const uint32_t pool = head_pool ? 4 * bm * bn : 0;
-  // SCALAR (gemm_load.glsl): fp32 A/B tiles, aliased by the fp32 C stage [bm][bn + 4]
-  // of the epilogue (none with the pool, which keeps its sums in registers).
-  if (!coopmat()) return std::max(4 * (bk * bm + bk * bn), head_pool ? 0 : 4 * bm * (bn + 4)) + pool;
-  const uint32_t lds = (bk / 8) | 1u;  // 16-byte chunks per staged row (gemm_coopmat_load.glsl)
-  const uint32_t ab = (bm + bn) * lds * 16, c = warps_k * bm * (bn + 4) * 4;
-  return std::max(ab, c) + pool;
+  // The shaders' own sizes (shaders/gemm_layout.h): the A/B tiles aliased by
+  // the fp32 C stage of the epilogue (none with the pool, which keeps its sums
+  // in registers), plus the pool's reduction buffer.
+  const uint32_t pool = head_pool ? 4 * EFFNET_GEMM_POOL_FLOATS(bm, bn) : 0;
+  const uint32_t ldc = EFFNET_GEMM_LDC(bn);
+  if (!coopmat())
+    return 4 * std::max(EFFNET_GEMM_SC_AB_FLOATS(bm, bn, bk), head_pool ? 0 : EFFNET_GEMM_C_FLOATS(bm, ldc)) +
+           pool;
+  const uint32_t lds = EFFNET_GEMM_CM_LDS(EFFNET_GEMM_CM_KV(bk));
+  return 16 * std::max(EFFNET_GEMM_CM_AB_VEC4(bm, bn, lds), EFFNET_GEMM_CM_C_VEC4(bm, ldc, warps_k)) + pool;
 }
 
 std::string GemmTile::str() const {

@@ -6,7 +6,7 @@ const char* stage_kind_name(StageKind k) { return k == StageKind::MBConv ? "mbco
 
 const std::string& Stage::shader() const { return mbconv ? mbconv->shader : layer->shader; }
 bool Stage::coopmat() const { return mbconv ? mbconv->coopmat : layer->coopmat; }
-double Stage::flops() const { return mbconv ? mbconv->flops : layer->flops; }
+double Stage::flops() const { return layer_flops; }
 uint32_t Stage::dispatches() const { return mbconv && mbconv->tile.split > 1 ? 2 : 1; }
 std::string Stage::describe() const { return mbconv ? mbconv->describe() : layer->describe(); }
 

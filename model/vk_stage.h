@@ -25,10 +25,11 @@ struct Stage {
   std::optional<LayerVariant> layer;    // kind == Layer
   std::optional<MBConvVariant> mbconv;  // kind == MBConv
   ActShape in, out;                     // NHWC (stem: the NCHW input as {n, h, w, c})
+  double layer_flops = 0;               // the covered layers' kind_flops (model/layer_kind.h), as unfused
 
   const std::string& shader() const;
   bool coopmat() const;
-  double flops() const;         // the covered layers' FLOPs as unfused
+  double flops() const;         // layer_flops
   uint32_t dispatches() const;  // 1, or 2 for a split fused block (its reduction)
   // One line: the layer variant's, or the fused block's describe().
   std::string describe() const;

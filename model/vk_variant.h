@@ -44,6 +44,10 @@ struct GemmChoice {
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;  // test-only: this M x N x K shape
 };
 
+// Whether `device` runs the shaders of precision p: fp16 storage and
+// arithmetic need shaderFloat16 and storageBuffer16BitAccess; fp32 runs anywhere.
+bool precision_supported(const vk::DeviceInfo& device, Precision p);
+
 // The f16 x f16 -> f32 subgroup-scope cooperative-matrix shapes of `device`
 // that gemm.comp can use (cm_k a multiple of 8), as {m, n, k}.
 std::vector<std::array<uint32_t, 3>> gemm_coopmat_shapes(const vk::DeviceInfo& device);

@@ -18,5 +18,13 @@ if out=$(grep -nE '\b(secure_)?getenv *\(' vk_runtime/*.h vk_runtime/*.cpp); the
   echo "$out"
   status=1
 fi
-[ $status = 0 ] && echo "vk_runtime: no upward include, no getenv"
+# The libraries below apps/ read no environment either: each main reads it
+# (apps/context_env.h) and passes it down as options.
+if out=$(grep -nE '\b(secure_)?getenv *\(' model/*.h model/*.cpp backends/*.h backends/*.cpp cuda_ref/*.h \
+  cuda_ref/*.cpp cuda_ref/*.cu 2>/dev/null); then
+  echo "a library reads the environment (read it in main, apps/context_env.h, and pass options):"
+  echo "$out"
+  status=1
+fi
+[ $status = 0 ] && echo "vk_runtime: no upward include, no getenv; model, backends, cuda_ref: no getenv"
 exit $status

@@ -30,6 +30,7 @@
 #extension GL_KHR_shader_subgroup_basic : require
 #endif
 #include "abi.h"
+#include "gemm_layout.h"
 #include "types.glsl"
 
 layout(local_size_x_id = EFFNET_SC_WG_SIZE) in;

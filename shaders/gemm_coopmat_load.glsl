@@ -19,12 +19,13 @@ layout(constant_id = EFFNET_SC_WARPS_K) const uint WARPS_K = 1;
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer AVec { uvec4 a_vec[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer BVec { uvec4 b_vec[]; };
 
-const uint KV = BK / 8;           // chunks per tile row
-const uint LDS = KV | 1u;         // chunks per shared row (odd)
-const uint A_VEC4 = BM * LDS;     // A tile, in chunks
-const uint AB_VEC4 = (BM + BN) * LDS;
-const uint LDC = BN + 4;          // floats per row of the C stage
-const uint C_VEC4 = WARPS_K * BM * LDC / 4;
+// Sizes: shaders/gemm_layout.h (shared with the host).
+const uint KV = EFFNET_GEMM_CM_KV(BK);      // chunks per tile row
+const uint LDS = EFFNET_GEMM_CM_LDS(KV);    // chunks per shared row (odd)
+const uint A_VEC4 = BM * LDS;               // A tile, in chunks
+const uint AB_VEC4 = EFFNET_GEMM_CM_AB_VEC4(BM, BN, LDS);
+const uint LDC = EFFNET_GEMM_LDC(BN);       // floats per row of the C stage
+const uint C_VEC4 = EFFNET_GEMM_CM_C_VEC4(BM, LDC, WARPS_K);
 shared uvec4 S[AB_VEC4 > C_VEC4 ? AB_VEC4 : C_VEC4];
 
 // 8 halves of row `row` of a [rows][K] fp16 matrix from k = kk (kk < K, kk % 8 == 0).

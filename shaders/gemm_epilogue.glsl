@@ -65,7 +65,7 @@ void store_tile(uint m0, uint n0) {
 float epilogue(uint e, uint n) { return apply_act(acc_get(e) + bias_data[n], ACT); }
 
 float pool_sum[ACC_COUNT];
-shared float Ps[BM * BN];
+shared float Ps[EFFNET_GEMM_POOL_FLOATS(BM, BN)];  // [BM][BN]
 
 void pool_init() {
   [[unroll]] for (uint e = 0; e < ACC_COUNT; ++e) pool_sum[e] = 0.0;

@@ -3,13 +3,14 @@
 // S[B_OFF ..) (k-major), zero outside M (m_end), N and K; after the K loop,
 // the C stage of gemm_scalar.glsl ([BM][LDC], aliased; not with HEAD_POOL,
 // which keeps its accumulators in registers).
-const uint B_OFF = BK * BM;
-const uint AB_FLOATS = BK * (BM + BN);
-const uint LDC = BN + 4;  // floats per row of the C stage: rows start 16-byte aligned
+// Sizes and offsets: shaders/gemm_layout.h (shared with the host).
+const uint B_OFF = EFFNET_GEMM_SC_B_OFF(BM, BK);
+const uint AB_FLOATS = EFFNET_GEMM_SC_AB_FLOATS(BM, BN, BK);
+const uint LDC = EFFNET_GEMM_LDC(BN);  // floats per row of the C stage: rows start 16-byte aligned
 #ifdef HEAD_POOL
 const uint C_FLOATS = 0;
 #else
-const uint C_FLOATS = BM * LDC;
+const uint C_FLOATS = EFFNET_GEMM_C_FLOATS(BM, LDC);
 #endif
 shared float S[AB_FLOATS > C_FLOATS ? AB_FLOATS : C_FLOATS];
 

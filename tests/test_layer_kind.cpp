@@ -44,6 +44,12 @@ TEST_CASE("layer kinds: weights and storage", "[kinds]") {
   CHECK(storage_bytes(LayerKind::Depthwise3x3, TensorRole::Weight, Precision::FP16) == 4);
   CHECK(storage_bytes(LayerKind::Pointwise, TensorRole::Weight, Precision::FP16) == 2);
   CHECK(storage_bytes(LayerKind::Linear, TensorRole::Output, Precision::FP16) == 4);
+  CHECK(kind_is_gemm(LayerKind::Pointwise));
+  CHECK(kind_is_gemm(LayerKind::HeadPool));
+  CHECK(kind_is_gemm(LayerKind::Linear));
+  CHECK(!kind_is_gemm(LayerKind::StemConv3x3));
+  CHECK(!kind_is_gemm(LayerKind::Depthwise3x3));
+  CHECK(precision_names() == std::vector<std::string>{"fp16", "fp32"});
   CHECK(storage_bytes(LayerKind::Linear, TensorRole::Input, Precision::FP16) == 2);
   CHECK(storage_bytes(LayerKind::Pointwise, TensorRole::Output, Precision::FP32) == 4);
   // mbconv2.0 at batch 1, 120x120: 16 -> 96 channels.

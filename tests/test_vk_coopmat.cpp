@@ -40,8 +40,7 @@ std::vector<std::pair<const Layer*, std::vector<int64_t>>> gemm_layers(const Net
   std::vector<std::pair<const Layer*, std::vector<int64_t>>> v;
   ActShape s{batch, kDefaultImageSize, kDefaultImageSize, 3};
   for (const Layer& l : net.layers) {
-    if (l.kind == LayerKind::Linear || l.kind == LayerKind::Pointwise || l.kind == LayerKind::HeadPool)
-      v.push_back({&l, layout_dims(kind_info(l.kind).in, s)});
+    if (kind_is_gemm(l.kind)) v.push_back({&l, layout_dims(kind_info(l.kind).in, s)});
     s = layer_out_shape(l, s);
   }
   return v;

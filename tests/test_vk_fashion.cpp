@@ -92,7 +92,7 @@ TEST_CASE("Fashion-MNIST: Vulkan predicts as PyTorch on real test images", "[fas
   FASHION_OR_SKIP(f);
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
-  if (p == Precision::FP16 && !ctx.info().fp16_arithmetic) SKIP(ctx.info().name << " has no fp16");
+  if (!precision_supported(ctx.info(), p)) SKIP(ctx.info().name << " has no fp16");
   VkPlanOptions opt;
   opt.batch = kImages;
   opt.height = opt.width = kSize;

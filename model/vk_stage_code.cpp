@@ -1,0 +1,79 @@
+#include "model/vk_stage_code.h"
+
+#include <algorithm>
+
+#include "model/half.h"
+#include "shaders/abi.h"
+
+namespace effnet {
+
+const LayerStageCode& layer_stage_code(LayerKind k) {
+  switch (k) {
+    case LayerKind::StemConv3x3:
+      return kStemStage;
+    case LayerKind::Pointwise:
+      return kPointwiseStage;
+    case LayerKind::Depthwise3x3:
+      return kDepthwiseStage;
+    case LayerKind::HeadPool:
+      return kHeadPoolStage;
+    case LayerKind::Linear:
+      return kLinearStage;
+  }
+  return kPointwiseStage;
+}
+
+void pack_storage(const float* src, size_t n, int bytes, void* dst) {
+  if (bytes == 4) {
+    std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  auto* h = static_cast<uint16_t*>(dst);
+  for (size_t i = 0; i < n; ++i) h[i] = float_to_half(src[i]);
+}
+
+void unpack_storage(const void* src, size_t n, int bytes, float* dst) {
+  if (bytes == 4) {
+    std::memcpy(dst, src, n * sizeof(float));
+    return;
+  }
+  const auto* h = static_cast<const uint16_t*>(src);
+  for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(h[i]);
+}
+
+std::vector<std::vector<uint8_t>> layer_params(const Layer& l, Precision p) {
+  const int wb = storage_bytes(l.kind, TensorRole::Weight, p);
+  std::vector<std::vector<uint8_t>> out(2);
+  out[0].resize(l.weight.size() * size_t(wb));
+  pack_storage(l.weight.data(), l.weight.size(), wb, out[0].data());
+  out[1].resize(l.bias.size() * 4);
+  std::memcpy(out[1].data(), l.bias.data(), out[1].size());
+  return out;
+}
+
+std::vector<vk::Binding> layer_bindings(const StageBuffers& b) {
+  std::vector<vk::Binding> v(EFFNET_BINDING_COUNT);
+  v[EFFNET_BIND_IN] = {b.in, false};
+  v[EFFNET_BIND_WEIGHT] = {b.params.at(0), false};
+  v[EFFNET_BIND_BIAS] = {b.params.at(1), false};
+  v[EFFNET_BIND_OUT] = {b.out, true};
+  return v;
+}
+
+uint32_t act_code(Act a) {
+  switch (a) {
+    case Act::ReLU:
+      return EFFNET_ACT_RELU;
+    case Act::ReLU6:
+      return EFFNET_ACT_RELU6;
+    case Act::None:
+      return EFFNET_ACT_NONE;
+  }
+  return EFFNET_ACT_NONE;
+}
+
+std::array<uint32_t, 3> grid_stride_groups(uint64_t invocations, uint32_t wg, const vk::DeviceInfo& d) {
+  return {std::min(uint32_t((invocations + wg - 1) / wg), d.max_workgroup_count[0]), 1, 1};
+}
+
+}  // namespace effnet

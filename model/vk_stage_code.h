@@ -1,0 +1,95 @@
+// The Vulkan code of a stage: what the plan (model/vk_plan.cpp) asks of a
+// stage to build it, and the one file per kind that answers.
+//
+//   kind        shader (shaders/)             stage code (model/)
+//   stem        stem_conv.comp                vk_stage_stem.cpp
+//   pointwise   gemm.comp                     vk_stage_pointwise.cpp
+//   depthwise   depthwise.comp                vk_stage_depthwise.cpp
+//   head_pool   gemm.comp -DHEAD_POOL         vk_stage_head_pool.cpp
+//   linear      gemm.comp [-DOUT_F32]         vk_stage_linear.cpp
+//   mbconv      mbconv.comp, mbconv_reduce    vk_stage_mbconv.cpp (the variant: vk_mbconv.cpp)
+//
+// A layer kind's file decides its variant (shader, tile, grid) once and maps
+// that variant to specialization constants, push constants and the shader
+// variant name (shaders/variant_names.h); the GEMM kinds share
+// model/vk_stage_gemm.h. The plan owns the buffers, uploads the parameters
+// and records the dispatches in stage order.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "model/vk_mbconv.h"
+#include "model/vk_variant.h"
+#include "vk_runtime/algorithm.h"
+
+namespace effnet {
+
+// The device buffers a stage's dispatches bind; owned by the plan.
+struct StageBuffers {
+  const vk::Buffer* in = nullptr;         // the stage's input (the plan input or the previous stage's output)
+  const vk::Buffer* out = nullptr;        // the stage's output
+  std::vector<const vk::Buffer*> params;  // the stage's parameters, uploaded in *_params() order
+  const vk::Buffer* partial = nullptr;    // fp32 partial sums of split fused blocks
+  const vk::Buffer* dummy = nullptr;      // 16 B, bound where a binding is unused
+};
+
+// One dispatch as the stage code decides it.
+struct DispatchSpec {
+  std::string shader;  // a shaders::variant name
+  std::vector<vk::Binding> bindings;
+  vk::SpecConstants spec;
+  std::vector<uint32_t> push;  // the push-constant block (shaders/abi.h) as words
+  std::array<uint32_t, 3> groups{1, 1, 1};
+  vk::PipelineOptions pipeline;
+};
+
+// A layer kind's stage code (vk_stage_<kind>.cpp).
+struct LayerStageCode {
+  // Fills the kind's part of v (shader, tile, workgroup size, grid, ...); the
+  // caller (choose_variant) has set layer, kind, act, precision, in and out
+  // and validated the layer. Throws DeviceError when the device cannot run it.
+  void (*choose)(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& c);
+  // The one dispatch of variant v of layer l on buffers b (params: weight, bias).
+  DispatchSpec (*dispatch)(const LayerVariant& v, const Layer& l, const StageBuffers& b);
+};
+extern const LayerStageCode kStemStage, kPointwiseStage, kDepthwiseStage, kHeadPoolStage, kLinearStage;
+const LayerStageCode& layer_stage_code(LayerKind k);
+
+// ---- shared by the layer kinds (vk_stage_code.cpp) ----------------------------
+
+// n fp32 values as `bytes`-wide storage (4: a copy; 2: fp16, round to nearest even).
+void pack_storage(const float* src, size_t n, int bytes, void* dst);
+// The inverse of pack_storage (fp16 or fp32 storage -> fp32).
+void unpack_storage(const void* src, size_t n, int bytes, float* dst);
+// A layer's parameters in upload order: the weight in its storage type
+// (storage_bytes(kind, Weight, p), model/layer_kind.h), the bias fp32.
+std::vector<std::vector<uint8_t>> layer_params(const Layer& l, Precision p);
+// Bindings of a layer stage: IN, WEIGHT, BIAS, OUT (shaders/abi.h).
+std::vector<vk::Binding> layer_bindings(const StageBuffers& b);
+uint32_t act_code(Act a);  // EFFNET_ACT_*
+// Workgroups of a grid-stride shader: ceil(invocations / wg), capped at the device's limit.
+std::array<uint32_t, 3> grid_stride_groups(uint64_t invocations, uint32_t wg, const vk::DeviceInfo& d);
+
+// A push-constant block (shaders/abi.h structs: 32-bit members only) as words.
+template <class P>
+std::vector<uint32_t> push_words(const P& p) {
+  static_assert(sizeof(P) % 4 == 0);
+  std::vector<uint32_t> w(sizeof(P) / 4);
+  std::memcpy(w.data(), &p, sizeof(P));
+  return w;
+}
+
+// ---- the fused MBConv stage (vk_stage_mbconv.cpp) ------------------------------
+
+// The block's parameters in upload order: expand, vectors, project (pack_mbconv).
+std::vector<std::vector<uint8_t>> mbconv_params(const Layer& expand, const Layer& depthwise,
+                                                const Layer& project, const MBConvVariant& v);
+// The block's dispatches (params: expand, vectors, project): mbconv.comp, then
+// for a split block mbconv_reduce.comp. skip: EFFNET_SC_SKIP (profiling; 0).
+std::vector<DispatchSpec> mbconv_dispatches(const MBConvVariant& v, const StageBuffers& b,
+                                            const vk::DeviceInfo& d, uint32_t skip);
+
+}  // namespace effnet

@@ -1,0 +1,50 @@
+// The depthwise 3x3 conv (LayerKind::Depthwise3x3, kind name "depthwise3x3")
+// on Vulkan: shaders/depthwise.comp, NHWC in and out.
+// CPU reference: depthwise() in model/cpu_reference.cpp; CUDA: ConvStep in
+// cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.
+#include <algorithm>
+
+#include "model/vk_stage_code.h"
+#include "shaders/abi.h"
+#include "shaders/variant_names.h"
+
+namespace effnet {
+namespace {
+
+// 4 channels per invocation (fewer when C is not a multiple of 4) and 4
+// output pixels along W (fewer when Wo < 4), their input columns shared in
+// registers; a grid-stride loop. Measured on the H200 (docs/PERFORMANCE.md,
+// "Depthwise and stem"): fp16 4 x 4 matched or beat 8 channels (16-byte loads)
+// and 1, 2 or 8 pixels on every layer of the network (within 0.5 us), small ones too.
+void choose(LayerVariant& v, const Layer&, const vk::DeviceInfo& d, const GemmChoice&) {
+  namespace sv = shaders::variant;
+  v.shader = v.precision == Precision::FP16 ? sv::depthwise_fp16 : sv::depthwise_fp32;
+  v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
+  const uint64_t c = uint64_t(v.out.c);
+  v.vec = c % 4 == 0 ? 4 : c % 2 == 0 ? 2 : 1;
+  v.pix = uint32_t(std::min<uint64_t>(4, uint64_t(v.out.w)));
+  const uint64_t invocations =
+      uint64_t(v.out.n) * v.out.h * ((uint64_t(v.out.w) + v.pix - 1) / v.pix) * (c / v.vec);
+  v.groups = grid_stride_groups(invocations, v.wg_size, d);
+}
+
+DispatchSpec dispatch(const LayerVariant& v, const Layer& l, const StageBuffers& b) {
+  DispatchSpec s;
+  s.shader = v.shader;
+  s.bindings = layer_bindings(b);
+  s.spec.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_ACT, act_code(v.act));
+  s.spec.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
+  s.spec.set(EFFNET_SC_STRIDE, uint32_t(l.stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
+  s.push = push_words(shaders::ConvPush{uint32_t(v.in.n), uint32_t(v.in.h), uint32_t(v.in.w),
+                                        uint32_t(v.in.c), uint32_t(v.out.h), uint32_t(v.out.w),
+                                        uint32_t(v.out.c), uint32_t(l.stride)});
+  s.groups = v.groups;
+  s.pipeline = {0, {v.wg_size, 1, 1}};
+  return s;
+}
+
+}  // namespace
+
+const LayerStageCode kDepthwiseStage{choose, dispatch};
+
+}  // namespace effnet

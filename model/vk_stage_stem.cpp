@@ -1,0 +1,51 @@
+// The stem (LayerKind::StemConv3x3, kind name "stem_conv3x3") on Vulkan:
+// shaders/stem_conv.comp reads the fp32 NCHW network input and writes NHWC.
+// CPU reference: stem() in model/cpu_reference.cpp; CUDA: ConvStep in
+// cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.
+#include <algorithm>
+
+#include "model/vk_stage_code.h"
+#include "shaders/abi.h"
+#include "shaders/variant_names.h"
+#include "vk_runtime/errors.h"
+
+namespace effnet {
+namespace {
+
+// All output channels of a pixel in one invocation (up to 32), the weights
+// staged in shared memory as vec4 [cin][3][3][ceil(cout / 4)]; a grid-stride
+// loop over the pixels.
+void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice&) {
+  namespace sv = shaders::variant;
+  v.shader = v.precision == Precision::FP16 ? sv::stem_conv_fp16 : sv::stem_conv_fp32;
+  v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
+  const uint64_t c = uint64_t(v.out.c), pixels = uint64_t(v.out.n) * v.out.h * v.out.w;
+  v.vec = uint32_t(std::min<uint64_t>(32, (c + 3) / 4 * 4));
+  v.shared_vec4 = uint32_t(uint64_t(l.cin) * 9 * ((c + 3) / 4));
+  if (uint64_t(v.shared_vec4) * 16 > d.max_shared_memory)
+    throw vk::DeviceError("layer " + l.name + ": the stem's " + std::to_string(v.shared_vec4 * 16) +
+                          " B of weights exceed the " + std::to_string(d.max_shared_memory) +
+                          " B of shared memory of " + d.name);
+  v.groups = grid_stride_groups(pixels * ((c + v.vec - 1) / v.vec), v.wg_size, d);
+}
+
+DispatchSpec dispatch(const LayerVariant& v, const Layer& l, const StageBuffers& b) {
+  DispatchSpec s;
+  s.shader = v.shader;
+  s.bindings = layer_bindings(b);
+  s.spec.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_ACT, act_code(v.act));
+  s.spec.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
+  s.spec.set(EFFNET_SC_STRIDE, uint32_t(l.stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
+  s.push = push_words(shaders::ConvPush{uint32_t(v.in.n), uint32_t(v.in.h), uint32_t(v.in.w),
+                                        uint32_t(v.in.c), uint32_t(v.out.h), uint32_t(v.out.w),
+                                        uint32_t(v.out.c), uint32_t(l.stride)});
+  s.groups = v.groups;
+  s.pipeline = {0, {v.wg_size, 1, 1}};
+  return s;
+}
+
+}  // namespace
+
+const LayerStageCode kStemStage{choose, dispatch};
+
+}  // namespace effnet

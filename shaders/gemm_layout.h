@@ -1,0 +1,31 @@
+// Shared-memory layout of the GEMM (gemm.comp), named once for GLSL and C++
+// (GemmTile::shared_bytes, model/vk_gemm_tile.cpp, sizes tiles with it).
+// Plain preprocessor on unsigned integers, valid in both languages; the
+// arguments are the tile's specialization constants (BM, BN, BK, WARPS_K).
+#ifndef EFFNET_SHADERS_GEMM_LAYOUT_H
+#define EFFNET_SHADERS_GEMM_LAYOUT_H
+
+// fp32 C stage of the epilogue, [BM][LDC] floats (not with HEAD_POOL, which
+// keeps its sums in registers): rows of LDC = BN + 4 floats start 16-byte
+// aligned. The sizes below take the row strides (LDC, LDS) as arguments.
+#define EFFNET_GEMM_LDC(bn) ((bn) + 4u)
+#define EFFNET_GEMM_C_FLOATS(bm, ldc) ((bm) * (ldc))
+
+// SCALAR (gemm_load.glsl), one fp32 array: As [BK][BM] then Bs [BK][BN]
+// (k-major), aliased after the K loop by the C stage.
+#define EFFNET_GEMM_SC_B_OFF(bm, bk) ((bk) * (bm))
+#define EFFNET_GEMM_SC_AB_FLOATS(bm, bn, bk) ((bk) * ((bm) + (bn)))
+
+// COOPMAT (gemm_coopmat_load.glsl), one uvec4 array: fp16 rows of BK / 8
+// 16-byte chunks rounded up to an odd count (rows start in different bank
+// groups), A [BM][LDS] then B [BN][LDS]; aliased after the K loop by the C
+// stage, one [BM][LDC] fp32 slice per K-splitting subgroup.
+#define EFFNET_GEMM_CM_KV(bk) ((bk) / 8u)      // 16-byte chunks per tile row
+#define EFFNET_GEMM_CM_LDS(kv) ((kv) | 1u)      // chunks per shared row (odd)
+#define EFFNET_GEMM_CM_AB_VEC4(bm, bn, lds) (((bm) + (bn)) * (lds))
+#define EFFNET_GEMM_CM_C_VEC4(bm, ldc, warps_k) ((warps_k) * (bm) * (ldc) / 4u)
+
+// HEAD_POOL (gemm_epilogue.glsl): the fixed-order reduction buffer Ps [BM][BN] fp32.
+#define EFFNET_GEMM_POOL_FLOATS(bm, bn) ((bm) * (bn))
+
+#endif  // EFFNET_SHADERS_GEMM_LAYOUT_H
