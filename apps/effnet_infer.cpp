@@ -16,6 +16,7 @@
 #include "apps/labels.h"
 #include "apps/run_main.h"
 #include "backends/backend.h"
+#include "backends/logits_check.h"
 #include "model/errors.h"
 #include "model/npy.h"
 #include "model/weights.h"
@@ -128,6 +129,10 @@ int main(int argc, char** argv) {
       host_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
       if (backend->last_gpu_ms() >= 0) gpu_ms.push_back(backend->last_gpu_ms());
     }
+    // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite.
+    check_logits_finite(*backend, x, logits, [&](int64_t row) {
+      return in.images.empty() ? in.npy + " row " + std::to_string(row) : in.images[size_t(row)];
+    });
     if (!output.empty()) save_npy(output, logits);
 
     const std::string weights_desc =
