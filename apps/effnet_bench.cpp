@@ -11,6 +11,7 @@
 #include "apps/context_env.h"
 #include "apps/exit_codes.h"
 #include "apps/run_main.h"
+#include "model/arch.h"
 #include "model/errors.h"
 
 using namespace effnet;
@@ -42,7 +43,8 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--gpu", c.gpu,
                   "Vulkan device index (default: env EFFNET_GPU, else the first discrete GPU)");
   sub->add_option("--seed", c.seed, "seed of the built-in random weights and inputs (default 0)");
-  sub->add_option("--size", c.size, "input height = width (default 240)")->check(CLI::Range(32, 4096));
+  sub->add_option("--size", c.size, "input height = width (default 240)")
+      ->check(CLI::Range(kMinImageSize, kMaxImageSize));
   sub->add_flag("--no-coopmat", c.no_coopmat, "no cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
   sub->add_flag(
       "--no-fuse", c.no_fuse,
@@ -117,7 +119,7 @@ int main(int argc, char** argv) {
     s_acc->add_option("--precision", acc.precision, "fp16 (default) | fp32")
         ->check(CLI::IsMember({"fp16", "fp32"}));
     s_acc->add_option("--size", acc.size, "resize images to SIZE x SIZE (default 64)")
-        ->check(CLI::Range(32, 4096));
+        ->check(CLI::Range(kMinImageSize, kMaxImageSize));
     s_acc->add_option("--batch", acc.batch, "images per run (default 500)")->check(CLI::Range(1, 4096));
     s_acc->add_option("--limit", acc.limit, "only the first N images (default all)")
         ->check(CLI::Range(0, 1 << 30));

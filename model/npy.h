@@ -3,6 +3,7 @@
 // only.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "model/tensor.h"
 
@@ -15,7 +16,11 @@ namespace effnet {
 // kMaxFileBytes (model/file_io.h; the product is computed with overflow checks).
 Tensor load_npy(const std::string& path);
 
-// Writes float32 C order, format 1.0. Throws FileError on I/O failure, ShapeError
+// The bytes of t as an .npy file: float32 C order, format 1.0. Throws
+// ShapeError when t.data.size() != t.numel().
+std::vector<unsigned char> npy_bytes(const Tensor& t);
+
+// Writes npy_bytes(t) to `path`. Throws FileError on I/O failure, ShapeError
 // when t.data.size() != t.numel().
 void save_npy(const std::string& path, const Tensor& t);
 

@@ -109,3 +109,16 @@ extreme("fc_huge.safetensors", {"fc.weight": alternating(1e38)})
 # Head weights of 60000 fit fp16, their pooled outputs (fp16 storage) do not (Vulkan fp16).
 extreme("head_60000.safetensors", {"conv2.weight": alternating(60000.0), "bn2.weight": ones,
                                    "bn2.running_var": ones, "bn2.running_mean": zeros, "bn2.bias": zeros})
+
+# Inputs that an output must never overwrite (the tools compare device and inode):
+# copies, a symlink and a hard link to them.
+import shutil  # noqa: E402
+
+for src, dst in [("fashion_sample_0.png", "victim.png"), ("fashion_weights.safetensors", "victim.safetensors"),
+                 ("golden_rand_input.npy", "victim.npy")]:
+    shutil.copyfile(os.path.join(data, src), os.path.join(out, dst))
+for link in ["victim_symlink.png", "victim_hardlink.npy"]:
+    if os.path.lexists(os.path.join(out, link)):
+        os.remove(os.path.join(out, link))
+os.symlink("victim.png", os.path.join(out, "victim_symlink.png"))
+os.link(os.path.join(out, "victim.npy"), os.path.join(out, "victim_hardlink.npy"))
