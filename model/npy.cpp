@@ -3,6 +3,7 @@
 #include <bit>
 #include <cctype>
 #include <cstring>
+#include <span>
 
 #include "model/errors.h"
 #include "model/file_io.h"
@@ -158,7 +159,12 @@ class HeaderParser {
 }  // namespace
 
 Tensor load_npy(const std::string& path) {
-  const std::vector<unsigned char> b = read_file_bytes(path);
+  const std::vector<unsigned char> bytes = read_file_bytes(path);
+  return parse_npy(bytes.data(), bytes.size(), path);
+}
+
+Tensor parse_npy(const unsigned char* data, size_t size, const std::string& path) {
+  const std::span<const unsigned char> b(data, size);
   if (b.size() < kMagicLen + 2 || std::memcmp(b.data(), kMagic, kMagicLen) != 0) {
     throw FileError(path + ": not a .npy file (bad magic)");
   }

@@ -2,6 +2,7 @@
 // https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): float32, little-endian, C order
 // only.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ namespace effnet {
 // other than '<f4', fortran_order True, or a shape whose data would exceed
 // kMaxFileBytes (model/file_io.h; the product is computed with overflow checks).
 Tensor load_npy(const std::string& path);
+
+// The same on `size` bytes in memory (what load_npy reads); `path` only labels
+// the errors. Same errors as load_npy. The fuzz target of tests/fuzz calls it.
+Tensor parse_npy(const unsigned char* data, size_t size, const std::string& path);
 
 // The bytes of t as an .npy file: float32 C order, format 1.0. Throws
 // ShapeError when t.data.size() != t.numel().
