@@ -3,11 +3,13 @@
 //   layers  per-layer GPU time, FLOPs, bytes and the fraction of the measured ceilings
 //   gemm    every GEMM-shaped layer and a 4096^3 square GEMM, beside cuBLAS fp16
 //   mbconv  each MBConv block fused with candidate tiles and layer by layer
+//   soak    many inferences: host and device memory flat, replays bit-identical
 // Each prints a table on stdout, progress on stderr, and writes JSON to --json.
 #pragma once
 #include <cstdint>
 #include <string>
 
+#include "apps/soak_check.h"
 #include "model/vk_plan.h"
 #include "vk_runtime/context.h"
 
@@ -61,6 +63,13 @@ struct MBConvOptions : BenchCommon {
   std::string tile;  // "6x15x16": output tile rows x columns x hidden chunk ("" for the rule's)
 };
 
+struct SoakOptions : BenchCommon {
+  int batch = 1;
+  std::string precisions = "fp16,fp32";
+  int inputs = 4;  // distinct random inputs, rotated; each replay is compared with its first result
+  SoakLimits limits;
+};
+
 struct AccuracyOptions {
   std::string weights;  // safetensors of a trained network (required)
   std::string images = "/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz";
@@ -85,6 +94,8 @@ int run_gemm(const GemmOptions& o);
 int run_mbconv(const MBConvOptions& o);
 int run_mbconv_profile(const MBConvOptions& o);
 int run_accuracy(const AccuracyOptions& o);
+// Exit 1 (kExitInternal: a leak or a non-deterministic replay is a bug) when a soak check fails.
+int run_soak(const SoakOptions& o);
 
 // VkPlanOptions of the common options (cooperative matrices off with
 // no_coopmat: --no-coopmat or EFFNET_NO_COOPMAT=1; no_fuse: --no-fuse or EFFNET_NO_FUSE=1).

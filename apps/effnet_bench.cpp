@@ -4,6 +4,7 @@
 //   effnet-bench net    --batch 1,10,64,256 --precision fp16,fp32 --json net.json
 //   effnet-bench layers --batch 10 --json layers.json
 //   effnet-bench gemm   --batch 10,256 --json gemm.json
+//   effnet-bench soak   --iters 10000 --json soak.json
 #include <CLI/CLI.hpp>
 #include <fstream>
 
@@ -11,6 +12,7 @@
 #include "apps/context_env.h"
 #include "apps/exit_codes.h"
 #include "apps/run_main.h"
+#include "model/arch.h"
 #include "model/errors.h"
 #include "model/precision.h"
 
@@ -43,7 +45,8 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--gpu", c.gpu,
                   "Vulkan device index (default: env EFFNET_GPU, else the first discrete GPU)");
   sub->add_option("--seed", c.seed, "seed of the built-in random weights and inputs (default 0)");
-  sub->add_option("--size", c.size, "input height = width (default 240)")->check(CLI::Range(32, 4096));
+  sub->add_option("--size", c.size, "input height = width (default 240)")
+      ->check(CLI::Range(kMinImageSize, kMaxImageSize));
   sub->add_flag("--no-coopmat", c.no_coopmat, "no cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
   sub->add_flag(
       "--no-fuse", c.no_fuse,
@@ -107,6 +110,23 @@ int main(int argc, char** argv) {
     s_mb->add_option("--tile", mb.tile,
                      "with --profile: THxTWxHC[xWG] instead of the rule's tile, e.g. 6x15x16 or 6x15x16x512");
 
+    SoakOptions soak;
+    CLI::App* s_soak = cli.add_subcommand(
+        "soak", "many inferences: host and device memory stay flat, replays of an input are bit-identical");
+    add_common(s_soak, soak, 10000, 20);
+    s_soak->add_option("--batch", soak.batch, "batch size (default 1)")->check(CLI::Range(1, 4096));
+    s_soak->add_option("--precision", soak.precisions, "fp16, fp32 or fp16,fp32 (default both)");
+    s_soak->add_option("--inputs", soak.inputs, "distinct random inputs rotated (default 4)")
+        ->check(CLI::Range(1, 64));
+    s_soak
+        ->add_option("--host-tolerance-mib", soak.limits.host_growth_mib,
+                     "host RSS may grow by this much from start to end (default 8)")
+        ->check(CLI::Range(0.0, 1e6));
+    s_soak
+        ->add_option("--device-tolerance-mib", soak.limits.device_growth_mib,
+                     "device memory may grow by this much (default 0)")
+        ->check(CLI::Range(0.0, 1e6));
+
     AccuracyOptions acc;
     CLI::App* s_acc = cli.add_subcommand(
         "accuracy", "top-1 accuracy of a trained checkpoint on a labelled IDX image set (Fashion-MNIST)");
@@ -122,7 +142,7 @@ int main(int argc, char** argv) {
     s_acc->add_option("--precision", acc.precision, "fp16 (default) | fp32")
         ->check(CLI::IsMember(precision_names()));
     s_acc->add_option("--size", acc.size, "resize images to SIZE x SIZE (default 64)")
-        ->check(CLI::Range(32, 4096));
+        ->check(CLI::Range(kMinImageSize, kMaxImageSize));
     s_acc->add_option("--batch", acc.batch, "images per run (default 500)")->check(CLI::Range(1, 4096));
     s_acc->add_option("--limit", acc.limit, "only the first N images (default all)")
         ->check(CLI::Range(0, 1 << 30));
@@ -144,6 +164,7 @@ int main(int argc, char** argv) {
     BenchCommon& common = s_net->parsed()      ? static_cast<BenchCommon&>(net)
                           : s_layers->parsed() ? static_cast<BenchCommon&>(layers)
                           : s_mb->parsed()     ? static_cast<BenchCommon&>(mb)
+                          : s_soak->parsed()   ? static_cast<BenchCommon&>(soak)
                                                : static_cast<BenchCommon&>(gemm);
     common.no_coopmat = common.no_coopmat || env_flag("EFFNET_NO_COOPMAT");
     common.no_fuse = common.no_fuse || common.fuse == "never" || env_flag("EFFNET_NO_FUSE");
@@ -151,7 +172,7 @@ int main(int argc, char** argv) {
     if (const char* skip = std::getenv("EFFNET_MBCONV_SKIP")) common.mbconv_skip = uint32_t(std::atoi(skip));
     common.context = context_options_from_env(common.gpu);
     // An unwritable --json fails now, not after minutes of timing.
-    for (const std::string* path : {&net.json, &layers.json, &gemm.json, &mb.json})
+    for (const std::string* path : {&net.json, &layers.json, &gemm.json, &mb.json, &soak.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);
     if (s_net->parsed()) return run_net(net);
     if (s_layers->parsed()) return run_layers(layers);
@@ -159,6 +180,7 @@ int main(int argc, char** argv) {
       mb.context.shader_clock = mb.profile;
       return mb.profile ? run_mbconv_profile(mb) : run_mbconv(mb);
     }
+    if (s_soak->parsed()) return run_soak(soak);
     gemm.batches_set = s_gemm->count("--batch") > 0;
     return run_gemm(gemm);
   });

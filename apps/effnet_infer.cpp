@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <numeric>
 
@@ -14,8 +15,11 @@
 #include "apps/exit_codes.h"
 #include "apps/input.h"
 #include "apps/labels.h"
+#include "apps/output_guard.h"
 #include "apps/run_main.h"
 #include "backends/backend.h"
+#include "backends/logits_check.h"
+#include "model/arch.h"
 #include "model/errors.h"
 #include "model/npy.h"
 #include "model/precision.h"
@@ -25,6 +29,9 @@ using namespace effnet;
 using namespace effnet::app;
 
 namespace {
+
+constexpr int kDefaultBatch = 32;  // images per run: ~22 MB of input at 240 x 240
+constexpr int kMaxBatch = 4096;    // as effnet-bench's --batch
 
 struct TopK {
   std::vector<std::pair<int, float>> items;  // (class, logit), best first
@@ -40,6 +47,18 @@ TopK top_k(const Tensor& logits, int64_t row, int k) {
   TopK t;
   for (int i = 0; i < kk; ++i) t.items.emplace_back(idx[size_t(i)], r[idx[size_t(i)]]);
   return t;
+}
+
+// Writes the bytes to standard output. Throws FileError when it cannot (a closed pipe, a full disk).
+void write_stdout(const std::vector<unsigned char>& bytes) {
+  if (std::fwrite(bytes.data(), 1, bytes.size(), stdout) != bytes.size() || std::fflush(stdout) != 0)
+    throw FileError("cannot write the logits to standard output");
+}
+
+// Writes (replacing) a text file. Throws FileError naming it when it cannot.
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (!(f << text) || !f.flush()) throw FileError("cannot write " + path);
 }
 
 double median(std::vector<double> v) {
@@ -64,21 +83,30 @@ int main(int argc, char** argv) {
         kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
-    std::string weights, output, labels_path, precision = "fp16";
+    std::string weights, output, json_out, labels_path, precision = "fp16";
     uint64_t seed = 0;
-    int classes = kDefaultClasses, topk = 5, repeat = 1;
-    bool json = false, list = false, no_coopmat = false, no_fuse = false;
-    cli.add_option("--weights", weights, "safetensors state_dict of the reference model (PyTorch names)");
+    int classes = kDefaultClasses, topk = 5, repeat = 1, batch = kDefaultBatch;
+    bool list = false, no_coopmat = false, no_fuse = false;
+    CLI::Option* o_weights =
+        cli.add_option("--weights", weights, "safetensors state_dict of the reference model (PyTorch names)");
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
     cli.add_option("--classes", classes, "class count of the built-in weights")
         ->check(CLI::Range(1, 1000000));
     cli.add_option("--image", in.images, "image file(s): PNG or JPEG (by content, not name)");
-    cli.add_option("--input", in.npy, "input batch .npy: [N,3,H,W] float32 NCHW");
-    cli.add_option("--size", in.size, "resize images to SIZE x SIZE (default 240)");
+    CLI::Option* o_input = cli.add_option("--input", in.npy, "input batch .npy: [N,3,H,W] float32 NCHW");
+    cli.add_option("--size", in.size, "resize images to SIZE x SIZE (default 240)")
+        ->check(CLI::Range(kMinImageSize, kMaxImageSize));
+    cli.add_option("--batch", batch,
+                   "inputs per run: images (or .npy rows) go through the network in chunks of this many, "
+                   "decoded chunk by chunk (default " +
+                       std::to_string(kDefaultBatch) + ")")
+        ->check(CLI::Range(1, kMaxBatch));
     cli.add_flag(
         "--no-normalize", [&](int64_t) { in.normalize = false; },
         "images in [0,1] without ImageNet mean/std (KernelBench-style input)");
-    cli.add_option("--output", output, "write the logits [N,classes] float32 to this .npy");
+    CLI::Option* o_output =
+        cli.add_option("--output", output,
+                       "write the logits [N,classes] float32 to this .npy ('-': standard output, no table)");
     cli.add_option("--device", bo.device, "vulkan | cpu | cuda (default vulkan)")
         ->check(CLI::IsMember(available_backends()));
     cli.add_option("--precision", precision, "fp16 (default: fp16 storage, fp32 accumulation) | fp32")
@@ -89,50 +117,86 @@ int main(int argc, char** argv) {
                  "do not use cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
     cli.add_flag("--no-fuse", no_fuse,
                  "run the MBConv blocks layer by layer, not as fused stages (also env EFFNET_NO_FUSE=1)");
-    cli.add_option("--labels", labels_path, "class names, one per line, printed beside the class indices");
+    CLI::Option* o_labels = cli.add_option("--labels", labels_path,
+                                           "class names, one per line, printed beside the class indices");
     cli.add_option("--topk", topk, "classes to print per image (default 5)")->check(CLI::Range(1, 1000000));
-    cli.add_option("--repeat", repeat, "run the batch this many times, report the median time (default 1)")
+    cli.add_option("--repeat", repeat, "run each chunk this many times, report the median time (default 1)")
         ->check(CLI::Range(1, 100000));
-    cli.add_flag("--json", json, "print one JSON object instead of the table");
+    CLI::Option* o_json = cli.add_option("--json", json_out,
+                                         "print one JSON object instead of the table; --json FILE writes it "
+                                         "to FILE and prints the table ('-': standard output)")
+                              ->expected(0, 1);
     cli.add_flag("--list-devices", list, "list the Vulkan (and CUDA) devices and exit");
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
+    const bool json = o_json->count() > 0;
+    if (json && json_out.empty()) json_out = "-";
     if (list) {
-      print_devices(std::cout, json);
+      print_devices(std::cout, json && json_out == "-");
       return kExitOk;
     }
+    refuse_empty_path(o_weights->count() > 0, weights, "--weights",
+                      "leave --weights out for the built-in untrained weights");
+    refuse_empty_path(o_input->count() > 0, in.npy, "--input", "name an .npy file");
+    refuse_empty_path(o_output->count() > 0, output, "--output", "name a file, or - for standard output");
+    refuse_empty_path(o_labels->count() > 0, labels_path, "--labels", "name a file of class names");
+    if (output == "-" && json && json_out == "-")
+      throw UsageError("--output - and --json - both name standard output: give one of them a file");
+    std::vector<NamedPath> inputs{{"--weights", weights}, {"--input", in.npy}, {"--labels", labels_path}};
+    for (const std::string& image : in.images) inputs.push_back({"--image", image});
+    refuse_overwriting_inputs({{"--output", output}, {"--json", json ? json_out : ""}}, inputs);
+    // stdout carries only the data when the logits or the JSON go there.
+    const bool table = output != "-" && !(json && json_out == "-");
+
     bo.precision = precision == "fp32" ? Precision::FP32 : Precision::FP16;
     // The environment, read once here (apps/context_env.h).
     bo.allow_coopmat = !no_coopmat && !env_flag("EFFNET_NO_COOPMAT");
     bo.fuse = !no_fuse && !env_flag("EFFNET_NO_FUSE");
     if (bo.device == "vulkan") bo.context = context_options_from_env(bo.gpu);
 
-    Tensor x = load_input(in);
-    Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
+    const InputBatches src(in);
+    const Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
     const std::vector<std::string> labels =
         labels_path.empty() ? std::vector<std::string>{} : load_labels(labels_path, net.classes);
-    bo.batch = int(x.dim(0));
-    bo.height = int(x.dim(2));
-    bo.width = int(x.dim(3));
+    const int64_t rows = src.count();
+    const int64_t chunk = std::min<int64_t>(rows, batch);
+    bo.batch = int(chunk);
+    bo.height = src.height();
+    bo.width = src.width();
 
     auto backend = make_backend(net, bo);
-    if (!json) {
+    if (table) {
       std::printf("device:  %s\nvariant: %s\n", backend->device_line().c_str(),
                   backend->variant_line().c_str());
       std::fflush(stdout);
     }
-    Tensor logits;
-    std::vector<double> host_ms, gpu_ms;
-    for (int i = 0; i < repeat; ++i) {
-      auto t0 = std::chrono::steady_clock::now();
-      logits = backend->run(x);
-      auto t1 = std::chrono::steady_clock::now();
-      host_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
-      if (backend->last_gpu_ms() >= 0) gpu_ms.push_back(backend->last_gpu_ms());
+    // The rows in chunks of the plan's batch: memory is one chunk's, whatever the image count.
+    Tensor logits({rows, int64_t(net.classes)});
+    std::vector<double> host_ms(size_t(repeat), 0.0), gpu_ms(size_t(repeat), 0.0);
+    bool have_gpu_ms = true;
+    for (int64_t first = 0; first < rows; first += chunk) {
+      const Tensor x = src.chunk(first, chunk);
+      Tensor y;
+      for (int r = 0; r < repeat; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        y = backend->run(x);
+        host_ms[size_t(r)] +=
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        have_gpu_ms = have_gpu_ms && backend->last_gpu_ms() >= 0;
+        gpu_ms[size_t(r)] += backend->last_gpu_ms();
+      }
+      // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite.
+      check_logits_finite(*backend, x, y, [&](int64_t row) { return src.row_name(first + row); });
+      const int64_t real = std::min(chunk, rows - first);
+      std::copy_n(y.data.begin(), real * net.classes, logits.data.begin() + first * net.classes);
     }
-    if (!output.empty()) save_npy(output, logits);
+    if (output == "-")
+      write_stdout(npy_bytes(logits));
+    else if (!output.empty())
+      save_npy(output, logits);
 
     const std::string weights_desc =
         weights.empty() ? "built-in untrained (seed " + std::to_string(seed) + ")" : weights;
+    const std::vector<int64_t> input_shape{rows, kInChannels, src.height(), src.width()};
     if (json) {
       nlohmann::json j;
       j["device"] = backend->device_line();
@@ -140,13 +204,14 @@ int main(int argc, char** argv) {
       j["stages"] = backend->variant_json();
       j["precision"] = bo.device == "cpu" ? "fp32" : precision;
       j["weights"] = weights_desc;
-      j["input_shape"] = x.shape;
+      j["input_shape"] = input_shape;
+      j["batch"] = chunk;
       j["classes"] = net.classes;
       j["host_ms"] = median(host_ms);
-      j["gpu_ms"] = gpu_ms.empty() ? nlohmann::json(nullptr) : nlohmann::json(median(gpu_ms));
+      j["gpu_ms"] = have_gpu_ms ? nlohmann::json(median(gpu_ms)) : nlohmann::json(nullptr);
       j["repeat"] = repeat;
       nlohmann::json res = nlohmann::json::array();
-      for (int64_t n = 0; n < x.dim(0); ++n) {
+      for (int64_t n = 0; n < rows; ++n) {
         nlohmann::json r;
         r["index"] = n;
         if (!in.images.empty()) r["image"] = in.images[size_t(n)];
@@ -158,23 +223,26 @@ int main(int argc, char** argv) {
       }
       j["results"] = res;
       if (!output.empty()) j["output"] = output;
-      std::cout << j.dump(1) << "\n";
-      return kExitOk;
+      if (json_out == "-")
+        std::cout << j.dump(1) << "\n";
+      else
+        write_text_file(json_out, j.dump(1) + "\n");
     }
+    if (!table) return kExitOk;
     std::printf("weights: %s (%d classes)\n", weights_desc.c_str(), net.classes);
-    for (int64_t n = 0; n < x.dim(0); ++n) {
-      std::printf("\n[%lld] %s\n", (long long)n,
-                  in.images.empty() ? in.npy.c_str() : in.images[size_t(n)].c_str());
+    for (int64_t n = 0; n < rows; ++n) {
+      std::printf("\n[%lld] %s\n", (long long)n, src.row_name(n).c_str());
       int rank = 1;
       for (auto [c, v] : top_k(logits, n, topk).items)
         std::printf("  %2d. class %4d  logit %+.5f%s%s\n", rank++, c, v, labels.empty() ? "" : "  ",
                     labels.empty() ? "" : labels[size_t(c)].c_str());
     }
     std::printf("\ntime:    %.3f ms host (submit to logits in host memory)", median(host_ms));
-    if (!gpu_ms.empty()) std::printf(", %.3f ms GPU", median(gpu_ms));
-    std::printf(", batch %lld%s\n", (long long)x.dim(0),
+    if (have_gpu_ms) std::printf(", %.3f ms GPU", median(gpu_ms));
+    std::printf(", %lld inputs in runs of batch %lld%s\n", (long long)rows, (long long)chunk,
                 repeat > 1 ? (", median of " + std::to_string(repeat)).c_str() : "");
     if (!output.empty()) std::printf("logits:  %s\n", output.c_str());
+    if (json) std::printf("json:    %s\n", json_out.c_str());
     return kExitOk;
   });
 }

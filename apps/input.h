@@ -1,5 +1,6 @@
-// Input of the tools: images or an .npy batch, validated.
+// Input of the tools: images or an .npy batch, validated, taken in chunks.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,37 @@ struct InputSpec {
   bool normalize = true;
 };
 
-// Returns x [N, 3, H, W] float32 NCHW. Throws UsageError when neither or both
-// sources are given, FileError for unreadable files, ShapeError when the .npy is
-// not [N>=1, 3, H>=32, W>=32] or holds a non-finite value.
-Tensor load_input(const InputSpec& spec);
+// The rows of the input (one per image, or the .npy's N), taken chunk by chunk:
+// an image is decoded only when its chunk is taken, so memory stays that of
+// one chunk whatever the number of images; an .npy is read and validated
+// whole when constructed.
+class InputBatches {
+ public:
+  // Throws UsageError when neither or both sources are given or spec.size is
+  // outside [kMinImageSize, kMaxImageSize] (model/arch.h); for an .npy,
+  // FileError (unreadable, malformed) and ShapeError (validate_input).
+  explicit InputBatches(const InputSpec& spec);
 
-// Throws ShapeError unless x is [N>=1, 3, H>=kMinImageSize, W>=kMinImageSize] and finite.
+  int64_t count() const { return count_; }
+  int height() const { return h_; }
+  int width() const { return w_; }
+  // Rows [first, first + n) as [n, 3, H, W] float32 NCHW; rows at or past
+  // count() repeat the last row (a short last chunk padded to the plan's
+  // batch). Throws FileError naming an image that cannot be decoded,
+  // ShapeError when first is outside [0, count()) or n < 1.
+  Tensor chunk(int64_t first, int64_t n) const;
+  // An image's path, or "<npy> row <i>".
+  std::string row_name(int64_t i) const;
+
+ private:
+  InputSpec spec_;
+  Tensor npy_;
+  int64_t count_ = 0;
+  int h_ = 0, w_ = 0;
+};
+
+// Throws ShapeError unless x is [N>=1, 3, H, W] with H, W in [kMinImageSize,
+// kMaxImageSize] and every value finite.
 void validate_input(const Tensor& x);
 
 }  // namespace effnet::app

@@ -38,9 +38,16 @@ class Backend {
   virtual nlohmann::json variant_json() const { return nlohmann::json::array(); }
   // GPU time of the last run in milliseconds, or a negative value when not measured.
   virtual double last_gpu_ms() const { return -1.0; }
+  // After a run whose logits held a NaN or Inf (backends/logits_check.h): re-runs
+  // x through the same stages one at a time, each output checked, and returns
+  // the first stage whose output is non-finite, e.g. "mbconv3.6 (pointwise)",
+  // or "" when none is. Slow (Vulkan builds a plan per stage); never called on
+  // the fast path. Throws what run() throws.
+  virtual std::string first_nonfinite_stage(const Tensor& x) = 0;
 };
 
-// Creates the backend named by opts.device. Throws UsageError for an unknown
+// Creates the backend named by opts.device; `net` must outlive it (the CPU
+// backend and first_nonfinite_stage read it). Throws UsageError for an unknown
 // device name or a device not built into this binary (cuda without CUDA),
 // DeviceError/VulkanError/CudaError when the device cannot run the plan.
 std::unique_ptr<Backend> make_backend(const Network& net, const BackendOptions& opts);

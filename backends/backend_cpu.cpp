@@ -2,6 +2,7 @@
 
 #include "backends/backend_impl.h"
 #include "model/cpu_reference.h"
+#include "model/nonfinite.h"
 
 namespace effnet::app {
 namespace {
@@ -15,6 +16,9 @@ class CpuBackend final : public Backend {
            std::to_string(std::max(1u, std::thread::hardware_concurrency())) + " hardware threads)";
   }
   std::string variant_line() const override { return "fp32 reference (precision flag ignored on cpu)"; }
+  std::string first_nonfinite_stage(const Tensor& x) override {
+    return first_nonfinite_layer(net_.layers, x, cpu_layer);
+  }
 
  private:
   const Network& net_;

@@ -1,5 +1,7 @@
 #include "backends/backend_impl.h"
 #include "cuda_ref/cuda_reference.h"
+#include "model/fp16_range.h"
+#include "model/nonfinite.h"
 
 namespace effnet::app {
 namespace {
@@ -7,7 +9,10 @@ namespace {
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const Network& net, const BackendOptions& o)
-      : ref_(net, CudaOptions{o.batch, o.height, o.width, o.precision, o.gpu < 0 ? 0 : o.gpu}) {}
+      : net_(checked(net, o.precision)),
+        ref_(net, CudaOptions{o.batch, o.height, o.width, o.precision, o.gpu < 0 ? 0 : o.gpu}),
+        precision_(o.precision),
+        device_(o.gpu < 0 ? 0 : o.gpu) {}
   Tensor run(const Tensor& x) override { return ref_.run(x); }
   std::string device_line() const override {
     return "cuda: " + ref_.device_name() + ", " + cuda_library_versions();
@@ -32,9 +37,24 @@ class CudaBackend final : public Backend {
     return a;
   }
   double last_gpu_ms() const override { return ref_.last_gpu_ms(); }
+  std::string first_nonfinite_stage(const Tensor& x) override {
+    return first_nonfinite_layer(net_.layers, x, [&](const Layer& l, const Tensor& in) {
+      return cuda_layer(l, in, precision_, device_);
+    });
+  }
 
  private:
+  // fp16 stores every weight and conv bias as half (cuda_ref/cuda_steps.cpp):
+  // a value that overflows it fails here, naming the tensor.
+  static const Network& checked(const Network& net, Precision p) {
+    if (p == Precision::FP16)
+      for (const Layer& l : net.layers) check_fp16_layer(l, l.kind != LayerKind::Linear);
+    return net;
+  }
+  const Network& net_;
   CudaReference ref_;
+  Precision precision_;
+  int device_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include <optional>
 
 #include "backends/backend_impl.h"
+#include "model/vk_nonfinite.h"
 #include "model/vk_plan.h"
 
 namespace effnet::app {
@@ -9,7 +10,7 @@ namespace {
 class VulkanBackend final : public Backend {
  public:
   VulkanBackend(const Network& net, const BackendOptions& opts)
-      : ctx_(opts.context), plan_(ctx_, net, plan_options(opts)) {}
+      : net_(net), options_(plan_options(opts)), ctx_(opts.context), plan_(ctx_, net, options_) {}
 
   Tensor run(const Tensor& x) override { return plan_.run(x); }
 
@@ -63,6 +64,9 @@ class VulkanBackend final : public Backend {
     }
     return a;
   }
+  std::string first_nonfinite_stage(const Tensor& x) override {
+    return vk_first_nonfinite_stage(ctx_, net_.layers, plan_, options_, x);
+  }
   double last_gpu_ms() const override {
     const PlanTiming t = plan_.last_timing();
     return t.available ? t.total_ms : -1.0;
@@ -79,6 +83,8 @@ class VulkanBackend final : public Backend {
     p.fuse = o.fuse ? FusePolicy::Auto : FusePolicy::Never;
     return p;
   }
+  const Network& net_;
+  VkPlanOptions options_;
   vk::Context ctx_;
   VkPlan plan_;
 };

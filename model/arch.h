@@ -41,7 +41,8 @@ inline constexpr int kHeadIn = 320;
 inline constexpr int kHeadChannels = 1280;
 inline constexpr int kDefaultClasses = 1000;
 inline constexpr int kDefaultImageSize = 240;
-inline constexpr int kMinImageSize = 32;  // smallest input the network accepts (H and W)
+inline constexpr int kMinImageSize = 32;    // smallest input the network accepts (H and W)
+inline constexpr int kMaxImageSize = 4096;  // largest --size of the tools and H, W of an input file
 inline constexpr double kBnEps = 1e-5;
 
 // Output size of a 3x3 conv with padding 1: floor((in + 2 - 3) / stride) + 1.

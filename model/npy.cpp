@@ -3,6 +3,7 @@
 #include <bit>
 #include <cctype>
 #include <cstring>
+#include <span>
 
 #include "model/errors.h"
 #include "model/file_io.h"
@@ -158,7 +159,12 @@ class HeaderParser {
 }  // namespace
 
 Tensor load_npy(const std::string& path) {
-  const std::vector<unsigned char> b = read_file_bytes(path);
+  const std::vector<unsigned char> bytes = read_file_bytes(path);
+  return parse_npy(bytes.data(), bytes.size(), path);
+}
+
+Tensor parse_npy(const unsigned char* data, size_t size, const std::string& path) {
+  const std::span<const unsigned char> b(data, size);
   if (b.size() < kMagicLen + 2 || std::memcmp(b.data(), kMagic, kMagicLen) != 0) {
     throw FileError(path + ": not a .npy file (bad magic)");
   }
@@ -204,9 +210,9 @@ Tensor load_npy(const std::string& path) {
   return t;
 }
 
-void save_npy(const std::string& path, const Tensor& t) {
+std::vector<unsigned char> npy_bytes(const Tensor& t) {
   if (t.data.size() != size_t(t.numel())) {
-    throw ShapeError(path + ": tensor has " + std::to_string(t.data.size()) + " values but shape " +
+    throw ShapeError("npy: tensor has " + std::to_string(t.data.size()) + " values but shape " +
                      shape_str(t.shape));
   }
   // Python tuple syntax: "()", "(3,)", "(1, 3, 240, 240)".
@@ -225,7 +231,15 @@ void save_npy(const std::string& path, const Tensor& t) {
   out[9] = uint8_t(header.size() >> 8);
   std::memcpy(out.data() + 10, header.data(), header.size());
   if (!t.data.empty()) std::memcpy(out.data() + 10 + header.size(), t.data.data(), t.data.size() * 4);
-  write_file_bytes(path, out);
+  return out;
+}
+
+void save_npy(const std::string& path, const Tensor& t) {
+  if (t.data.size() != size_t(t.numel())) {
+    throw ShapeError(path + ": tensor has " + std::to_string(t.data.size()) + " values but shape " +
+                     shape_str(t.shape));
+  }
+  write_file_bytes(path, npy_bytes(t));
 }
 
 }  // namespace effnet

@@ -2,7 +2,9 @@
 // https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html): float32, little-endian, C order
 // only.
 #pragma once
+#include <cstddef>
 #include <string>
+#include <vector>
 
 #include "model/tensor.h"
 
@@ -15,7 +17,15 @@ namespace effnet {
 // kMaxFileBytes (model/file_io.h; the product is computed with overflow checks).
 Tensor load_npy(const std::string& path);
 
-// Writes float32 C order, format 1.0. Throws FileError on I/O failure, ShapeError
+// The same on `size` bytes in memory (what load_npy reads); `path` only labels
+// the errors. Same errors as load_npy. The fuzz target of tests/fuzz calls it.
+Tensor parse_npy(const unsigned char* data, size_t size, const std::string& path);
+
+// The bytes of t as an .npy file: float32 C order, format 1.0. Throws
+// ShapeError when t.data.size() != t.numel().
+std::vector<unsigned char> npy_bytes(const Tensor& t);
+
+// Writes npy_bytes(t) to `path`. Throws FileError on I/O failure, ShapeError
 // when t.data.size() != t.numel().
 void save_npy(const std::string& path, const Tensor& t);
 

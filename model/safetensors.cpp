@@ -161,20 +161,24 @@ const char* dtype_name(DType d) {
 
 StateDict load_safetensors(const std::string& path) {
   const std::vector<unsigned char> bytes = read_file_bytes(path);
-  if (bytes.size() < 8) {
-    throw FileError(path + ": file is " + std::to_string(bytes.size()) +
+  return parse_safetensors(bytes.data(), bytes.size(), path);
+}
+
+StateDict parse_safetensors(const unsigned char* bytes, size_t size, const std::string& path) {
+  if (size < 8) {
+    throw FileError(path + ": file is " + std::to_string(size) +
                     " bytes, shorter than the 8-byte safetensors header length");
   }
   uint64_t hlen = 0;
-  std::memcpy(&hlen, bytes.data(), 8);
-  const uint64_t avail = bytes.size() - 8;
+  std::memcpy(&hlen, bytes, 8);
+  const uint64_t avail = size - 8;
   if (hlen > avail) {
     throw FileError(path + ": header length " + std::to_string(hlen) + " runs past the end of the file (" +
                     std::to_string(avail) + " bytes after the length field)");
   }
-  const char* hbegin = reinterpret_cast<const char*>(bytes.data() + 8);
+  const char* hbegin = reinterpret_cast<const char*>(bytes + 8);
   const nlohmann::json header = parse_header(path, hbegin, size_t(hlen));
-  const unsigned char* data = bytes.data() + 8 + hlen;
+  const unsigned char* data = bytes + 8 + hlen;
   const uint64_t data_size = avail - hlen;
   std::vector<Entry> entries;
   for (const auto& [name, e] : header.items()) {

@@ -31,6 +31,11 @@ using StateDict = std::map<std::string, StoredTensor>;
 // section or overlaps another. The file must be a regular file (model/file_io.h).
 StateDict load_safetensors(const std::string& path);
 
+// The same on `size` bytes in memory (what load_safetensors reads); `path`
+// only labels the errors. Same errors as load_safetensors. The fuzz target of
+// tests/fuzz calls it.
+StateDict parse_safetensors(const unsigned char* bytes, size_t size, const std::string& path);
+
 // Writes tensors as `dtype` (F32, F16 or BF16; values rounded to nearest even).
 // Used by tests and by the built-in weights export. Throws FileError on I/O failure,
 // UsageError for another dtype, ShapeError when a tensor's data size is not its numel.

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "model/errors.h"
+#include "model/fp16_range.h"
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
 #include "shaders/embedded.h"
@@ -86,6 +87,10 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
   if (!precision_supported(dev, precision))
     throw vk::DeviceError(dev.name +
                           " lacks fp16 (shaderFloat16 and storageBuffer16BitAccess): use precision fp32");
+  // A weight that fp16 storage would turn into Inf fails here, naming the tensor (model/fp16_range.h).
+  if (precision == Precision::FP16)
+    for (const Layer& l : layers)
+      if (storage_bytes(l.kind, TensorRole::Weight, precision) == 2) check_fp16_layer(l, false);
 
   // Decide every stage once: a fused block where it fits, else one layer.
   ActShape cur = in;

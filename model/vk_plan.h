@@ -61,7 +61,8 @@ class VkPlan {
   // The whole network: run(x) takes x [batch, 3, height, width] fp32 NCHW and
   // returns logits [batch, net.classes] fp32.
   // Throws ShapeError (batch < 1, height or width < kMinImageSize, malformed
-  // layers), DeviceError (fp16 asked on a device without shaderFloat16 +
+  // layers; fp16: a folded weight stored in fp16 that overflows it, naming the
+  // tensor, model/fp16_range.h), DeviceError (fp16 asked on a device without shaderFloat16 +
   // storageBuffer16BitAccess; not enough device memory; tile or grid limits),
   // VulkanError.
   VkPlan(vk::Context& ctx, const Network& net, const VkPlanOptions& opt);

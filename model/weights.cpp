@@ -34,6 +34,22 @@ const Tensor& get(const StateDict& sd, const std::string& name, const std::vecto
   return st.value;
 }
 
+// Throws ShapeError naming the tensor when folding made a value of layer `l`
+// non-finite (finite but extreme weights, gamma, mean or running_var).
+void check_folded(const Layer& l, const ConvEntry& e) {
+  const auto check = [&](const std::vector<float>& v, const std::string& what) {
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!std::isfinite(v[i])) {
+        throw ShapeError(what + " is non-finite after BatchNorm folding (" + std::to_string(v[i]) +
+                         " at index " + std::to_string(i) + "): extreme values in " + e.conv + ".weight or " +
+                         e.bn + ".*");
+      }
+    }
+  };
+  check(l.weight, e.conv + ".weight");
+  check(l.bias, e.bn + ".bias");
+}
+
 }  // namespace
 
 Network fold_state_dict(const StateDict& sd) {
@@ -52,6 +68,7 @@ Network fold_state_dict(const StateDict& sd) {
       }
     }
     net.layers.push_back(fold_conv_bn(e, w.data, gamma.data, beta.data, mean.data, var.data));
+    check_folded(net.layers.back(), e);
   }
 
   const Tensor& fw = get(sd, "fc.weight", {});

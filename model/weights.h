@@ -14,8 +14,9 @@ namespace effnet {
 // and precision"). The class count is taken from fc.weight [classes, 1280].
 // `num_batches_tracked` entries are ignored; unknown extra entries are ignored.
 // Throws ShapeError (one line naming the tensor) when a tensor is missing, has
-// a dtype other than F32/F16/BF16, a wrong shape, a non-finite value, or a
-// negative running_var.
+// a dtype other than F32/F16/BF16, a wrong shape, a non-finite value, a
+// negative running_var, or when a folded weight or bias is not finite in
+// float32 (extreme but finite inputs, e.g. gamma 1e38).
 Network fold_state_dict(const StateDict& sd);
 
 // load_safetensors + fold_state_dict.

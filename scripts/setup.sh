@@ -3,7 +3,8 @@
 # second run only checks. See docs/SETUP.md and ../shared/docs/TOOLCHAIN.md.
 #
 #   bookworm:            compilers, cmake, ninja, Vulkan loader and validation layers, nlohmann-json, stb, CLI11,
-#                        zlib, dataset-fashion-mnist (the accuracy test set), libpng and libjpeg-turbo (image decoding)
+#                        zlib, dataset-fashion-mnist (the accuracy test set), libpng and libjpeg-turbo (image decoding),
+#                        clang with libclang-rt-14-dev (libFuzzer: the fuzz preset)
 #   bookworm-backports:  mesa-vulkan-drivers (lavapipe, Vulkan 1.4), catch2 3
 #   trixie (unpacked):   libvulkan-dev >= 1.3.255 headers, Vulkan Memory Allocator
 #   trixie source:       glslang 15 built once (unless glslang >= 14 or VULKAN_SDK exists)
@@ -20,7 +21,8 @@ log() { printf '[setup] %s\n' "$*"; }
 
 need_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev
            libvulkan1 vulkan-validationlayers nlohmann-json3-dev libstb-dev libcli11-dev python3 python3-numpy
-           zlib1g-dev dataset-fashion-mnist libpng-dev libturbojpeg0-dev)
+           zlib1g-dev dataset-fashion-mnist libpng-dev libturbojpeg0-dev
+           clang libclang-rt-dev)  # clang 14 and its libFuzzer runtime (tests/fuzz, scripts/fuzz.sh)
 missing=()
 for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 

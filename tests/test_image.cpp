@@ -275,3 +275,17 @@ TEST_CASE("JPEG: a truncated or corrupt stream is an error, not a partly grey im
   put(dir.file("magic.jpg"), std::string("\xff\xd8\xff", 3) + std::string(100, '\0'));
   CHECK_THAT(load_error(dir.file("magic.jpg")), ContainsSubstring("cannot decode JPEG"));
 }
+
+TEST_CASE("JPEG: a Huffman table declaring more than 256 codes is an error", "[image][hostile]") {
+  // stb_image tripped UBSan on these (issue 12); libjpeg-turbo must refuse them.
+  test::TempDir dir;
+  REQUIRE(stbi_write_jpg(dir.file("ok.jpg").c_str(), 16, 16, 3, random_pixels(16, 16, 64).data(), 90) != 0);
+  std::string jpg = slurp(dir.file("ok.jpg"));
+  const size_t dht = jpg.find("\xff\xc4");
+  REQUIRE(dht != std::string::npos);
+  // Marker, 2-byte length, table class/id, then 16 code counts: 16 x 17 = 272 codes.
+  REQUIRE(dht + 5 + 16 <= jpg.size());
+  for (size_t i = 0; i < 16; ++i) jpg[dht + 5 + i] = char(17);
+  put(dir.file("huff.jpg"), jpg);
+  CHECK_THAT(load_error(dir.file("huff.jpg")), ContainsSubstring("huff.jpg") && ContainsSubstring("JPEG"));
+}

@@ -189,3 +189,19 @@ TEST_CASE("Tensor::numel_of throws instead of overflowing", "[tensor][overflow]"
   test::error_text<ShapeError>([] { Tensor::numel_of({int64_t(1) << 62, 4}); });
   test::error_text<ShapeError>([] { Tensor::numel_of({3, -1}); });
 }
+
+TEST_CASE("parse_npy (the fuzz entry point) reads bytes as load_npy reads the file", "[npy]") {
+  test::TempDir dir;
+  const Tensor t = test::random_tensor({2, 3, 4}, 17);
+  save_npy(dir.file("t.npy"), t);
+  const std::string b = test::slurp(dir.file("t.npy"));
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data());
+  const Tensor m = parse_npy(p, b.size(), "mem.npy");
+  CHECK(m.shape == t.shape);
+  CHECK(m.data == t.data);
+  CHECK(npy_bytes(t) == std::vector<unsigned char>(b.begin(), b.end()));
+  CHECK_THAT(test::error_text<FileError>([&] { parse_npy(p, b.size() - 1, "mem.npy"); }),
+             ContainsSubstring("mem.npy") && ContainsSubstring("truncated"));
+  CHECK_THAT(test::error_text<FileError>([&] { parse_npy(nullptr, 0, "empty.npy"); }),
+             ContainsSubstring("empty.npy"));
+}

@@ -233,3 +233,18 @@ TEST_CASE("safetensors header: strictly the format (unique names, string metadat
     CHECK_THAT(load_error(p), ContainsSubstring(p) && ContainsSubstring(why));
   }
 }
+
+TEST_CASE("parse_safetensors (the fuzz entry point) reads bytes as load_safetensors reads the file",
+          "[safetensors]") {
+  test::TempDir dir;
+  save_safetensors(dir.file("w.safetensors"), {{"a", test::random_tensor({3, 2}, 5)}});
+  const std::string b = test::slurp(dir.file("w.safetensors"));
+  const auto* p = reinterpret_cast<const unsigned char*>(b.data());
+  const StateDict sd = parse_safetensors(p, b.size(), "mem.safetensors");
+  REQUIRE(sd.count("a") == 1);
+  CHECK(sd.at("a").value.data == load_safetensors(dir.file("w.safetensors")).at("a").value.data);
+  CHECK_THAT(test::error_text<FileError>([&] { parse_safetensors(p, 7, "mem.safetensors"); }),
+             ContainsSubstring("mem.safetensors") && ContainsSubstring("8-byte"));
+  CHECK_THAT(test::error_text<FileError>([&] { parse_safetensors(nullptr, 0, "empty.safetensors"); }),
+             ContainsSubstring("empty.safetensors"));
+}

@@ -139,6 +139,17 @@ TEST_CASE("fold_state_dict rejects bad state_dicts, naming the tensor", "[weight
     sd["bn2.bias"].value.data[3] = INFINITY;
     CHECK_THAT(fold_error(sd), ContainsSubstring("bn2.bias") && ContainsSubstring("non-finite"));
   }
+  SECTION("finite values that fold to Inf (a huge gamma over a zero running_var)") {
+    sd["mbconv3.1.weight"].value.data[4] = 3e38f;
+    sd["mbconv3.1.running_var"].value.data[4] = 0.0f;
+    CHECK_THAT(fold_error(sd), ContainsSubstring("mbconv3.0.weight") &&
+                                   ContainsSubstring("non-finite after BatchNorm folding"));
+  }
+  SECTION("a finite running_mean that folds the bias to Inf") {
+    sd["bn1.running_mean"].value.data[9] = 3e38f;
+    sd["bn1.running_var"].value.data[9] = 1e-6f;
+    CHECK_THAT(fold_error(sd), ContainsSubstring("bn1.bias") && ContainsSubstring("non-finite"));
+  }
   SECTION("negative running_var") {
     sd["mbconv1.1.running_var"].value.data[5] = -0.25f;
     CHECK_THAT(fold_error(sd), ContainsSubstring("mbconv1.1.running_var") && ContainsSubstring("negative"));

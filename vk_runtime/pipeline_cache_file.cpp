@@ -12,6 +12,7 @@ namespace effnet::vk {
 namespace {
 
 constexpr size_t kHeaderBytes = sizeof kPipelineCacheMagic + 8;
+static_assert(kHeaderBytes >= 8, "looks_like_vulkan_cache reads the first 8 bytes");
 
 struct Fd {
   int fd;
@@ -47,6 +48,14 @@ bool write_all(int fd, const char* p, size_t n) {
 
 }  // namespace
 
+bool looks_like_vulkan_cache(const char* head, uint64_t size) {
+  uint32_t header_size = 0, header_version = 0;
+  std::memcpy(&header_size, head, 4);
+  std::memcpy(&header_version, head + 4, 4);
+  return header_size >= kVulkanCacheHeaderOneBytes && header_size <= size &&
+         header_version == kVulkanCacheHeaderVersionOne;
+}
+
 PipelineCacheFile read_pipeline_cache_file(const std::string& path) {
   PipelineCacheFile out;
   Fd f(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -75,8 +84,15 @@ PipelineCacheFile read_pipeline_cache_file(const std::string& path) {
     return out;
   }
   char head[kHeaderBytes];
-  if (size < kHeaderBytes || !read_all(f.fd, head, kHeaderBytes) ||
-      std::memcmp(head, kPipelineCacheMagic, sizeof kPipelineCacheMagic) != 0) {
+  const bool whole_head = size >= kHeaderBytes && read_all(f.fd, head, kHeaderBytes);
+  if (!whole_head || std::memcmp(head, kPipelineCacheMagic, sizeof kPipelineCacheMagic) != 0) {
+    if (whole_head && looks_like_vulkan_cache(head, size)) {
+      out.writable = true;
+      out.warning = path +
+                    " is a Vulkan pipeline cache without the effnet-vk header (an older effnet-vk or " +
+                    "another program); it will be replaced";
+      return out;
+    }
     out.warning = path + " is not an effnet-vk pipeline cache; left untouched, the cache stays in memory";
     return out;
   }

@@ -2,7 +2,8 @@
 // tested without a device: an 16-byte header (kPipelineCacheMagic, then the
 // payload size as uint64 little-endian) followed by the driver's
 // vkGetPipelineCacheData bytes. A file without that header is never read as a
-// cache and never written over.
+// cache, and is written over only when it is itself a bare Vulkan pipeline
+// cache (what effnet-vk wrote before the header existed, or another program's).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,6 +13,15 @@ namespace effnet::vk {
 
 inline constexpr char kPipelineCacheMagic[8] = {'E', 'F', 'V', 'K', 'P', 'C', '0', '1'};
 inline constexpr uint64_t kMaxPipelineCacheBytes = uint64_t(256) << 20;  // 256 MiB
+
+// VkPipelineCacheHeaderVersionOne (Vulkan spec): uint32 headerSize (32), uint32
+// headerVersion (1), vendorID, deviceID, pipelineCacheUUID[16].
+inline constexpr uint32_t kVulkanCacheHeaderOneBytes = 32;
+inline constexpr uint32_t kVulkanCacheHeaderVersionOne = 1;
+
+// True when the first 8 bytes `head` of a file of `size` bytes start a bare
+// Vulkan pipeline cache: headerSize in [32, size] and headerVersion 1.
+bool looks_like_vulkan_cache(const char* head, uint64_t size);
 
 struct PipelineCacheFile {
   std::vector<char> data;  // the driver's bytes (empty: none usable)
@@ -23,8 +33,10 @@ struct PipelineCacheFile {
 // fstat before any read). Never throws: a missing file is empty and writable; a
 // directory, a special file, an unreadable file or one larger than
 // kMaxPipelineCacheBytes is not writable, with a warning; a regular file
-// without the magic header is left untouched (not writable, warning); a cache
-// file whose payload size disagrees with its length is writable, data empty.
+// without the magic header is left untouched (not writable, warning) unless it
+// looks_like_vulkan_cache (then writable, data empty, a warning that it will be
+// replaced); a cache file whose payload size disagrees with its length is
+// writable, data empty.
 PipelineCacheFile read_pipeline_cache_file(const std::string& path);
 
 // Writes header + data to `path` atomically (a temporary file beside it, then

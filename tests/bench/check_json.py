@@ -66,6 +66,19 @@ def main():
                 positive(r[k], f"{r['layer']} {k}")
             if "tile" not in r or "coopmat" not in r:
                 fail(f"{r['layer']}: no variant")
+    elif mode == "soak":
+        if not j["results"] or not j["ok"]:
+            fail("no results, or a soak check failed")
+        for r in j["results"]:
+            if r["inferences"] != j["options"]["iters"] or r["mismatches"] != 0:
+                fail(f"{r['precision']}: {r['inferences']} inferences, {r['mismatches']} mismatches")
+            if sorted(c["name"] for c in r["checks"]) != ["device memory", "host memory", "replays identical"]:
+                fail(f"{r['precision']}: checks {[c['name'] for c in r['checks']]}")
+            if not all(c["ok"] for c in r["checks"]):
+                fail(f"{r['precision']}: a check failed")
+            for at in ("start", "end"):
+                positive(r[at]["host_rss_bytes"], f"{r['precision']} {at} host_rss_bytes")
+                positive(r[at]["device_block_bytes"], f"{r['precision']} {at} device_block_bytes")
     else:
         fail(f"unknown mode {mode}")
     print(f"ok: {path}")
