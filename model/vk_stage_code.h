@@ -70,6 +70,10 @@ std::vector<std::vector<uint8_t>> layer_params(const Layer& l, Precision p);
 // Bindings of a layer stage: IN, WEIGHT, BIAS, OUT (shaders/abi.h).
 std::vector<vk::Binding> layer_bindings(const StageBuffers& b);
 uint32_t act_code(Act a);  // EFFNET_ACT_*
+// The dispatch of a direct convolution stage (stem_conv.comp, depthwise.comp):
+// layer bindings, spec constants WG_SIZE, ACT, VEC, PIX, STRIDE, SHARED and the
+// ConvPush block (shaders/abi.h) from the chosen variant.
+DispatchSpec conv_dispatch(const LayerVariant& v, const Layer& l, const StageBuffers& b);
 // Workgroups of a grid-stride shader: ceil(invocations / wg), capped at the device's limit.
 std::array<uint32_t, 3> grid_stride_groups(uint64_t invocations, uint32_t wg, const vk::DeviceInfo& d);
 
