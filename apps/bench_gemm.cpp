@@ -10,7 +10,10 @@
 #include "apps/bench_modes.h"
 #include "apps/bench_util.h"
 #include "apps/exit_codes.h"
+#include "model/errors.h"
+#include "model/vk_gemm_tile.h"
 #include "model/weights.h"
+#include "vk_runtime/errors.h"
 
 namespace effnet::app {
 namespace {
@@ -70,6 +73,69 @@ nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& 
   return j;
 }
 
+// --sweep: the rule's tile, then every candidate (model/vk_gemm_tile.h), each
+// in its own plan on the same input; one line per layer (rule, best, speed-up).
+nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& o, Progress& progress) {
+  const Precision p = Precision::FP16;
+  const std::string label = c.layer->name + " batch " + std::to_string(c.batch);
+  progress.begin("sweep " + label);
+  const Tensor x = random_tensor(c.shape, o.seed + 11);
+  auto time_tile = [&](const std::optional<GemmTile>& tile, LayerVariant* out) {
+    VkPlanOptions opt = plan_options(o, c.batch, p);
+    opt.force_gemm_tile = tile;
+    VkPlan plan(ctx, std::vector<Layer>{*c.layer}, c.shape, opt);
+    plan.run(x);
+    // At least `warmup` runs and 100 ms of them: the SM clock falls while the
+    // host builds the plan and takes ~100 ms of work to come back (a single
+    // layer of ~1 ms timed after 3 runs measured up to 4x slower on the H200).
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < o.warmup || ms_since(t0) < 100.0; ++i) plan.replay();
+    std::vector<double> ms;
+    for (int i = 0; i < o.iters; ++i) {
+      plan.replay();
+      const PlanTiming t = plan.last_timing();
+      if (!t.available) throw vk::DeviceError(ctx.info().name + ": the compute queue has no timestamps");
+      ms.push_back(t.total_ms);
+    }
+    if (out) *out = plan.variants().front();
+    return stats_of(ms);
+  };
+  LayerVariant rule;
+  const Stats rs = time_tile(std::nullopt, &rule);
+  nlohmann::json cands = nlohmann::json::array();
+  double best_ms = rs.median;
+  std::string best = rule.tile.str();
+  if (rule.coopmat) {
+    const GemmShape g{rule.gemm_m, 1, rule.gemm_n, rule.gemm_k, false, rule.kind == LayerKind::Pointwise};
+    auto tiles = coopmat_tile_candidates({rule.tile.cm_m, rule.tile.cm_n, rule.tile.cm_k}, g, ctx.info());
+    if (rule.kind != LayerKind::HeadPool && rule.tile.warps_k == 1 && rule.gemm_n % rule.tile.cm_n == 0) {
+      for (const GemmEpilogue e : {GemmEpilogue::Direct, GemmEpilogue::StageF32}) {
+        GemmTile other = rule.tile;  // the rule's tile with the other epilogues, where they fit
+        if (e == other.epilogue) continue;
+        other.epilogue = e;
+        if (other.shared_bytes(false) <= ctx.info().max_shared_memory) tiles.insert(tiles.begin(), other);
+      }
+    }
+    int i = 0;
+    for (const GemmTile& t : tiles) {
+      const Stats st = time_tile(t, nullptr);
+      cands.push_back({{"tile", t.str()}, {"bm", t.bm}, {"bn", t.bn}, {"bk", t.bk},
+                       {"subgroups", t.warps_m * t.warps_n}, {"stages", t.stages},
+                       {"epilogue", uint32_t(t.epilogue)},
+                       {"vk", st.json()}});
+      if (st.median < best_ms) best_ms = st.median, best = t.str();
+      progress.tick(++i, int(tiles.size()));
+    }
+  }
+  std::printf("%-10s %5d %8u %5u %5u | %-50.50s %9.4f | %-50.50s %9.4f %5.2fx\n", c.layer->name.c_str(), c.batch,
+              rule.gemm_m, rule.gemm_n, rule.gemm_k, rule.tile.str().c_str(), rs.median, best.c_str(), best_ms,
+              rs.median / best_ms);
+  std::fflush(stdout);
+  return {{"layer", c.layer->name}, {"batch", c.batch}, {"m", rule.gemm_m}, {"n", rule.gemm_n},
+          {"k", rule.gemm_k}, {"rule", {{"tile", rule.tile.str()}, {"vk", rs.json()}}},
+          {"best", {{"tile", best}, {"median_ms", best_ms}}}, {"candidates", cands}};
+}
+
 }  // namespace
 
 int run_gemm(const GemmOptions& o) {
@@ -88,8 +154,25 @@ int run_gemm(const GemmOptions& o) {
   for (int b : batches) {
     const auto shapes = layer_input_shapes(net, b, o.size);
     for (size_t i = 0; i < net.layers.size(); ++i) {
-      if (kind_is_gemm(net.layers[i].kind)) cases.push_back({&net.layers[i], shapes[i], b});
+      if (!kind_is_gemm(net.layers[i].kind)) continue;
+      if (!o.layers.empty() && ("," + o.layers + ",").find("," + net.layers[i].name + ",") == std::string::npos)
+        continue;
+      cases.push_back({&net.layers[i], shapes[i], b});
     }
+  }
+  if (cases.empty()) throw UsageError("--layer " + o.layers + ": no GEMM-shaped layer of that name");
+  if (o.sweep) {
+    std::printf("device: %s (%s, Vulkan %s), fp16; median of %d runs after %d warm-up, timestamps\n\n",
+                d.name.c_str(), d.driver.c_str(), d.api_version_str.c_str(), o.iters, o.warmup);
+    std::printf("%-10s %5s %8s %5s %5s | %-50s %9s | %-50s %9s %6s\n", "layer", "batch", "M", "N", "K",
+                "rule tile", "ms", "best tile", "ms", "gain");
+    nlohmann::json rows = nlohmann::json::array();
+    for (const GemmCase& c : cases) rows.push_back(sweep_case(ctx, c, o, progress));
+    if (!o.json.empty())
+      write_json(o.json, {{"tool", "effnet-bench gemm --sweep"}, {"device", device_json(d)},
+                          {"precision", "fp16"}, {"iters", o.iters}, {"warmup", o.warmup},
+                          {"batches", batches}, {"rows", rows}});
+    return kExitOk;
   }
   const Layer square = square_gemm_layer(4096, o.seed + 7);
   if (!o.quick && !o.no_square) cases.push_back({&square, {1, 1, 4096, 4096}, 0});

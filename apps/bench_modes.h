@@ -27,6 +27,7 @@ struct BenchCommon {
   std::string fuse = "auto";  // --fuse: auto | always | never (never == --no-fuse)
   uint32_t mbconv_skip = 0;   // profiling only: EFFNET_MBCONV_SKIP (wrong results)
   bool no_cuda = false;       // skip the CUDA peers even when present
+  std::string gemm_epilogue = "auto";  // --gemm-epilogue: auto | f32 | f16 | direct (COOPMAT GEMMs)
 
   // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context
   // options of --gpu and the environment (apps/context_env.h).
@@ -51,6 +52,10 @@ struct GemmOptions : BenchCommon {
   bool quick = false;  // smoke run: batch 1 (unless --batch is given), no square GEMM
   bool batches_set = false;
   bool no_square = false;  // skip the 4096^3 GEMM
+  // --sweep: no cuBLAS, no square GEMM; every candidate tile of each layer
+  // (coopmat_tile_candidates) timed beside the rule's, best first.
+  bool sweep = false;
+  std::string layers;  // --layer: comma-separated layer names to run (default all)
 };
 
 struct MBConvOptions : BenchCommon {

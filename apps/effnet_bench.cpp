@@ -28,6 +28,9 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.allow_coopmat = !c.no_coopmat;
   o.fuse = c.no_fuse ? FusePolicy::Never : c.fuse == "always" ? FusePolicy::Always : FusePolicy::Auto;
   o.mbconv_skip = c.mbconv_skip;
+  if (c.gemm_epilogue == "f32") o.gemm_epilogue = GemmEpilogue::StageF32;
+  if (c.gemm_epilogue == "f16") o.gemm_epilogue = GemmEpilogue::StageF16;
+  if (c.gemm_epilogue == "direct") o.gemm_epilogue = GemmEpilogue::Direct;
   return o;
 }
 }  // namespace effnet::app
@@ -56,6 +59,10 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
                   "(as --no-fuse)")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
+  sub->add_option("--gemm-epilogue", c.gemm_epilogue,
+                  "COOPMAT GEMM epilogue where it applies: auto (the rule's) | f32 (fp32 C stage) | f16 (fp16 C "
+                  "stage) | direct (stores from registers); for A/B runs")
+      ->check(CLI::IsMember({"auto", "f32", "f16", "direct"}));
 }
 
 }  // namespace
@@ -97,6 +104,10 @@ int main(int argc, char** argv) {
     s_gemm->add_option("--batch", gemm.batches, "comma-separated batch sizes (default 10,256)");
     s_gemm->add_flag("--quick", gemm.quick, "smoke run: batch 1 (unless --batch), no 4096^3 GEMM");
     s_gemm->add_flag("--no-square", gemm.no_square, "skip the 4096^3 GEMM");
+    s_gemm->add_flag("--sweep", gemm.sweep,
+                     "time every candidate COOPMAT tile (direct C store) of each layer beside the rule's "
+                     "(no cuBLAS, no square GEMM)");
+    s_gemm->add_option("--layer", gemm.layers, "comma-separated layer names to run, e.g. mbconv5.6,fc (default all)");
 
     MBConvOptions mb;
     CLI::App* s_mb = cli.add_subcommand(

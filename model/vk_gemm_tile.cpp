@@ -1,6 +1,7 @@
 #include "model/vk_gemm_tile.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "shaders/gemm_layout.h"
 #include "vk_runtime/errors.h"
@@ -41,6 +42,16 @@ void split_warps(GemmTile& t) {
   }
 }
 
+// The rule's epilogue (the fp16 C stage where it applies) or `want` where it
+// applies; the fp32 C stage otherwise. t.warps_k must be final.
+GemmEpilogue pick_epilogue(const GemmTile& t, const GemmShape& g, std::optional<GemmEpilogue> want) {
+  const bool bias_init = t.warps_k == 1 && !g.head_pool && g.n % t.cm_n == 0;
+  const GemmEpilogue e = want.value_or(GemmEpilogue::StageF16);
+  if (e == GemmEpilogue::Direct) return bias_init ? e : GemmEpilogue::StageF32;
+  if (e == GemmEpilogue::StageF16) return bias_init && g.fp16_out ? e : GemmEpilogue::StageF32;
+  return e;
+}
+
 }  // namespace
 
 uint32_t GemmTile::shared_bytes(bool head_pool) const {
@@ -53,7 +64,11 @@ uint32_t GemmTile::shared_bytes(bool head_pool) const {
     return 4 * std::max(EFFNET_GEMM_SC_AB_FLOATS(bm, bn, bk), head_pool ? 0 : EFFNET_GEMM_C_FLOATS(bm, ldc)) +
            pool;
   const uint32_t lds = EFFNET_GEMM_CM_LDS(EFFNET_GEMM_CM_KV(bk));
-  return 16 * std::max(EFFNET_GEMM_CM_AB_VEC4(bm, bn, lds), EFFNET_GEMM_CM_C_VEC4(bm, ldc, warps_k)) + pool;
+  const uint32_t c = epilogue == GemmEpilogue::Direct
+                         ? EFFNET_GEMM_CM_EDGE_VEC4(warps_m * warps_n * warps_k, cm_m, cm_n)
+                     : epilogue == GemmEpilogue::StageF16 ? EFFNET_GEMM_CM_C16_VEC4(bm, EFFNET_GEMM_LDC16(bn))
+                                                          : EFFNET_GEMM_CM_C_VEC4(bm, ldc, warps_k);
+  return 16 * std::max(stages * EFFNET_GEMM_CM_AB_VEC4(bm, bn, lds), c) + pool;
 }
 
 std::string GemmTile::str() const {
@@ -61,7 +76,10 @@ std::string GemmTile::str() const {
   if (!coopmat()) return b + " (" + std::to_string(tm) + "x" + std::to_string(tn) + " per invocation)";
   return b + " coopmat " + std::to_string(cm_m) + "x" + std::to_string(cm_n) + "x" + std::to_string(cm_k) +
          ", " + std::to_string(warps_m) + "x" + std::to_string(warps_n) + "x" + std::to_string(warps_k) +
-         " subgroups";
+         " subgroups" + (stages == 2 ? ", 2 stages" : "") +
+         (epilogue == GemmEpilogue::Direct     ? ", direct C"
+          : epilogue == GemmEpilogue::StageF16 ? ", fp16 C stage"
+                                               : "");
 }
 
 std::vector<std::array<uint32_t, 3>> gemm_coopmat_shapes(const vk::DeviceInfo& d) {
@@ -110,23 +128,49 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
 //    down to 16 until the grid has kTargetGroups workgroups and the tile fits
 //    shared memory, then BN halved while the grid is still short;
 //  - subgroups: split_warps, then deep K (>= 128) split among subgroups while
-//    fewer than 4.
-GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d) {
+//    fewer than 4 (not with the fp16 C stage, which needs one K slice);
+//  - epilogue: the fp16 C stage (half the shared memory, so the tile above
+//    grows) where it applies (fp16 output, N % cm_n == 0) and the fp32 rule
+//    keeps one K slice; then deep and wide layers take 128x128x64 on 8
+//    subgroups where it fits and the grid stays full; else the fp32 rule's
+//    tile. One shared stage. The direct C store measured slower on the H200
+//    for most network GEMMs (1.25x on the whole network at batch 256;
+//    docs/PERFORMANCE.md "fp16 C stage"): it and the double-buffered K loop are
+//    candidates of coopmat_tile_candidates only.
+namespace {
+
+// The tile rule (see coopmat_tile) for epilogue `e` (which must apply).
+GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d,
+                   GemmEpilogue e) {
   GemmTile t;
   t.cm_m = s[0];
   t.cm_n = s[1];
   t.cm_k = s[2];
   t.tm = t.tn = 1;
   t.subgroup = d.subgroup_size ? d.subgroup_size : 32;
+  t.epilogue = e;
   const uint32_t n_pad = round_up(g.n, t.cm_n);
   if (g.rows <= 32 && !g.head_pool) {
     t.bm = round_up(g.rows, t.cm_m);
     t.bn = t.cm_n;
-    t.warps_k = g.k >= 256 ? 4 : 1;
+    t.warps_k = e == GemmEpilogue::StageF32 && g.k >= 256 ? 4 : 1;
     const uint32_t step = t.warps_k * t.cm_k;
     t.bk = std::min(round_up(g.k, step), round_up(256, step));
     split_warps(t);
     return t;
+  }
+  // Deep and wide (K >= 192, N > 128: mbconv6.6, 7.0, 7.6 at batch 256) with
+  // a C stage that fits beside it: 128x128x64 on 8 subgroups, when the grid
+  // stays full (measured 1.5-1.9x over 128x64x64 on 4, `effnet-bench gemm
+  // --sweep`, docs/PERFORMANCE.md "fp16 C stage").
+  if (e == GemmEpilogue::StageF16 && g.k >= 192 && n_pad > 128 && !g.head_pool) {
+    GemmTile w = t;
+    w.bm = w.bn = 128;
+    w.bk = round_up(64, t.cm_k);
+    w.warps_m = 2, w.warps_n = 4, w.warps_k = 1;
+    if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 && w.shared_bytes(false) <= d.max_shared_memory &&
+        groups(w, g) >= kTargetGroups)
+      return w;
   }
   t.bn = n_pad <= 128 ? n_pad : 64;
   t.bk = g.k <= 64 ? round_up(g.k, t.cm_k) : round_up(64, t.cm_k);
@@ -146,7 +190,8 @@ GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, cons
   while (groups(t, g) < kTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   while (!fits() && t.bn >= 32 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   split_warps(t);
-  while (t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 && t.bk % (2 * t.warps_k * t.cm_k) == 0) {
+  while (e == GemmEpilogue::StageF32 && t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 &&
+         t.bk % (2 * t.warps_k * t.cm_k) == 0) {
     t.warps_k *= 2;  // each K slice has its own C stage: undo when that no longer fits
     if (!fits()) {
       t.warps_k /= 2;
@@ -154,6 +199,78 @@ GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, cons
     }
   }
   return t;
+}
+
+}  // namespace
+
+GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d,
+                      std::optional<GemmEpilogue> epilogue) {
+  const GemmTile f32 = rule_tile(s, g, d, GemmEpilogue::StageF32);
+  if (epilogue) {
+    const GemmEpilogue e = pick_epilogue(f32, g, *epilogue);
+    return e == GemmEpilogue::StageF32 ? f32 : rule_tile(s, g, d, e);
+  }
+  // The fp16 C stage where it applies and the fp32 rule does not split K
+  // across subgroups (those layers, deep K on few rows, measured 1.1-1.9x
+  // slower on one K slice at batch 10).
+  if (f32.warps_k > 1 || pick_epilogue(f32, g, GemmEpilogue::StageF16) == GemmEpilogue::StageF32) return f32;
+  return rule_tile(s, g, d, GemmEpilogue::StageF16);
+}
+
+namespace {
+
+// Subgroups along M and N for `warps` subgroups on a bm x bn tile of shape s:
+// the split whose per-subgroup block is closest to square, or nullopt.
+std::optional<std::array<uint32_t, 2>> square_split(uint32_t bm, uint32_t bn, const std::array<uint32_t, 3>& s,
+                                                    uint32_t warps) {
+  const uint32_t fm = bm / s[0], fn = bn / s[1];
+  std::optional<std::array<uint32_t, 2>> best;
+  uint32_t best_cost = ~0u;
+  for (uint32_t wm = 1; wm <= warps; wm *= 2) {
+    const uint32_t wn = warps / wm;
+    if (fm % wm || fn % wn) continue;
+    const uint32_t pm = fm / wm, pn = fn / wn, cost = pm > pn ? pm - pn : pn - pm;
+    if (cost < best_cost) best_cost = cost, best = std::array<uint32_t, 2>{wm, wn};
+  }
+  return best;
+}
+
+}  // namespace
+
+std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, const GemmShape& g,
+                                              const vk::DeviceInfo& d) {
+  std::vector<GemmTile> v;
+  if (g.head_pool) return v;
+  const uint32_t rows_pad = round_up(g.rows, s[0]), n_pad = round_up(g.n, s[1]), k_pad = round_up(g.k, s[2]);
+  std::vector<uint32_t> bms = {32, 64, 128, 256}, bns, bks;
+  if (rows_pad <= 64) bms.insert(bms.begin(), 16);
+  if (n_pad <= 128) bns = {n_pad};
+  else bns = {64, 128, 256};
+  if (k_pad <= 64) bks = {round_up(k_pad, 8)};
+  else bks = {round_up(32, s[2]), round_up(64, s[2])};
+  for (uint32_t bm : bms)
+    for (uint32_t bn : bns)
+      for (uint32_t bk : bks)
+        for (uint32_t warps : {4u, 8u})
+          for (uint32_t stages : {1u, 2u}) {
+            if (bm % s[0] || bm > std::max(rows_pad, s[0]) || bn % s[1] || bk % s[2] || bk % 8) continue;
+            if (stages == 2 && bk >= k_pad) continue;  // one K step: nothing to double-buffer
+            const auto split = square_split(bm, bn, s, warps);
+            if (!split) continue;
+            GemmTile t;
+            t.bm = bm, t.bn = bn, t.bk = bk, t.tm = t.tn = 1;
+            t.cm_m = s[0], t.cm_n = s[1], t.cm_k = s[2];
+            t.warps_m = (*split)[0], t.warps_n = (*split)[1], t.warps_k = 1;
+            t.subgroup = d.subgroup_size ? d.subgroup_size : 32;
+            t.stages = stages;
+            if (g.fp16_out && g.n % s[1] == 0) t.epilogue = GemmEpilogue::StageF16;
+            const uint32_t acc_regs = (bm / s[0] / t.warps_m) * (bn / s[1] / t.warps_n) * s[0] * s[1] / t.subgroup;
+            if (acc_regs > 128 || (t.bm * t.bn) % t.invocations() || t.invocations() > d.max_workgroup_invocations ||
+                t.shared_bytes(false) > d.max_shared_memory)
+              continue;
+            v.push_back(t);
+          }
+  return v;
 }
 
 void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d, const std::string& layer) {
@@ -170,6 +287,11 @@ void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d,
         t.bk % 8 || (t.bm * t.bn) % t.invocations())
       throw vk::DeviceError(what + " is not valid (bm, bn, bk must split into subgroups of whole " +
                             "fragments, bk % 8 == 0, bm * bn a multiple of the invocations)");
+    if (t.stages != 1 && t.stages != 2)
+      throw vk::DeviceError(what + " is not valid (1 or 2 shared stages)");
+    if (t.epilogue != GemmEpilogue::StageF32 && (t.warps_k != 1 || head_pool))
+      throw vk::DeviceError(what + " is not valid (a direct C store or fp16 C stage needs warps_k == 1 and no "
+                            "head + pool)");
     if (t.subgroup != d.subgroup_size)
       throw vk::DeviceError(what + " assumes subgroups of " + std::to_string(t.subgroup) + "; " + d.name +
                             " has " + std::to_string(d.subgroup_size));

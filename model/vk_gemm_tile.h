@@ -3,6 +3,7 @@
 // choose_variant (model/vk_variant.cpp) only: every tile decision is made there.
 #pragma once
 #include <array>
+#include <optional>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ namespace effnet {
 struct GemmShape {
   uint32_t rows = 0, images = 1, n = 0, k = 0;
   bool head_pool = false;
+  bool fp16_out = false;  // C stored as fp16 (the fp16 C stage applies)
 };
 
 // SCALAR tile: 16x16 invocations, each owning up to 4x4 outputs; smaller tiles
@@ -31,7 +33,20 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
                                           const GemmShape& g);
 
 // COOPMAT tile for cooperative-matrix shape `s` (rules in vk_gemm_tile.cpp).
-GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d);
+// `epilogue`: that one where it applies instead of the rule's choice.
+GemmTile coopmat_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const vk::DeviceInfo& d,
+                      std::optional<GemmEpilogue> epilogue = std::nullopt);
+
+// The COOPMAT tiles of shape `s` (one K slice; the fp16 C stage where it
+// applies, as in coopmat_tile, else the fp32 one) that fit `d`
+// for GEMM `g` (none for the head + pool): bm 32..256 (16 too for M <= 64),
+// bn = N rounded up to s[1] when at most 128 else 64, 128, 256; bk = K
+// rounded up when at most 64 else 32 and 64; 4 or 8 subgroups with at most
+// 128 accumulator registers per invocation; 1 or 2 shared stages (2 only
+// where K takes more than one step). What `effnet-bench gemm --sweep` times
+// against the rule of coopmat_tile (with the rule's tile stored directly too).
+std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, const GemmShape& g,
+                                              const vk::DeviceInfo& d);
 
 // Throws DeviceError (naming `layer`) when `t` is malformed or does not fit the
 // device: invocations, shared memory, a cooperative-matrix shape it lacks.

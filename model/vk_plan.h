@@ -30,6 +30,9 @@ struct VkPlanOptions {
   // test-only: this cooperative-matrix shape {m, n, k} for every GEMM (DeviceError
   // when the device lacks it, coopmat is not allowed or the precision is fp32)
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;
+  // COOPMAT GEMM epilogue (GemmTile::epilogue) instead of the rule's, where it
+  // applies (effnet-bench --gemm-epilogue, for A/B runs); the fp32 C stage elsewhere.
+  std::optional<GemmEpilogue> gemm_epilogue;
   // Which MBConv blocks (expand, depthwise, project) run as one fused stage
   // (shaders/mbconv.comp): Auto where measured faster (mbconv_worth_fusing),
   // Always where a tile fits the device, Never (effnet-infer --no-fuse,

@@ -34,7 +34,8 @@ void choose_gemm_tile(LayerVariant& v, const Layer& l, const GemmShape& g, const
     v.tile = *choice.force_tile;
   else if (v.precision == Precision::FP16 && choice.allow_coopmat && !shapes.empty())
     v.tile = coopmat_tile(
-        choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g), g, d);
+        choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g), g, d,
+        choice.epilogue);
   else
     v.tile = scalar_tile(g);
   if (!choice.force_tile && !v.tile.coopmat() && v.tile.shared_bytes(g.head_pool) > d.max_shared_memory)
@@ -42,6 +43,11 @@ void choose_gemm_tile(LayerVariant& v, const Layer& l, const GemmShape& g, const
   if (v.tile.coopmat() && v.precision != Precision::FP16)
     throw vk::DeviceError("layer " + l.name + ": cooperative-matrix tiles need precision fp16");
   check_gemm_tile(v.tile, g.head_pool, d, l.name);
+  if (v.tile.epilogue != GemmEpilogue::StageF32 && v.gemm_n % v.tile.cm_n)
+    throw vk::DeviceError("layer " + l.name + ": GEMM tile " + v.tile.str() + " starts at the bias, which needs N (" +
+                          std::to_string(v.gemm_n) + ") to be a multiple of " + std::to_string(v.tile.cm_n));
+  if (v.tile.epilogue == GemmEpilogue::StageF16 && !g.fp16_out)
+    throw vk::DeviceError("layer " + l.name + ": GEMM tile " + v.tile.str() + " needs an fp16 output");
   v.coopmat = v.tile.coopmat();
   v.wg_size = v.tile.invocations();
 }
@@ -71,7 +77,8 @@ DispatchSpec gemm_dispatch(const LayerVariant& v, const StageBuffers& b) {
   if (v.tile.coopmat()) {
     s.spec.set(EFFNET_SC_CM_M, v.tile.cm_m).set(EFFNET_SC_CM_N, v.tile.cm_n).set(EFFNET_SC_CM_K, v.tile.cm_k);
     s.spec.set(EFFNET_SC_WARPS_M, v.tile.warps_m).set(EFFNET_SC_WARPS_N, v.tile.warps_n);
-    s.spec.set(EFFNET_SC_WARPS_K, v.tile.warps_k);
+    s.spec.set(EFFNET_SC_WARPS_K, v.tile.warps_k).set(EFFNET_SC_EPILOGUE, uint32_t(v.tile.epilogue));
+    s.spec.set(EFFNET_SC_STAGES, v.tile.stages);
   }
   s.push = push_words(shaders::GemmPush{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)});
   s.groups = v.groups;

@@ -13,10 +13,10 @@ namespace {
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& c) {
   namespace sv = shaders::variant;
   set_gemm_dims(v, l);
-  choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false}, d, c);
   const Precision p = v.precision;
   const bool out_f32 = storage_bytes(LayerKind::Linear, TensorRole::Output, p) >
                        storage_bytes(LayerKind::Linear, TensorRole::Input, p);
+  choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false, p == Precision::FP16 && !out_f32}, d, c);
   if (p == Precision::FP32)
     v.shader = out_f32 ? sv::gemm_out_f32_fp32 : sv::gemm_fp32;
   else if (v.coopmat)

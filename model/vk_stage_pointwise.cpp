@@ -12,7 +12,7 @@ namespace {
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& c) {
   namespace sv = shaders::variant;
   set_gemm_dims(v, l);
-  choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false}, d, c);
+  choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false, v.precision == Precision::FP16}, d, c);
   v.shader = v.coopmat                        ? sv::gemm_coopmat_fp16
              : v.precision == Precision::FP16 ? sv::gemm_fp16
                                               : sv::gemm_fp32;

@@ -15,6 +15,8 @@
 
 namespace effnet {
 
+enum class GemmEpilogue : uint32_t { StageF32 = 0, Direct = 1, StageF16 = 2 };  // = EFFNET_GEMM_EPI_*
+
 // Tile of the GEMM-shaped shaders (gemm.comp).
 // SCALAR (cm_m == 0): each invocation owns tm x tn outputs, so the workgroup
 // has (bm / tm) * (bn / tn) invocations.
@@ -27,13 +29,19 @@ struct GemmTile {
   uint32_t cm_m = 0, cm_n = 0, cm_k = 0;
   uint32_t warps_m = 1, warps_n = 1, warps_k = 1;
   uint32_t subgroup = 32;  // invocations per subgroup (COOPMAT)
+  // COOPMAT only (shaders/abi.h EFFNET_GEMM_EPI_*): StageF32 the fp32 C stage
+  // (any tile); Direct stores fragments from registers (no C stage); StageF16
+  // an fp16 C stage of half the size (fp16 output). The last two start the
+  // accumulators at the bias: warps_k == 1, N % cm_n == 0, no head + pool.
+  GemmEpilogue epilogue = GemmEpilogue::StageF32;
+  uint32_t stages = 1;  // COOPMAT: shared A/B buffers (2: double-buffered K loop)
   bool coopmat() const { return cm_m != 0; }
   uint32_t invocations() const {
     return coopmat() ? warps_m * warps_n * warps_k * subgroup : (bm / tm) * (bn / tn);
   }
   // Shared memory the variant uses, bytes (head_pool adds its reduction buffer).
   uint32_t shared_bytes(bool head_pool) const;
-  // "64x64x16 (4x4 per invocation)" | "128x64x64 coopmat 16x16x16, 2x2x1 subgroups"
+  // "64x64x16 (4x4 per invocation)" | "128x64x64 coopmat 16x16x16, 2x2x1 subgroups[, 2 stages][, direct C | fp16 C stage]"
   std::string str() const;
 };
 
@@ -42,6 +50,7 @@ struct GemmChoice {
   bool allow_coopmat = true;           // use cooperative matrices where the device has f16 ones
   std::optional<GemmTile> force_tile;  // test-only: this tile (SCALAR or COOPMAT) for every GEMM
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;  // test-only: this M x N x K shape
+  std::optional<GemmEpilogue> epilogue;  // instead of the rule's, where it applies (benchmarks)
 };
 
 // Whether `device` runs the shaders of precision p: fp16 storage and

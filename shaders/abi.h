@@ -20,6 +20,8 @@
 #define EFFNET_SC_WARPS_M 10 // uint: subgroups along M
 #define EFFNET_SC_WARPS_N 11 // uint: subgroups along N
 #define EFFNET_SC_WARPS_K 12 // uint: subgroups splitting each BK step (summed in fixed order)
+#define EFFNET_SC_EPILOGUE 26  // uint: EFFNET_GEMM_EPI_* (COOPMAT, not HEAD_POOL)
+#define EFFNET_SC_STAGES 27    // uint: shared A/B tile buffers, 1 or 2 (double-buffered: one barrier per K step)
 // Stem and depthwise (stem_conv.comp, depthwise.comp).
 #define EFFNET_SC_VEC 13     // uint: channels per invocation (stem: output channels, depthwise: channels)
 #define EFFNET_SC_PIX 14     // uint: output pixels per invocation along W (depthwise)
@@ -44,6 +46,18 @@
 #define EFFNET_ACT_NONE 0
 #define EFFNET_ACT_RELU 1
 #define EFFNET_ACT_RELU6 2
+
+// ---- GEMM epilogues (values of EFFNET_SC_EPILOGUE, COOPMAT) --------------------
+// STAGE_F32: accumulators to an fp32 C stage in shared memory, bias and activation
+//   while storing (any WARPS_K, any N).
+// The two below start the accumulators at the bias (needs WARPS_K == 1 and
+// N % CM_N == 0) and apply the activation on the fragments:
+// DIRECT: fragments stored from registers to C (no C stage).
+// STAGE_F16: fragments converted to fp16 into a C stage of half the size, then
+//   16-byte stores (fp16 output only, not the fp32 logits).
+#define EFFNET_GEMM_EPI_STAGE_F32 0
+#define EFFNET_GEMM_EPI_DIRECT 1
+#define EFFNET_GEMM_EPI_STAGE_F16 2
 
 // ---- bindings (set 0, all storage buffers) -----------------------------------
 #define EFFNET_BIND_IN 0      // activations in (stem: fp32 NCHW; others: storage type, NHWC or [N, C])

@@ -67,9 +67,29 @@ layout(push_constant) uniform Push { EFFNET_GEMM_PUSH_FIELDS } pc;
 // fetch_tiles reads the next step's tiles from global memory (COOPMAT: into
 // registers, so the loads overlap this step's products; SCALAR: nothing),
 // stage_tiles puts the current step's tiles into shared memory.
+// COOPMAT with STAGES == 2: double-buffered, step s reads buffer s % 2 while
+// the fetched step s + 1 is staged into the other; one barrier per step.
 void gemm_tile(uint m0, uint m_end, uint n0) {
-  acc_init();
+  acc_init(n0);
   fetch_tiles(m0, m_end, n0, 0);
+#ifdef COOPMAT
+  if (STAGES == 2) {
+    barrier();  // earlier readers of S (a previous tile's epilogue) are done
+    stage_tiles_at(0);
+    barrier();
+    uint buf = 0;
+    for (uint k0 = 0; k0 < pc.K; k0 += BK) {
+      const bool more = k0 + BK < pc.K;  // uniform
+      if (more) fetch_tiles(m0, m_end, n0, k0 + BK);
+      acc_step_at(buf * AB_VEC4);
+      if (more) stage_tiles_at((buf ^ 1u) * AB_VEC4);
+      barrier();  // this step's reads of buffer buf and writes of the other are done
+      buf ^= 1u;
+    }
+    acc_finish();
+    return;
+  }
+#endif
   for (uint k0 = 0; k0 < pc.K; k0 += BK) {
     barrier();  // the previous step's reads of the shared tiles are done
     stage_tiles(m0, m_end, n0, k0);
@@ -96,6 +116,18 @@ void main() {
   const uint m0 = m_tile * BM;
   if (m0 >= pc.M) return;  // uniform over the workgroup
   gemm_tile(m0, pc.M, n0);
+#ifdef COOPMAT
+  if (EPILOGUE == EFFNET_GEMM_EPI_DIRECT) {
+    acc_store_direct(m0, n0);
+    return;
+  }
+#if defined(FP16) && !defined(OUT_F32)
+  if (EPILOGUE == EFFNET_GEMM_EPI_STAGE_F16) {
+    store_tile_f16(m0, n0);
+    return;
+  }
+#endif
+#endif
   store_tile(m0, n0);
 #endif
 }

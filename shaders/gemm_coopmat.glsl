@@ -52,27 +52,64 @@ void acc_stage8(uint r, uint c, out float v[8]) {
 
 float acc_get(uint e) { return acc_stage(acc_row(e), acc_col(e)); }
 
-void acc_init() {
-  [[unroll]] for (uint i = 0; i < WTM * WTN; ++i) acc[i] = CM_C(0.0);
+// EPI_DIRECT and EPI_STAGE_F16: each accumulator starts at the bias of its
+// columns (a row-major load of stride 0 repeats bias[col .. col + CM_N) on
+// every row), so after the K loop it holds A * B^T + bias and the activation
+// is position-independent. Fragments at or past N (a tile wider than N) start
+// at 0 and are not stored.
+void acc_init(uint n0) {
+  const uint wn = (gl_SubgroupID / WARPS_M) % WARPS_N;
+  [[unroll]] for (uint j = 0; j < WTN; ++j) {
+    const uint col = n0 + (wn * WTN + j) * CM_N;
+    CM_C init = CM_C(0.0);
+    if (EPILOGUE != EFFNET_GEMM_EPI_STAGE_F32 && col < pc.N)
+      coopMatLoad(init, bias_data, col, 0, gl_CooperativeMatrixLayoutRowMajor);
+    [[unroll]] for (uint i = 0; i < WTM; ++i) acc[i * WTN + j] = init;
+  }
 }
 
-void acc_step() {
+// One K step on the shared tiles of the buffer at `base` (see stage_tiles_at).
+void acc_step_at(uint base) {
   const uint w = gl_SubgroupID;
   const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N, wk = w / (WARPS_M * WARPS_N);
   const uint row0 = wm * WTM * CM_M, col0 = wn * WTN * CM_N, k0 = wk * KW;
   [[unroll]] for (uint k = 0; k < KW; k += CM_K) {
     CM_B b[WTN];
     [[unroll]] for (uint j = 0; j < WTN; ++j)
-      coopMatLoad(b[j], S, A_VEC4 + (col0 + j * CM_N) * LDS + (k0 + k) / 8, LDS, gl_CooperativeMatrixLayoutColumnMajor);
+      coopMatLoad(b[j], S, base + A_VEC4 + (col0 + j * CM_N) * LDS + (k0 + k) / 8, LDS,
+                  gl_CooperativeMatrixLayoutColumnMajor);
     [[unroll]] for (uint i = 0; i < WTM; ++i) {
       CM_A a;
-      coopMatLoad(a, S, (row0 + i * CM_M) * LDS + (k0 + k) / 8, LDS, gl_CooperativeMatrixLayoutRowMajor);
+      coopMatLoad(a, S, base + (row0 + i * CM_M) * LDS + (k0 + k) / 8, LDS, gl_CooperativeMatrixLayoutRowMajor);
       [[unroll]] for (uint j = 0; j < WTN; ++j) acc[i * WTN + j] = coopMatMulAdd(a, b[j], acc[i * WTN + j]);
     }
   }
 }
 
+void acc_step() { acc_step_at(0); }
+
 void acc_finish() {
+  if (EPILOGUE == EFFNET_GEMM_EPI_DIRECT) return;  // acc_store_direct stores from the registers
+#if defined(FP16) && !defined(OUT_F32) && !defined(HEAD_POOL)
+  if (EPILOGUE == EFFNET_GEMM_EPI_STAGE_F16) {
+    // Activation on the fragments (the bias is in), fp16 (float16_t(x), the
+    // rounding of the fp32 C stage's store), into the fp16 C stage.
+    barrier();  // every subgroup is done with the A/B tiles: the C stage aliases them
+    const uint w = gl_SubgroupID;
+    const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N;
+    [[unroll]] for (uint i = 0; i < WTM; ++i)
+      [[unroll]] for (uint j = 0; j < WTN; ++j) {
+        CM_C c = acc[i * WTN + j];
+        for (uint e = 0; e < c.length(); ++e) c[e] = apply_act(c[e], ACT);
+        const coopmat<float16_t, gl_ScopeSubgroup, CM_M, CM_N, gl_MatrixUseAccumulator> h =
+            coopmat<float16_t, gl_ScopeSubgroup, CM_M, CM_N, gl_MatrixUseAccumulator>(c);
+        const uint r = (wm * WTM + i) * CM_M, col = (wn * WTN + j) * CM_N;
+        coopMatStore(h, S, (r * LDC16 + col) / 8, LDC16 / 8, gl_CooperativeMatrixLayoutRowMajor);
+      }
+    barrier();
+    return;
+  }
+#endif
   barrier();  // every subgroup is done with the A/B tiles: the C stage aliases them
   const uint w = gl_SubgroupID;
   const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N, wk = w / (WARPS_M * WARPS_N);
@@ -83,3 +120,45 @@ void acc_finish() {
                    gl_CooperativeMatrixLayoutRowMajor);
   barrier();
 }
+
+#ifndef HEAD_POOL
+// EPI_DIRECT epilogue: the activation on every element (the bias is already in),
+// then each fragment stored from registers, row-major with stride N, converted
+// to the storage type (float16_t(x): the rounding of the C-stage store). A
+// fragment that crosses M goes through the subgroup's fp32 slice of S and is
+// stored element by element below M. Needs N % CM_N == 0 (host-checked), so a
+// fragment is either wholly inside N or wholly past it.
+#if defined(FP16) && !defined(OUT_F32)
+#define CM_STORE coopmat<float16_t, gl_ScopeSubgroup, CM_M, CM_N, gl_MatrixUseAccumulator>
+#else
+#define CM_STORE CM_C
+#endif
+void acc_store_direct(uint m0, uint n0) {
+  barrier();  // every subgroup is done with the A/B tiles: the edge slices alias them
+  const uint w = gl_SubgroupID;
+  const uint wm = w % WARPS_M, wn = (w / WARPS_M) % WARPS_N;
+  const uint slice = w * (CM_M * CM_N / 4);
+  [[unroll]] for (uint i = 0; i < WTM; ++i) {
+    const uint row = m0 + (wm * WTM + i) * CM_M;
+    [[unroll]] for (uint j = 0; j < WTN; ++j) {
+      const uint col = n0 + (wn * WTN + j) * CM_N;
+      CM_C c = acc[i * WTN + j];
+      for (uint e = 0; e < c.length(); ++e) c[e] = apply_act(c[e], ACT);
+      if (row >= pc.M || col >= pc.N) continue;  // uniform over the subgroup
+      if (row + CM_M <= pc.M) {
+        CM_STORE h = CM_STORE(c);
+        coopMatStore(h, c_data, row * pc.N + col, pc.N, gl_CooperativeMatrixLayoutRowMajor);
+      } else {
+        coopMatStore(c, S, slice, CM_N / 4, gl_CooperativeMatrixLayoutRowMajor);
+        subgroupMemoryBarrierShared();
+        subgroupBarrier();
+        for (uint e = gl_SubgroupInvocationID; e < CM_M * CM_N; e += gl_SubgroupSize) {
+          const uint r = e / CM_N, cc = e % CM_N;
+          if (row + r < pc.M) c_data[(row + r) * pc.N + col + cc] = CFP(uintBitsToFloat(S[slice + e / 4][e % 4]));
+        }
+        subgroupBarrier();  // the slice is read before the next fragment overwrites it
+      }
+    }
+  }
+}
+#endif

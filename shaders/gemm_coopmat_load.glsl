@@ -2,7 +2,8 @@
 // in 16-byte chunks (8 halves along K). One shared array S of uvec4 holds
 //   A tile: row-major [BM][LDS] chunks at S[0 ..)           (row m, chunks of k)
 //   B tile: [BN][LDS] chunks at S[A_VEC4 ..)                 (column-major K x N)
-// and, after the K loop, the fp32 C stage of gemm_coopmat.glsl (aliased).
+// and, after the K loop, the fp32 C stage of gemm_coopmat.glsl (aliased; with
+// EPI_DIRECT only the per-subgroup slices for fragments that cross M).
 // The global loads of step k + 1 are issued into registers before the
 // products of step k (fetch_tiles / stage_tiles).
 // LDS = BK / 8 rounded up to odd: rows start in different bank groups, so the
@@ -14,6 +15,8 @@ layout(constant_id = EFFNET_SC_CM_K) const uint CM_K = 16;
 layout(constant_id = EFFNET_SC_WARPS_M) const uint WARPS_M = 2;
 layout(constant_id = EFFNET_SC_WARPS_N) const uint WARPS_N = 2;
 layout(constant_id = EFFNET_SC_WARPS_K) const uint WARPS_K = 1;
+layout(constant_id = EFFNET_SC_EPILOGUE) const uint EPILOGUE = EFFNET_GEMM_EPI_STAGE_F32;
+layout(constant_id = EFFNET_SC_STAGES) const uint STAGES = 1;
 
 // The same buffers as a_data / b_data, seen as 16-byte chunks.
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer AVec { uvec4 a_vec[]; };
@@ -25,8 +28,11 @@ const uint LDS = EFFNET_GEMM_CM_LDS(KV);    // chunks per shared row (odd)
 const uint A_VEC4 = BM * LDS;               // A tile, in chunks
 const uint AB_VEC4 = EFFNET_GEMM_CM_AB_VEC4(BM, BN, LDS);
 const uint LDC = EFFNET_GEMM_LDC(BN);       // floats per row of the C stage
-const uint C_VEC4 = EFFNET_GEMM_CM_C_VEC4(BM, LDC, WARPS_K);
-shared uvec4 S[AB_VEC4 > C_VEC4 ? AB_VEC4 : C_VEC4];
+const uint LDC16 = EFFNET_GEMM_LDC16(BN);  // halves per row of the fp16 C stage
+const uint C_VEC4 = EPILOGUE == EFFNET_GEMM_EPI_DIRECT ? EFFNET_GEMM_CM_EDGE_VEC4(WARPS_M * WARPS_N * WARPS_K, CM_M, CM_N)
+                    : EPILOGUE == EFFNET_GEMM_EPI_STAGE_F16 ? EFFNET_GEMM_CM_C16_VEC4(BM, LDC16)
+                                                            : EFFNET_GEMM_CM_C_VEC4(BM, LDC, WARPS_K);
+shared uvec4 S[STAGES * AB_VEC4 > C_VEC4 ? STAGES * AB_VEC4 : C_VEC4];
 
 // 8 halves of row `row` of a [rows][K] fp16 matrix from k = kk (kk < K, kk % 8 == 0).
 #define EFFNET_CHUNK(vec_buf, buf, row, kk)                                                  \
@@ -70,14 +76,17 @@ void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {
   }
 }
 
-// The fetched chunks into the shared tiles.
-void stage_tiles(uint m0, uint m_end, uint n0, uint k0) {
+// The fetched chunks into the shared tiles of the buffer at `base` (0, or
+// AB_VEC4 for the second buffer with STAGES == 2).
+void stage_tiles_at(uint base) {
   [[unroll]] for (uint q = 0; q < A_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
-    if (i < BM * KV) S[(i / KV) * LDS + i % KV] = a_next[q];
+    if (i < BM * KV) S[base + (i / KV) * LDS + i % KV] = a_next[q];
   }
   [[unroll]] for (uint q = 0; q < B_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
-    if (i < BN * KV) S[A_VEC4 + (i / KV) * LDS + i % KV] = b_next[q];
+    if (i < BN * KV) S[base + A_VEC4 + (i / KV) * LDS + i % KV] = b_next[q];
   }
 }
+
+void stage_tiles(uint m0, uint m_end, uint n0, uint k0) { stage_tiles_at(0); }

@@ -61,6 +61,19 @@ void store_tile(uint m0, uint n0) {
     }
   }
 }
+#if defined(COOPMAT) && defined(FP16) && !defined(OUT_F32)
+// EPI_STAGE_F16: the fp16 C stage holds the finished values (bias, activation,
+// rounding done in acc_finish); 16-byte copies of 8 columns to C. N % 8 == 0
+// (host-checked: N % CM_N == 0).
+void store_tile_f16(uint m0, uint n0) {
+  [[unroll]] for (uint q = 0; q < GROUP_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    const uint r = i / GROUPS, c = (i % GROUPS) * 8;
+    const uint m = m0 + r, n = n0 + c;
+    if (i < BM * GROUPS && m < pc.M && n < pc.N) c_vec[(m * pc.N + n) / 8] = S[(r * LDC16 + c) / 8];
+  }
+}
+#endif
 #else
 float epilogue(uint e, uint n) { return apply_act(acc_get(e) + bias_data[n], ACT); }
 

@@ -24,6 +24,15 @@
 #define EFFNET_GEMM_CM_LDS(kv) ((kv) | 1u)      // chunks per shared row (odd)
 #define EFFNET_GEMM_CM_AB_VEC4(bm, bn, lds) (((bm) + (bn)) * (lds))
 #define EFFNET_GEMM_CM_C_VEC4(bm, ldc, warps_k) ((warps_k) * (bm) * (ldc) / 4u)
+// With STAGES == 2 the A/B tiles are double-buffered: 2 * AB_VEC4 chunks, the
+// second buffer at AB_VEC4.
+// EPI_DIRECT (no C stage): fragments that cross M go through one fp32
+// [CM_M][CM_N] slice per subgroup, aliasing the A/B tiles.
+// EPI_STAGE_F16: an fp16 C stage [BM][LDC16] halves, rows of BN + 8 halves
+// (16-byte aligned, an odd count of 16-byte chunks when BN % 16 == 0).
+#define EFFNET_GEMM_CM_EDGE_VEC4(subgroups, cm_m, cm_n) ((subgroups) * (cm_m) * (cm_n) / 4u)
+#define EFFNET_GEMM_LDC16(bn) ((bn) + 8u)
+#define EFFNET_GEMM_CM_C16_VEC4(bm, ldc16) ((bm) * (ldc16) / 8u)
 
 // HEAD_POOL (gemm_epilogue.glsl): the fixed-order reduction buffer Ps [BM][BN] fp32.
 #define EFFNET_GEMM_POOL_FLOATS(bm, bn) ((bm) * (bn))

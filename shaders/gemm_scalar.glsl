@@ -17,7 +17,7 @@ uint acc_row(uint e) { return (gl_LocalInvocationIndex / COL_THREADS) + (e / TN)
 uint acc_col(uint e) { return (gl_LocalInvocationIndex % COL_THREADS) + (e % TN) * COL_THREADS; }
 float acc_get(uint e) { return acc[e]; }
 
-void acc_init() {
+void acc_init(uint n0) {  // n0 unused (COOPMAT's EPI_DIRECT / EPI_STAGE_F16 start at the bias)
   for (uint e = 0; e < ACC_COUNT; ++e) acc[e] = 0.0;
 }
 

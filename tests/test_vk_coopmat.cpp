@@ -10,6 +10,7 @@
 
 #include "model/cpu_reference.h"
 #include "model/npy.h"
+#include "model/vk_gemm_tile.h"
 #include "model/vk_plan.h"
 #include "model/weights.h"
 #include "tests/support/error_text.h"
@@ -89,7 +90,7 @@ TEST_CASE("COOPMAT GEMM handles K not a multiple of 8, odd M and N, and forced t
   const Case cs = GENERATE(
       Case{LayerKind::Pointwise, 13, 37, {2, 5, 7, 13}}, Case{LayerKind::Pointwise, 70, 9, {1, 3, 41, 70}},
       Case{LayerKind::HeadPool, 21, 50, {3, 5, 5, 21}}, Case{LayerKind::Linear, 1283, 1001, {10, 1283}},
-      Case{LayerKind::Linear, 36, 10, {3, 36}});
+      Case{LayerKind::Linear, 36, 10, {3, 36}}, Case{LayerKind::Pointwise, 40, 48, {3, 7, 5, 40}});
   const Layer l = test::random_layer(cs.kind, cs.k, cs.n, 1,
                                      cs.kind == LayerKind::Pointwise  ? Act::ReLU6
                                      : cs.kind == LayerKind::HeadPool ? Act::ReLU
@@ -111,6 +112,21 @@ TEST_CASE("COOPMAT GEMM handles K not a multiple of 8, odd M and N, and forced t
   t.warps_k = 2;
   t.subgroup = ctx.info().subgroup_size;
   tiles.push_back(t);
+  t.stages = 2;  // the same, double-buffered (K = 70 and 1283 take several steps)
+  tiles.push_back(t);
+  if (cs.kind != LayerKind::HeadPool && cs.n % int(s[1]) == 0) {
+    t.warps_k = 1;  // a direct C store (one K slice), M = 105 not a multiple of the tile
+    t.epilogue = GemmEpilogue::Direct;
+    t.stages = 1;
+    tiles.push_back(t);
+    t.bk = s[2];  // K = 40 in several steps, double-buffered
+    t.stages = 2;
+    tiles.push_back(t);
+    t.epilogue = GemmEpilogue::StageF16;  // the fp16 C stage, single and double-buffered
+    tiles.push_back(t);
+    t.stages = 1;
+    tiles.push_back(t);
+  }
   for (const auto& tile : tiles) {
     VkPlanOptions opt;
     opt.force_gemm_tile = tile;
@@ -183,7 +199,7 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
       for (const auto& shape : std::vector<std::optional<Shape3>>{std::nullopt, Shape3{16, 16, 16},
                                                                   Shape3{16, 8, 16}, Shape3{16, 8, 8}}) {
         CAPTURE(l.name, batch);
-        const LayerVariant v = choose_variant(l, s, Precision::FP16, d, {true, std::nullopt, shape});
+        const LayerVariant v = choose_variant(l, s, Precision::FP16, d, {true, std::nullopt, shape, std::nullopt});
         if (!v.gemm) continue;
         INFO(v.describe());
         CHECK(v.coopmat);
@@ -191,6 +207,31 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
         if (shape) CHECK((Shape3{v.tile.cm_m, v.tile.cm_n, v.tile.cm_k}) == *shape);
       }
       s = layer_out_shape(l, s);
+    }
+  }
+  // The sweep's candidates (effnet-bench gemm --sweep): tiles that fit for every network GEMM but the
+  // head + pool.
+  for (const int batch : {1, 256}) {
+    ActShape s{batch, kDefaultImageSize, kDefaultImageSize, 3};
+    for (const Layer& l : net.layers) {
+      const LayerVariant v = choose_variant(l, s, Precision::FP16, d);
+      s = layer_out_shape(l, s);
+      if (!v.gemm) continue;
+      CAPTURE(l.name, batch);
+      const GemmShape g{v.gemm_m, 1, v.gemm_n, v.gemm_k, l.kind == LayerKind::HeadPool,
+                        l.kind == LayerKind::Pointwise};
+      const auto cands = coopmat_tile_candidates({v.tile.cm_m, v.tile.cm_n, v.tile.cm_k}, g, d);
+      CHECK(cands.empty() == g.head_pool);
+      // The fp16 C stage for the fp16-output GEMMs with N a multiple of the fragment (all pointwise
+      // layers here), else the fp32 one (head + pool; the FC's fp32 logits); never the direct store.
+      const bool f16 = l.kind == LayerKind::Pointwise && v.gemm_n % v.tile.cm_n == 0 && v.tile.warps_k == 1;
+      CHECK(v.tile.epilogue == (f16 ? GemmEpilogue::StageF16 : GemmEpilogue::StageF32));
+      for (const GemmTile& t : cands) {
+        INFO(t.str());
+        CHECK(t.warps_k == 1);
+        CHECK(t.shared_bytes(false) <= d.max_shared_memory);
+        CHECK_NOTHROW(check_gemm_tile(t, false, d, l.name));
+      }
     }
   }
   // Least padding: N = 24 and K = 24 take 16x8x8; 1000 classes 16x8x16; N, K multiples of 16 16x16x16.
@@ -206,7 +247,7 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
   CHECK((Shape3{t32.cm_m, t32.cm_n, t32.cm_k}) == Shape3{16, 16, 16});
   // Off, or fp32: SCALAR.
   CHECK(
-      !choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d, {false, std::nullopt, std::nullopt}).coopmat);
+      !choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d, {false, std::nullopt, std::nullopt, std::nullopt}).coopmat);
   CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP32, d).coopmat);
 }
 

@@ -28,7 +28,8 @@ def main():
     mode, path = sys.argv[1], sys.argv[2]
     with open(path) as f:
         j = json.load(f)
-    if j.get("tool") != f"effnet-bench {mode}":
+    tool = "effnet-bench gemm --sweep" if mode == "gemm_sweep" else f"effnet-bench {mode}"
+    if j.get("tool") != tool:
         fail(f"tool is {j.get('tool')!r}")
     if not j.get("device", {}).get("name"):
         fail("no device name")
@@ -66,6 +67,16 @@ def main():
                 positive(r[k], f"{r['layer']} {k}")
             if "tile" not in r or "coopmat" not in r:
                 fail(f"{r['layer']}: no variant")
+    elif mode == "gemm_sweep":
+        if not j["rows"]:
+            fail("no rows")
+        for r in j["rows"]:
+            stats(r["rule"]["vk"], f"{r['layer']} batch {r['batch']} rule")
+            positive(r["best"]["median_ms"], f"{r['layer']} best")
+            if r["best"]["median_ms"] > r["rule"]["vk"]["median_ms"]:
+                fail(f"{r['layer']}: best slower than the rule's tile")
+            for c in r["candidates"]:
+                stats(c["vk"], f"{r['layer']} {c['tile']}")
     elif mode == "soak":
         if not j["results"] or not j["ok"]:
             fail("no results, or a soak check failed")
