@@ -53,7 +53,7 @@ struct MBConvVariant {
   uint32_t wg_size = 256, subgroups = 1;
   uint32_t shared_bytes = 0;
   std::array<uint32_t, 3> groups{1, 1, 1};  // {tiles_x * tiles_y, n, split}
-  double flops = 0;                         // the three layers' FLOPs (2 x multiply-adds), as unfused
+  double flops = 0;                         // the three layers' kind_flops (model/layer_kind.h), as unfused
   double executed_flops = 0;                // with the halo recompute and padding
   // Bytes of the fp32 partial sums (split > 1), else 0.
   uint64_t partial_bytes() const;
