@@ -160,7 +160,7 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
   const auto shapes = gemm_coopmat_shapes(device);
   v.coopmat = fp16 && choice.allow_coopmat && v.cin % 8 == 0 && v.cout % 8 == 0 &&
               std::find(shapes.begin(), shapes.end(), std::array<uint32_t, 3>{16, 16, 16}) != shapes.end();
-  v.shader = std::string("mbconv_") + (v.coopmat ? "coopmat_" : "") + precision_name(precision);
+  v.shader = mbconv_shader(precision, v.coopmat);
   v.cin_pack = v.coopmat ? EFFNET_ROUND16(uint32_t(v.cin)) : uint32_t(v.cin);
   v.cout_pack = v.coopmat ? EFFNET_ROUND16(uint32_t(v.cout)) : uint32_t(v.cout);
   // The three layers' FLOPs as the kind table counts them (Stage::flops sums the same).

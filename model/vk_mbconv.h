@@ -39,7 +39,7 @@ struct MBConvChoice {
 
 struct MBConvVariant {
   std::string block;   // "mbconv3" (the layers' state_dict prefix)
-  std::string shader;  // "mbconv_coopmat_fp16" | "mbconv_fp16" | "mbconv_fp32"
+  std::string shader;  // mbconv_shader(): "mbconv_coopmat_fp16" | "mbconv_fp16" | "mbconv_fp32"
   Precision precision = Precision::FP16;
   bool coopmat = false;
   ActShape in, out;  // NHWC block input and output
