@@ -1,4 +1,4 @@
-// The depthwise 3x3 conv (LayerKind::Depthwise3x3, kind name "depthwise3x3")
+// The depthwise 3x3 conv (LayerKind::Depthwise3x3, kind name "depthwise")
 // on Vulkan: shaders/depthwise.comp, NHWC in and out.
 // CPU reference: depthwise() in model/cpu_reference.cpp; CUDA: ConvStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.

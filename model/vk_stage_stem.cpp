@@ -1,4 +1,4 @@
-// The stem (LayerKind::StemConv3x3, kind name "stem_conv3x3") on Vulkan:
+// The stem (LayerKind::StemConv3x3, kind name "stem") on Vulkan:
 // shaders/stem_conv.comp reads the fp32 NCHW network input and writes NHWC.
 // CPU reference: stem() in model/cpu_reference.cpp; CUDA: ConvStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.
