@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "apps/bench_blocks.h"
 #include "apps/bench_modes.h"
 #include "apps/bench_util.h"
 #include "apps/exit_codes.h"
@@ -60,18 +61,13 @@ int run_mbconv(const MBConvOptions& o) {
   nlohmann::json rows = nlohmann::json::array();
   const std::vector<std::array<uint32_t, 2>> spatial = {{2, 4},  {4, 4},  {4, 8},   {6, 6},   {8, 8},
                                                         {6, 12}, {8, 16}, {12, 12}, {10, 15}, {16, 16}};
-  for (int b : batches) {
-    ActShape cur{b, o.size, o.size, kInChannels};
-    for (size_t i = 0; i < net.layers.size();) {
-      if (!is_mbconv_block(net.layers, i)) {
-        cur = layer_out_shape(net.layers[i], cur);
-        ++i;
-        continue;
-      }
-      const std::vector<Layer> block(net.layers.begin() + long(i), net.layers.begin() + long(i) + 3);
-      const std::vector<int64_t> shape = {cur.n, cur.h, cur.w, cur.c};
-      const Tensor x = random_tensor(shape, o.seed + 17 * i + uint64_t(b));
-      const std::string name = block[0].name.substr(0, block[0].name.find('.'));
+  for (int b : batches)
+    for_each_mbconv_block(net.layers, b, o.size, [&](const BenchBlock& blk) {
+      const std::vector<Layer>& block = blk.layers;
+      const std::vector<int64_t>& shape = blk.shape;
+      const ActShape& out = blk.out;
+      const std::string& name = blk.name;
+      const Tensor x = random_tensor(shape, blk.input_seed(o.seed));
       progress.begin(name + " batch " + std::to_string(b));
       VkPlanOptions opt = plan_options(o, b, p);
       opt.fuse = FusePolicy::Never;
@@ -81,8 +77,6 @@ int run_mbconv(const MBConvOptions& o) {
       Timed best = rule;
       nlohmann::json tried = nlohmann::json::array();
       int n = 0;
-      const ActShape out =
-          layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
       for (const auto& s : spatial)
         for (uint32_t hc : {16u, 32u, 64u})
           for (uint32_t split : {1u, 2u, 4u, 8u, 16u})
@@ -107,10 +101,7 @@ int run_mbconv(const MBConvOptions& o) {
                       {"rule", {{"ms", rule.ms}, {"describe", rule.describe}}},
                       {"fastest", {{"ms", best.ms}, {"describe", best.describe}}},
                       {"tried", tried}});
-      cur = out;
-      i += 3;
-    }
-  }
+    });
   if (!o.json.empty())
     write_json(o.json, {{"tool", "effnet-bench mbconv"},
                         {"device", device_json(d)},

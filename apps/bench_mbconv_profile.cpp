@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "apps/bench_blocks.h"
 #include "apps/bench_modes.h"
 #include "apps/bench_util.h"
 #include "apps/exit_codes.h"
@@ -58,26 +59,18 @@ int run_mbconv_profile(const MBConvOptions& o) {
   for (const char* p : kPhase) std::printf(" %7s", p);
   std::printf("\n");
   nlohmann::json rows = nlohmann::json::array();
-  for (int b : batches) {
-    ActShape cur{b, o.size, o.size, kInChannels};
-    for (size_t i = 0; i < net.layers.size();) {
-      if (!is_mbconv_block(net.layers, i)) {
-        cur = layer_out_shape(net.layers[i], cur);
-        ++i;
-        continue;
-      }
-      const std::vector<Layer> block(net.layers.begin() + long(i), net.layers.begin() + long(i) + 3);
-      const std::vector<int64_t> shape = {cur.n, cur.h, cur.w, cur.c};
-      const ActShape out =
-          layer_out_shape(block[2], layer_out_shape(block[1], layer_out_shape(block[0], cur)));
-      const std::string name = block[0].name.substr(0, block[0].name.find('.'));
+  for (int b : batches)
+    for_each_mbconv_block(net.layers, b, o.size, [&](const BenchBlock& blk) {
+      const std::vector<Layer>& block = blk.layers;
+      const std::vector<int64_t>& shape = blk.shape;
+      const std::string& name = blk.name;
       progress.begin(name + " batch " + std::to_string(b));
       VkPlanOptions opt = plan_options(o, b, Precision::FP16);
       opt.fuse = FusePolicy::Always;
       std::optional<MBConvTile> tile = forced;
       if (!tile) {
         const auto v =
-            choose_mbconv(block, 0, cur, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always});
+            choose_mbconv(block, 0, blk.in, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always});
         if (!v) throw vk::DeviceError(name + ": no fused tile fits " + d.name);
         tile = v->tile;
         tile->split = 1;
@@ -85,7 +78,7 @@ int run_mbconv_profile(const MBConvOptions& o) {
       opt.force_mbconv_tile = tile;
       opt.mbconv_profile = true;
       VkPlan plan(ctx, block, shape, opt);
-      const Tensor x = random_tensor(shape, o.seed + 17 * i + uint64_t(b));
+      const Tensor x = random_tensor(shape, blk.input_seed(o.seed));
       plan.run(x);
       for (int k = 0; k < o.warmup; ++k) plan.replay();
       std::vector<double> ms;
@@ -135,10 +128,7 @@ int run_mbconv_profile(const MBConvOptions& o) {
                       {"sm_ghz", ghz},
                       {"wg_cycles", cycles / n},
                       {"phase_cycles", ph}});
-      cur = out;
-      i += 3;
-    }
-  }
+    });
   std::printf(
       "\nphases (subgroup 0's cycles): stage = input tile + first weights + first barrier; "
       "bar1/bar2 = waiting at the barriers after expand/depthwise; st_we/st_dw = staging the next "

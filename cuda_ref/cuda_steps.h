@@ -61,7 +61,7 @@ class Step {
   // also decides how bias and activation are applied, so it must not be inside
   // a graph capture.
   virtual void run(Context& ctx, const void* x, void* y, void* workspace, size_t workspace_size) = 0;
-  // "mbconv3.3 depthwise3x3 algo=IMPLICIT_PRECOMP_GEMM math=FMA epilogue=fused(clipped_relu)".
+  // "mbconv3.3 depthwise algo=IMPLICIT_PRECOMP_GEMM math=FMA epilogue=fused(clipped_relu)".
   virtual std::string describe() const = 0;
 };
 

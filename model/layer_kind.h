@@ -41,7 +41,7 @@ enum class TensorRole { Input, Weight, Output };
 
 struct KindInfo {
   LayerKind kind;
-  const char* name;  // kind_name: "stem_conv3x3", "pointwise", ...
+  const char* name;  // kind_name: "stem", "pointwise", "depthwise", "head_pool", "linear"
   Layout in, out;    // host layouts of input and output
   ShapeRule shape;
   int taps;                   // kernel taps per input channel of a filter: 9 (3x3) or 1
@@ -55,11 +55,11 @@ struct KindInfo {
 };
 
 inline constexpr std::array<KindInfo, kLayerKindCount> kLayerKinds = {{
-    {LayerKind::StemConv3x3, "stem_conv3x3", Layout::NCHW, Layout::NHWC, ShapeRule::Conv3x3, 9, true,
+    {LayerKind::StemConv3x3, "stem", Layout::NCHW, Layout::NHWC, ShapeRule::Conv3x3, 9, true,
      "[cout][cin][3][3] (OIHW)", 4, 4, 2},
     {LayerKind::Pointwise, "pointwise", Layout::NHWC, Layout::NHWC, ShapeRule::Same, 1, true, "[cout][cin]",
      2, 2, 2},
-    {LayerKind::Depthwise3x3, "depthwise3x3", Layout::NHWC, Layout::NHWC, ShapeRule::Conv3x3, 9, false,
+    {LayerKind::Depthwise3x3, "depthwise", Layout::NHWC, Layout::NHWC, ShapeRule::Conv3x3, 9, false,
      "[c][3][3]", 2, 4, 2},
     {LayerKind::HeadPool, "head_pool", Layout::NHWC, Layout::NC, ShapeRule::Pooled, 1, true, "[cout][cin]", 2,
      2, 2},

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "model/half.h"
+#include "model/vk_stage_code.h"
 #include "model/vk_variant.h"
 #include "shaders/mbconv_layout.h"
 #include "vk_runtime/errors.h"
@@ -160,11 +160,16 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
   const auto shapes = gemm_coopmat_shapes(device);
   v.coopmat = fp16 && choice.allow_coopmat && v.cin % 8 == 0 && v.cout % 8 == 0 &&
               std::find(shapes.begin(), shapes.end(), std::array<uint32_t, 3>{16, 16, 16}) != shapes.end();
-  v.shader = std::string("mbconv_") + (v.coopmat ? "coopmat_" : "") + precision_name(precision);
+  v.shader = mbconv_shader(precision, v.coopmat);
   v.cin_pack = v.coopmat ? EFFNET_ROUND16(uint32_t(v.cin)) : uint32_t(v.cin);
   v.cout_pack = v.coopmat ? EFFNET_ROUND16(uint32_t(v.cout)) : uint32_t(v.cout);
-  const double px_in = double(in.n) * in.h * in.w, px_out = double(v.out.n) * v.out.h * v.out.w;
-  v.flops = 2.0 * (px_in * v.cin * v.hidden + 9.0 * px_out * v.hidden + px_out * v.hidden * v.cout);
+  // The three layers' FLOPs as the kind table counts them (Stage::flops sums the same).
+  ActShape x = in;
+  for (const Layer* l : {&e, &d, &p}) {
+    const ActShape y = layer_out_shape(*l, x);
+    v.flops += kind_flops(l->kind, l->cin, l->cout, x, y);
+    x = y;
+  }
   constexpr uint64_t kMaxIndex = uint64_t(1) << 32;
   if (uint64_t(in.numel()) >= kMaxIndex || uint64_t(v.out.numel()) >= kMaxIndex) return std::nullopt;
 
@@ -197,26 +202,24 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
   return best;
 }
 
+// The fused shader reads the depthwise weights as fp32 (mbconv_layout.h), as
+// the kind table stores them at every precision.
+static_assert(kind_info(LayerKind::Depthwise3x3).fp16_weight == 4);
+
 MBConvWeights pack_mbconv(const Layer& e, const Layer& d, const Layer& p, const MBConvVariant& v) {
-  const bool fp16 = v.precision == Precision::FP16;
-  const size_t es = fp16 ? 2 : 4;
+  // The expand and project weights in the kind table's storage type, as layer
+  // by layer; the depthwise weights and every bias fp32 in the vectors buffer.
+  const int eb = storage_bytes(e.kind, TensorRole::Weight, v.precision);
+  const int pb = storage_bytes(p.kind, TensorRole::Weight, v.precision);
   MBConvWeights w;
-  auto put = [&](std::vector<uint8_t>& dst, size_t at, float x) {
-    if (fp16) {
-      const uint16_t h = float_to_half(x);
-      std::memcpy(dst.data() + at * 2, &h, 2);
-    } else {
-      std::memcpy(dst.data() + at * 4, &x, 4);
-    }
-  };
-  w.expand.assign(size_t(v.hidden_pad) * v.cin_pack * es, 0);
+  w.expand.assign(size_t(v.hidden_pad) * v.cin_pack * size_t(eb), 0);
   for (int c = 0; c < v.hidden; ++c)
-    for (int k = 0; k < v.cin; ++k)
-      put(w.expand, size_t(c) * v.cin_pack + k, e.weight[size_t(c) * v.cin + k]);
-  w.project.assign(size_t(v.cout_pack) * v.hidden_pad * es, 0);
+    pack_storage(e.weight.data() + size_t(c) * v.cin, size_t(v.cin), eb,
+                 w.expand.data() + size_t(c) * v.cin_pack * size_t(eb));
+  w.project.assign(size_t(v.cout_pack) * v.hidden_pad * size_t(pb), 0);
   for (int o = 0; o < v.cout; ++o)
-    for (int c = 0; c < v.hidden; ++c)
-      put(w.project, size_t(o) * v.hidden_pad + c, p.weight[size_t(o) * v.hidden + c]);
+    pack_storage(p.weight.data() + size_t(o) * v.hidden, size_t(v.hidden), pb,
+                 w.project.data() + size_t(o) * v.hidden_pad * size_t(pb));
   const uint32_t H = v.hidden_pad;
   std::vector<float> f(EFFNET_MBCONV_VEC_FLOATS(H, v.cout_pack), 0.0f);
   for (uint32_t r = 0; r < 16; ++r) {

@@ -39,7 +39,7 @@ struct MBConvChoice {
 
 struct MBConvVariant {
   std::string block;   // "mbconv3" (the layers' state_dict prefix)
-  std::string shader;  // "mbconv_coopmat_fp16" | "mbconv_fp16" | "mbconv_fp32"
+  std::string shader;  // mbconv_shader(): "mbconv_coopmat_fp16" | "mbconv_fp16" | "mbconv_fp32"
   Precision precision = Precision::FP16;
   bool coopmat = false;
   ActShape in, out;  // NHWC block input and output
@@ -53,7 +53,7 @@ struct MBConvVariant {
   uint32_t wg_size = 256, subgroups = 1;
   uint32_t shared_bytes = 0;
   std::array<uint32_t, 3> groups{1, 1, 1};  // {tiles_x * tiles_y, n, split}
-  double flops = 0;                         // the three layers' FLOPs (2 x multiply-adds), as unfused
+  double flops = 0;                         // the three layers' kind_flops (model/layer_kind.h), as unfused
   double executed_flops = 0;                // with the halo recompute and padding
   // Bytes of the fp32 partial sums (split > 1), else 0.
   uint64_t partial_bytes() const;

@@ -1,9 +1,11 @@
 #include "model/vk_stage_code.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "model/half.h"
 #include "shaders/abi.h"
+#include "shaders/variant_names.h"
 
 namespace effnet {
 
@@ -21,6 +23,49 @@ const LayerStageCode& layer_stage_code(LayerKind k) {
       return kLinearStage;
   }
   return kPointwiseStage;
+}
+
+namespace {
+
+// The variant of one shader family: COOPMAT (fp16 only) or SCALAR at p.
+const char* pick(Precision p, bool coopmat, const char* coopmat_fp16, const char* fp16, const char* fp32,
+                 const char* what) {
+  if (coopmat && (p != Precision::FP16 || coopmat_fp16 == nullptr))
+    throw std::logic_error(std::string("no COOPMAT ") + precision_name(p) + " variant of " + what);
+  return coopmat ? coopmat_fp16 : p == Precision::FP16 ? fp16 : fp32;
+}
+
+}  // namespace
+
+const char* layer_shader(LayerKind k, Precision p, bool coopmat) {
+  namespace sv = shaders::variant;
+  switch (k) {
+    case LayerKind::StemConv3x3:
+      return pick(p, coopmat, nullptr, sv::stem_conv_fp16, sv::stem_conv_fp32, kind_name(k));
+    case LayerKind::Depthwise3x3:
+      return pick(p, coopmat, nullptr, sv::depthwise_fp16, sv::depthwise_fp32, kind_name(k));
+    case LayerKind::Pointwise:
+      return pick(p, coopmat, sv::gemm_coopmat_fp16, sv::gemm_fp16, sv::gemm_fp32, kind_name(k));
+    case LayerKind::HeadPool:
+      return pick(p, coopmat, sv::gemm_head_pool_coopmat_fp16, sv::gemm_head_pool_fp16,
+                  sv::gemm_head_pool_fp32, kind_name(k));
+    case LayerKind::Linear:
+      if (storage_bytes(k, TensorRole::Output, p) > storage_bytes(k, TensorRole::Input, p))
+        return pick(p, coopmat, sv::gemm_out_f32_coopmat_fp16, sv::gemm_out_f32_fp16, sv::gemm_out_f32_fp32,
+                    kind_name(k));
+      return pick(p, coopmat, sv::gemm_coopmat_fp16, sv::gemm_fp16, sv::gemm_fp32, kind_name(k));
+  }
+  throw std::logic_error("layer_shader: unknown layer kind");
+}
+
+const char* mbconv_shader(Precision p, bool coopmat) {
+  namespace sv = shaders::variant;
+  return pick(p, coopmat, sv::mbconv_coopmat_fp16, sv::mbconv_fp16, sv::mbconv_fp32, "mbconv");
+}
+
+const char* mbconv_reduce_shader(Precision p) {
+  namespace sv = shaders::variant;
+  return pick(p, false, nullptr, sv::mbconv_reduce_fp16, sv::mbconv_reduce_fp32, "mbconv_reduce");
 }
 
 void pack_storage(const float* src, size_t n, int bytes, void* dst) {

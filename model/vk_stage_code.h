@@ -11,9 +11,9 @@
 //
 // A layer kind's file decides its variant (shader, tile, grid) once and maps
 // that variant to specialization constants, push constants and the shader
-// variant name (shaders/variant_names.h); the GEMM kinds share
-// model/vk_stage_gemm.h. The plan owns the buffers, uploads the parameters
-// and records the dispatches in stage order.
+// variant (layer_shader / mbconv_shader below: constants of the generated
+// shaders/variant_names.h); the GEMM kinds share model/vk_stage_gemm.h. The plan owns the buffers, uploads
+// the parameters and records the dispatches in stage order.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -59,6 +59,21 @@ extern const LayerStageCode kStemStage, kPointwiseStage, kDepthwiseStage, kHeadP
 const LayerStageCode& layer_stage_code(LayerKind k);
 
 // ---- shared by the layer kinds (vk_stage_code.cpp) ----------------------------
+
+// The shader variant (a shaders::variant constant of the generated
+// shaders/variant_names.h) of layer kind k at precision p, COOPMAT or SCALAR:
+//   stem       stem_conv_<p>
+//   depthwise  depthwise_<p>
+//   pointwise  gemm_[coopmat_]<p>
+//   head_pool  gemm_head_pool_[coopmat_]<p>
+//   linear     gemm_out_f32_[coopmat_]<p> where the kind table stores its
+//              output wider than its input (fp16: fp32 logits), else gemm_[coopmat_]<p>
+// COOPMAT variants exist for the GEMM kinds in fp16 only: std::logic_error otherwise.
+const char* layer_shader(LayerKind k, Precision p, bool coopmat);
+// The fused MBConv block's variant: mbconv_[coopmat_]<p> (COOPMAT: fp16 only,
+// std::logic_error otherwise); its split reduction's: mbconv_reduce_<p>.
+const char* mbconv_shader(Precision p, bool coopmat);
+const char* mbconv_reduce_shader(Precision p);
 
 // n fp32 values as `bytes`-wide storage (4: a copy; 2: fp16, round to nearest even).
 void pack_storage(const float* src, size_t n, int bytes, void* dst);

@@ -1,4 +1,4 @@
-// The depthwise 3x3 conv (LayerKind::Depthwise3x3, kind name "depthwise3x3")
+// The depthwise 3x3 conv (LayerKind::Depthwise3x3, kind name "depthwise")
 // on Vulkan: shaders/depthwise.comp, NHWC in and out.
 // CPU reference: depthwise() in model/cpu_reference.cpp; CUDA: ConvStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.
@@ -6,7 +6,6 @@
 
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
-#include "shaders/variant_names.h"
 
 namespace effnet {
 namespace {
@@ -17,8 +16,7 @@ namespace {
 // "Depthwise and stem"): fp16 4 x 4 matched or beat 8 channels (16-byte loads)
 // and 1, 2 or 8 pixels on every layer of the network (within 0.5 us), small ones too.
 void choose(LayerVariant& v, const Layer&, const vk::DeviceInfo& d, const GemmChoice&) {
-  namespace sv = shaders::variant;
-  v.shader = v.precision == Precision::FP16 ? sv::depthwise_fp16 : sv::depthwise_fp32;
+  v.shader = layer_shader(LayerKind::Depthwise3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
   const uint64_t c = uint64_t(v.out.c);
   v.vec = c % 4 == 0 ? 4 : c % 2 == 0 ? 2 : 1;

@@ -4,7 +4,6 @@
 // CPU reference: head_pool() in model/cpu_reference.cpp; CUDA: HeadPoolStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp, test_vk_gemm_epilogue.cpp.
 #include "model/vk_stage_gemm.h"
-#include "shaders/variant_names.h"
 
 namespace effnet {
 namespace {
@@ -12,12 +11,9 @@ namespace {
 uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& c) {
-  namespace sv = shaders::variant;
   set_gemm_dims(v, l);
   choose_gemm_tile(v, l, {uint32_t(v.in.h * v.in.w), uint32_t(v.in.n), v.gemm_n, v.gemm_k, true}, d, c);
-  v.shader = v.coopmat                        ? sv::gemm_head_pool_coopmat_fp16
-             : v.precision == Precision::FP16 ? sv::gemm_head_pool_fp16
-                                              : sv::gemm_head_pool_fp32;
+  v.shader = layer_shader(LayerKind::HeadPool, v.precision, v.coopmat);
   v.groups = {ceil_div(v.gemm_n, v.tile.bn), uint32_t(v.in.n), 1};
   check_gemm_groups(v, d);
 }

@@ -8,7 +8,6 @@
 
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
-#include "shaders/variant_names.h"
 
 namespace effnet {
 
@@ -53,8 +52,7 @@ std::vector<DispatchSpec> mbconv_dispatches(const MBConvVariant& v, const StageB
   out.push_back(std::move(m));
   if (split) {
     DispatchSpec r;
-    r.shader = v.precision == Precision::FP16 ? shaders::variant::mbconv_reduce_fp16
-                                              : shaders::variant::mbconv_reduce_fp32;
+    r.shader = mbconv_reduce_shader(v.precision);
     r.bindings.resize(EFFNET_BINDING_COUNT);
     r.bindings[EFFNET_BIND_IN] = {b.partial, false};
     r.bindings[EFFNET_BIND_WEIGHT] = {b.dummy, false};

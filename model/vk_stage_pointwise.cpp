@@ -4,18 +4,16 @@
 // CPU reference: pointwise() in model/cpu_reference.cpp; CUDA: ConvStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp, test_vk_coopmat.cpp.
 #include "model/vk_stage_gemm.h"
-#include "shaders/variant_names.h"
 
 namespace effnet {
 namespace {
 
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& c) {
-  namespace sv = shaders::variant;
   set_gemm_dims(v, l);
-  choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false, v.precision == Precision::FP16}, d, c);
-  v.shader = v.coopmat                        ? sv::gemm_coopmat_fp16
-             : v.precision == Precision::FP16 ? sv::gemm_fp16
-                                              : sv::gemm_fp32;
+  // The fp16 C stage applies where the kind table stores this output as fp16.
+  const bool fp16_out = storage_bytes(LayerKind::Pointwise, TensorRole::Output, v.precision) == 2;
+  choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false, fp16_out}, d, c);
+  v.shader = layer_shader(LayerKind::Pointwise, v.precision, v.coopmat);
   v.groups = gemm_row_groups(v, d);
   check_gemm_groups(v, d);
 }

@@ -1,4 +1,4 @@
-// The stem (LayerKind::StemConv3x3, kind name "stem_conv3x3") on Vulkan:
+// The stem (LayerKind::StemConv3x3, kind name "stem") on Vulkan:
 // shaders/stem_conv.comp reads the fp32 NCHW network input and writes NHWC.
 // CPU reference: stem() in model/cpu_reference.cpp; CUDA: ConvStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.
@@ -6,7 +6,6 @@
 
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
-#include "shaders/variant_names.h"
 #include "vk_runtime/errors.h"
 
 namespace effnet {
@@ -16,8 +15,7 @@ namespace {
 // staged in shared memory as vec4 [cin][3][3][ceil(cout / 4)]; a grid-stride
 // loop over the pixels.
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice&) {
-  namespace sv = shaders::variant;
-  v.shader = v.precision == Precision::FP16 ? sv::stem_conv_fp16 : sv::stem_conv_fp32;
+  v.shader = layer_shader(LayerKind::StemConv3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
   const uint64_t c = uint64_t(v.out.c), pixels = uint64_t(v.out.n) * v.out.h * v.out.w;
   v.vec = uint32_t(std::min<uint64_t>(32, (c + 3) / 4 * 4));

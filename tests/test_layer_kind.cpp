@@ -11,9 +11,11 @@ using namespace effnet;
 using Catch::Matchers::ContainsSubstring;
 
 TEST_CASE("layer kinds: names, layouts and shape rules", "[kinds]") {
-  CHECK(std::string(kind_name(LayerKind::StemConv3x3)) == "stem_conv3x3");
-  CHECK(std::string(kind_name(LayerKind::Depthwise3x3)) == "depthwise3x3");
+  CHECK(std::string(kind_name(LayerKind::StemConv3x3)) == "stem");
+  CHECK(std::string(kind_name(LayerKind::Pointwise)) == "pointwise");
+  CHECK(std::string(kind_name(LayerKind::Depthwise3x3)) == "depthwise");
   CHECK(std::string(kind_name(LayerKind::HeadPool)) == "head_pool");
+  CHECK(std::string(kind_name(LayerKind::Linear)) == "linear");
   const ActShape in{3, 13, 11, 24};
   const ActShape dw = kind_out_shape(LayerKind::Depthwise3x3, 24, 2, in);
   CHECK((dw.n == 3 && dw.h == 7 && dw.w == 6 && dw.c == 24));

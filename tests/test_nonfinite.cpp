@@ -14,21 +14,13 @@
 #include "model/nonfinite.h"
 #include "model/weights.h"
 #include "tests/support/error_text.h"
+#include "tests/support/layer_util.h"
 #include "tests/support/test_util.h"
 
 using namespace effnet;
 using Catch::Matchers::ContainsSubstring;
 
-namespace {
-
-Layer& layer_named(Network& net, const std::string& name) {
-  for (Layer& l : net.layers)
-    if (l.name == name) return l;
-  FAIL("no layer " << name);
-  return net.layers.front();
-}
-
-}  // namespace
+using test::layer_named;
 
 TEST_CASE("first_fp16_overflow: what rounds to Inf or is NaN in fp16 storage", "[numbers]") {
   const auto [value, overflows] = GENERATE(table<float, bool>({
@@ -71,9 +63,7 @@ TEST_CASE("first_nonfinite_layer on the CPU names the layer where Inf began", "[
   // Extreme but finite weights, the sign alternating between output channels
   // (half the outputs are huge and positive): they overflow float32 to Inf.
   const std::string name = GENERATE("conv2", "mbconv4.6", "fc");
-  Layer& l = layer_named(net, name);
-  const size_t per_out = l.weight.size() / size_t(l.cout);
-  for (size_t i = 0; i < l.weight.size(); ++i) l.weight[i] = (i / per_out) % 2 ? -1e38f : 1e38f;
+  test::set_extreme_weights(layer_named(net, name), 1e38f);
   const Tensor y = cpu_forward(net, x);
   const std::string where = first_nonfinite_layer(net.layers, x, cpu_layer);
   CAPTURE(name, where);

@@ -7,6 +7,8 @@
 #include "model/cpu_reference.h"
 #include "model/errors.h"
 #include "model/vk_plan.h"
+#include "model/vk_stage_code.h"
+#include "shaders/embedded.h"
 #include "tests/support/error_text.h"
 #include "tests/support/tolerances.h"
 #include "tests/test_vk_support.h"
@@ -40,6 +42,32 @@ double vk_vs_cpu(vk::Context& ctx, const std::vector<Layer>& layers, const Tenso
 }
 
 }  // namespace
+
+TEST_CASE("layer_shader: one embedded variant per kind, precision and COOPMAT", "[layers][plan]") {
+  // No GPU needed: the names are the generated constants, the SPIR-V embedded.
+  for (const KindInfo& k : kLayerKinds)
+    for (const Precision p : {Precision::FP32, Precision::FP16})
+      for (const bool coopmat : {false, true}) {
+        CAPTURE(k.name, precision_name(p), coopmat);
+        if (coopmat && (p == Precision::FP32 || !kind_is_gemm(k.kind))) {
+          CHECK_THROWS_AS(layer_shader(k.kind, p, coopmat), std::logic_error);
+          continue;
+        }
+        const std::string s = layer_shader(k.kind, p, coopmat);
+        CHECK(!shaders::find_spirv(s).empty());
+        CHECK(s.find(precision_name(p)) != std::string::npos);
+        CHECK((s.find("coopmat") != std::string::npos) == coopmat);
+      }
+  // Linear: the OUT_F32 variant where the kind table stores the logits wider (fp16).
+  CHECK(std::string(layer_shader(LayerKind::Linear, Precision::FP16, false)) == "gemm_out_f32_fp16");
+  CHECK(std::string(layer_shader(LayerKind::Linear, Precision::FP16, true)) == "gemm_out_f32_coopmat_fp16");
+  CHECK(std::string(layer_shader(LayerKind::Linear, Precision::FP32, false)) == "gemm_fp32");
+  CHECK(std::string(layer_shader(LayerKind::HeadPool, Precision::FP32, false)) == "gemm_head_pool_fp32");
+  CHECK(std::string(mbconv_shader(Precision::FP16, true)) == "mbconv_coopmat_fp16");
+  CHECK(std::string(mbconv_shader(Precision::FP32, false)) == "mbconv_fp32");
+  CHECK_THROWS_AS(mbconv_shader(Precision::FP32, true), std::logic_error);
+  CHECK(std::string(mbconv_reduce_shader(Precision::FP16)) == "mbconv_reduce_fp16");
+}
 
 TEST_CASE("Vulkan pointwise GEMM matches cpu_layer for K, N, M off the tile", "[vk][layers]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);

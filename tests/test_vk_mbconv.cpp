@@ -14,6 +14,7 @@
 #include "model/errors.h"
 #include "model/vk_plan.h"
 #include "model/weights.h"
+#include "shaders/variant_names.h"
 #include "tests/support/error_text.h"
 #include "tests/support/tolerances.h"
 #include "tests/test_vk_support.h"
@@ -192,6 +193,17 @@ TEST_CASE("fused MBConv: tiles for an H200-like device fit it, and the Auto rule
       REQUIRE(always);  // a tile fits every block
       INFO(always->describe());
       CHECK(always->coopmat);
+      CHECK(always->shader == shaders::variant::mbconv_coopmat_fp16);
+      // The block's FLOPs are its three layers' as the kind table counts them.
+      double flops = 0;
+      ActShape x = s;
+      for (size_t j = i; j < i + 3; ++j) {
+        const Layer& l = net.layers[j];
+        const ActShape y = layer_out_shape(l, x);
+        flops += kind_flops(l.kind, l.cin, l.cout, x, y);
+        x = y;
+      }
+      CHECK(always->flops == flops);
       CHECK(always->shared_bytes <= d.max_shared_memory);
       CHECK(always->hidden_pad % (always->tile.hc * always->tile.split) == 0);
       const auto autov =

@@ -12,6 +12,7 @@
 #include "model/vk_plan.h"
 #include "model/weights.h"
 #include "tests/support/error_text.h"
+#include "tests/support/layer_util.h"
 #include "tests/test_vk_support.h"
 
 using namespace effnet;
@@ -19,20 +20,10 @@ using Catch::Matchers::ContainsSubstring;
 
 namespace {
 
-Layer& layer_named(Network& net, const std::string& name) {
-  for (Layer& l : net.layers)
-    if (l.name == name) return l;
-  FAIL("no layer " << name);
-  return net.layers.front();
-}
+using test::layer_named;
 
-// Every weight of the layer at +-v, the sign alternating between output
-// channels, so that whatever the sign of a channel's input sum, half the
-// outputs are huge and positive (and survive a ReLU).
 void set_extreme(Network& net, const std::string& name, float v) {
-  Layer& l = layer_named(net, name);
-  const size_t per_out = l.weight.size() / size_t(l.cout);
-  for (size_t i = 0; i < l.weight.size(); ++i) l.weight[i] = (i / per_out) % 2 ? -v : v;
+  test::set_extreme_weights(layer_named(net, name), v);
 }
 
 VkPlanOptions small(Precision p, FusePolicy fuse) {

@@ -9,11 +9,13 @@
 #include "model/errors.h"
 #include "model/weights.h"
 #include "tests/support/error_text.h"
+#include "tests/support/layer_util.h"
 #include "tests/support/naive_conv.h"
 #include "tests/support/test_util.h"
 
 using namespace effnet;
 using Catch::Matchers::ContainsSubstring;
+using test::layer_named;
 
 namespace {
 
@@ -21,13 +23,6 @@ StateDict as_state_dict(std::map<std::string, Tensor> m) {
   StateDict sd;
   for (auto& [name, t] : m) sd[name] = StoredTensor{DType::F32, std::move(t)};
   return sd;
-}
-
-const Layer& layer_named(const Network& net, const std::string& name) {
-  for (const Layer& l : net.layers)
-    if (l.name == name) return l;
-  FAIL("no layer " << name);
-  return net.layers.front();
 }
 
 std::string fold_error(const StateDict& sd) {
