@@ -119,21 +119,30 @@ nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions
     int i = 0;
     for (const GemmTile& t : tiles) {
       const Stats st = time_tile(t, nullptr);
-      cands.push_back({{"tile", t.str()}, {"bm", t.bm}, {"bn", t.bn}, {"bk", t.bk},
-                       {"subgroups", t.warps_m * t.warps_n}, {"stages", t.stages},
+      cands.push_back({{"tile", t.str()},
+                       {"bm", t.bm},
+                       {"bn", t.bn},
+                       {"bk", t.bk},
+                       {"subgroups", t.warps_m * t.warps_n},
+                       {"stages", t.stages},
                        {"epilogue", uint32_t(t.epilogue)},
                        {"vk", st.json()}});
       if (st.median < best_ms) best_ms = st.median, best = t.str();
       progress.tick(++i, int(tiles.size()));
     }
   }
-  std::printf("%-10s %5d %8u %5u %5u | %-50.50s %9.4f | %-50.50s %9.4f %5.2fx\n", c.layer->name.c_str(), c.batch,
-              rule.gemm_m, rule.gemm_n, rule.gemm_k, rule.tile.str().c_str(), rs.median, best.c_str(), best_ms,
-              rs.median / best_ms);
+  std::printf("%-10s %5d %8u %5u %5u | %-50.50s %9.4f | %-50.50s %9.4f %5.2fx\n", c.layer->name.c_str(),
+              c.batch, rule.gemm_m, rule.gemm_n, rule.gemm_k, rule.tile.str().c_str(), rs.median,
+              best.c_str(), best_ms, rs.median / best_ms);
   std::fflush(stdout);
-  return {{"layer", c.layer->name}, {"batch", c.batch}, {"m", rule.gemm_m}, {"n", rule.gemm_n},
-          {"k", rule.gemm_k}, {"rule", {{"tile", rule.tile.str()}, {"vk", rs.json()}}},
-          {"best", {{"tile", best}, {"median_ms", best_ms}}}, {"candidates", cands}};
+  return {{"layer", c.layer->name},
+          {"batch", c.batch},
+          {"m", rule.gemm_m},
+          {"n", rule.gemm_n},
+          {"k", rule.gemm_k},
+          {"rule", {{"tile", rule.tile.str()}, {"vk", rs.json()}}},
+          {"best", {{"tile", best}, {"median_ms", best_ms}}},
+          {"candidates", cands}};
 }
 
 }  // namespace
@@ -155,7 +164,8 @@ int run_gemm(const GemmOptions& o) {
     const auto shapes = layer_input_shapes(net, b, o.size);
     for (size_t i = 0; i < net.layers.size(); ++i) {
       if (!kind_is_gemm(net.layers[i].kind)) continue;
-      if (!o.layers.empty() && ("," + o.layers + ",").find("," + net.layers[i].name + ",") == std::string::npos)
+      if (!o.layers.empty() &&
+          ("," + o.layers + ",").find("," + net.layers[i].name + ",") == std::string::npos)
         continue;
       cases.push_back({&net.layers[i], shapes[i], b});
     }
@@ -169,9 +179,13 @@ int run_gemm(const GemmOptions& o) {
     nlohmann::json rows = nlohmann::json::array();
     for (const GemmCase& c : cases) rows.push_back(sweep_case(ctx, c, o, progress));
     if (!o.json.empty())
-      write_json(o.json, {{"tool", "effnet-bench gemm --sweep"}, {"device", device_json(d)},
-                          {"precision", "fp16"}, {"iters", o.iters}, {"warmup", o.warmup},
-                          {"batches", batches}, {"rows", rows}});
+      write_json(o.json, {{"tool", "effnet-bench gemm --sweep"},
+                          {"device", device_json(d)},
+                          {"precision", "fp16"},
+                          {"iters", o.iters},
+                          {"warmup", o.warmup},
+                          {"batches", batches},
+                          {"rows", rows}});
     return kExitOk;
   }
   const Layer square = square_gemm_layer(4096, o.seed + 7);

@@ -59,9 +59,10 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
                   "(as --no-fuse)")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
-  sub->add_option("--gemm-epilogue", c.gemm_epilogue,
-                  "COOPMAT GEMM epilogue where it applies: auto (the rule's) | f32 (fp32 C stage) | f16 (fp16 C "
-                  "stage) | direct (stores from registers); for A/B runs")
+  sub->add_option(
+         "--gemm-epilogue", c.gemm_epilogue,
+         "COOPMAT GEMM epilogue where it applies: auto (the rule's) | f32 (fp32 C stage) | f16 (fp16 C "
+         "stage) | direct (stores from registers); for A/B runs")
       ->check(CLI::IsMember({"auto", "f32", "f16", "direct"}));
 }
 
@@ -107,7 +108,8 @@ int main(int argc, char** argv) {
     s_gemm->add_flag("--sweep", gemm.sweep,
                      "time every candidate COOPMAT tile (direct C store) of each layer beside the rule's "
                      "(no cuBLAS, no square GEMM)");
-    s_gemm->add_option("--layer", gemm.layers, "comma-separated layer names to run, e.g. mbconv5.6,fc (default all)");
+    s_gemm->add_option("--layer", gemm.layers,
+                       "comma-separated layer names to run, e.g. mbconv5.6,fc (default all)");
 
     MBConvOptions mb;
     CLI::App* s_mb = cli.add_subcommand(

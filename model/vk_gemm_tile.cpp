@@ -168,8 +168,8 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
     w.bm = w.bn = 128;
     w.bk = round_up(64, t.cm_k);
     w.warps_m = 2, w.warps_n = 4, w.warps_k = 1;
-    if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 && w.shared_bytes(false) <= d.max_shared_memory &&
-        groups(w, g) >= kTargetGroups)
+    if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 &&
+        w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kTargetGroups)
       return w;
   }
   t.bn = n_pad <= 128 ? n_pad : 64;
@@ -221,8 +221,8 @@ namespace {
 
 // Subgroups along M and N for `warps` subgroups on a bm x bn tile of shape s:
 // the split whose per-subgroup block is closest to square, or nullopt.
-std::optional<std::array<uint32_t, 2>> square_split(uint32_t bm, uint32_t bn, const std::array<uint32_t, 3>& s,
-                                                    uint32_t warps) {
+std::optional<std::array<uint32_t, 2>> square_split(uint32_t bm, uint32_t bn,
+                                                    const std::array<uint32_t, 3>& s, uint32_t warps) {
   const uint32_t fm = bm / s[0], fn = bn / s[1];
   std::optional<std::array<uint32_t, 2>> best;
   uint32_t best_cost = ~0u;
@@ -244,10 +244,14 @@ std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, 
   const uint32_t rows_pad = round_up(g.rows, s[0]), n_pad = round_up(g.n, s[1]), k_pad = round_up(g.k, s[2]);
   std::vector<uint32_t> bms = {32, 64, 128, 256}, bns, bks;
   if (rows_pad <= 64) bms.insert(bms.begin(), 16);
-  if (n_pad <= 128) bns = {n_pad};
-  else bns = {64, 128, 256};
-  if (k_pad <= 64) bks = {round_up(k_pad, 8)};
-  else bks = {round_up(32, s[2]), round_up(64, s[2])};
+  if (n_pad <= 128)
+    bns = {n_pad};
+  else
+    bns = {64, 128, 256};
+  if (k_pad <= 64)
+    bks = {round_up(k_pad, 8)};
+  else
+    bks = {round_up(32, s[2]), round_up(64, s[2])};
   for (uint32_t bm : bms)
     for (uint32_t bn : bns)
       for (uint32_t bk : bks)
@@ -264,9 +268,10 @@ std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, 
             t.subgroup = d.subgroup_size ? d.subgroup_size : 32;
             t.stages = stages;
             if (g.fp16_out && g.n % s[1] == 0) t.epilogue = GemmEpilogue::StageF16;
-            const uint32_t acc_regs = (bm / s[0] / t.warps_m) * (bn / s[1] / t.warps_n) * s[0] * s[1] / t.subgroup;
-            if (acc_regs > 128 || (t.bm * t.bn) % t.invocations() || t.invocations() > d.max_workgroup_invocations ||
-                t.shared_bytes(false) > d.max_shared_memory)
+            const uint32_t acc_regs =
+                (bm / s[0] / t.warps_m) * (bn / s[1] / t.warps_n) * s[0] * s[1] / t.subgroup;
+            if (acc_regs > 128 || (t.bm * t.bn) % t.invocations() ||
+                t.invocations() > d.max_workgroup_invocations || t.shared_bytes(false) > d.max_shared_memory)
               continue;
             v.push_back(t);
           }
@@ -287,10 +292,10 @@ void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d,
         t.bk % 8 || (t.bm * t.bn) % t.invocations())
       throw vk::DeviceError(what + " is not valid (bm, bn, bk must split into subgroups of whole " +
                             "fragments, bk % 8 == 0, bm * bn a multiple of the invocations)");
-    if (t.stages != 1 && t.stages != 2)
-      throw vk::DeviceError(what + " is not valid (1 or 2 shared stages)");
+    if (t.stages != 1 && t.stages != 2) throw vk::DeviceError(what + " is not valid (1 or 2 shared stages)");
     if (t.epilogue != GemmEpilogue::StageF32 && (t.warps_k != 1 || head_pool))
-      throw vk::DeviceError(what + " is not valid (a direct C store or fp16 C stage needs warps_k == 1 and no "
+      throw vk::DeviceError(what +
+                            " is not valid (a direct C store or fp16 C stage needs warps_k == 1 and no "
                             "head + pool)");
     if (t.subgroup != d.subgroup_size)
       throw vk::DeviceError(what + " assumes subgroups of " + std::to_string(t.subgroup) + "; " + d.name +

@@ -3,8 +3,8 @@
 // choose_variant (model/vk_variant.cpp) only: every tile decision is made there.
 #pragma once
 #include <array>
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 

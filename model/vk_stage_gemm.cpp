@@ -33,9 +33,9 @@ void choose_gemm_tile(LayerVariant& v, const Layer& l, const GemmShape& g, const
   if (choice.force_tile)
     v.tile = *choice.force_tile;
   else if (v.precision == Precision::FP16 && choice.allow_coopmat && !shapes.empty())
-    v.tile = coopmat_tile(
-        choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g), g, d,
-        choice.epilogue);
+    v.tile =
+        coopmat_tile(choice.force_coopmat_shape ? *choice.force_coopmat_shape : least_waste_shape(shapes, g),
+                     g, d, choice.epilogue);
   else
     v.tile = scalar_tile(g);
   if (!choice.force_tile && !v.tile.coopmat() && v.tile.shared_bytes(g.head_pool) > d.max_shared_memory)
@@ -44,8 +44,9 @@ void choose_gemm_tile(LayerVariant& v, const Layer& l, const GemmShape& g, const
     throw vk::DeviceError("layer " + l.name + ": cooperative-matrix tiles need precision fp16");
   check_gemm_tile(v.tile, g.head_pool, d, l.name);
   if (v.tile.epilogue != GemmEpilogue::StageF32 && v.gemm_n % v.tile.cm_n)
-    throw vk::DeviceError("layer " + l.name + ": GEMM tile " + v.tile.str() + " starts at the bias, which needs N (" +
-                          std::to_string(v.gemm_n) + ") to be a multiple of " + std::to_string(v.tile.cm_n));
+    throw vk::DeviceError("layer " + l.name + ": GEMM tile " + v.tile.str() +
+                          " starts at the bias, which needs N (" + std::to_string(v.gemm_n) +
+                          ") to be a multiple of " + std::to_string(v.tile.cm_n));
   if (v.tile.epilogue == GemmEpilogue::StageF16 && !g.fp16_out)
     throw vk::DeviceError("layer " + l.name + ": GEMM tile " + v.tile.str() + " needs an fp16 output");
   v.coopmat = v.tile.coopmat();

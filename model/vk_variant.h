@@ -41,7 +41,8 @@ struct GemmTile {
   }
   // Shared memory the variant uses, bytes (head_pool adds its reduction buffer).
   uint32_t shared_bytes(bool head_pool) const;
-  // "64x64x16 (4x4 per invocation)" | "128x64x64 coopmat 16x16x16, 2x2x1 subgroups[, 2 stages][, direct C | fp16 C stage]"
+  // "64x64x16 (4x4 per invocation)" | "128x64x64 coopmat 16x16x16, 2x2x1 subgroups[, 2 stages][, direct C |
+  // fp16 C stage]"
   std::string str() const;
 };
 

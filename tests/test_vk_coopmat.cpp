@@ -199,7 +199,8 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
       for (const auto& shape : std::vector<std::optional<Shape3>>{std::nullopt, Shape3{16, 16, 16},
                                                                   Shape3{16, 8, 16}, Shape3{16, 8, 8}}) {
         CAPTURE(l.name, batch);
-        const LayerVariant v = choose_variant(l, s, Precision::FP16, d, {true, std::nullopt, shape, std::nullopt});
+        const LayerVariant v =
+            choose_variant(l, s, Precision::FP16, d, {true, std::nullopt, shape, std::nullopt});
         if (!v.gemm) continue;
         INFO(v.describe());
         CHECK(v.coopmat);
@@ -218,8 +219,8 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
       s = layer_out_shape(l, s);
       if (!v.gemm) continue;
       CAPTURE(l.name, batch);
-      const GemmShape g{v.gemm_m, 1, v.gemm_n, v.gemm_k, l.kind == LayerKind::HeadPool,
-                        l.kind == LayerKind::Pointwise};
+      const GemmShape g{
+          v.gemm_m, 1, v.gemm_n, v.gemm_k, l.kind == LayerKind::HeadPool, l.kind == LayerKind::Pointwise};
       const auto cands = coopmat_tile_candidates({v.tile.cm_m, v.tile.cm_n, v.tile.cm_k}, g, d);
       CHECK(cands.empty() == g.head_pool);
       // The fp16 C stage for the fp16-output GEMMs with N a multiple of the fragment (all pointwise
@@ -246,8 +247,9 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
   const GemmTile t32 = choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d).tile;
   CHECK((Shape3{t32.cm_m, t32.cm_n, t32.cm_k}) == Shape3{16, 16, 16});
   // Off, or fp32: SCALAR.
-  CHECK(
-      !choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d, {false, std::nullopt, std::nullopt, std::nullopt}).coopmat);
+  CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d,
+                        {false, std::nullopt, std::nullopt, std::nullopt})
+             .coopmat);
   CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP32, d).coopmat);
 }
 
