@@ -116,6 +116,20 @@ TEST_CASE("Vulkan stem conv reads NCHW and matches cpu_layer at odd sizes", "[vk
   CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
 }
 
+TEST_CASE("Vulkan run() packs an input of several MB on several threads: same result as cpu_layer",
+          "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  // 6 x 3 x 241 x 243 fp32 = 4.2 MB, above VkPlan::run's single-thread limit (4 MiB), an element
+  // count that does not split evenly over the threads; two different inputs in turn.
+  const Layer l = test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, 77);
+  VkPlan plan(ctx, {l}, {6, 3, 241, 243}, VkPlanOptions{});
+  for (const uint64_t seed : {78u, 79u}) {
+    const Tensor x = test::random_tensor({6, 3, 241, 243}, seed);
+    plan.poison_outputs();
+    CHECK(test::rel_l2(plan.run(x), cpu_layer(l, x)) <= test::kTolFp16);
+  }
+}
+
 TEST_CASE("Vulkan depthwise vector paths: 4/2/1 channels, 4/3/2/1 pixels per invocation, W tails",
           "[vk][layers]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
