@@ -106,7 +106,8 @@ nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions
   double best_ms = rs.median;
   std::string best = rule.tile.str();
   if (rule.coopmat) {
-    const GemmShape g{rule.gemm_m, 1, rule.gemm_n, rule.gemm_k, false, rule.kind == LayerKind::Pointwise};
+    const bool fp16_out = storage_bytes(rule.kind, TensorRole::Output, p) == 2;  // the kind table's rule
+    const GemmShape g{rule.gemm_m, 1, rule.gemm_n, rule.gemm_k, false, fp16_out};
     auto tiles = coopmat_tile_candidates({rule.tile.cm_m, rule.tile.cm_n, rule.tile.cm_k}, g, ctx.info());
     if (rule.kind != LayerKind::HeadPool && rule.tile.warps_k == 1 && rule.gemm_n % rule.tile.cm_n == 0) {
       for (const GemmEpilogue e : {GemmEpilogue::Direct, GemmEpilogue::StageF32}) {
@@ -125,13 +126,15 @@ nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions
                        {"bk", t.bk},
                        {"subgroups", t.warps_m * t.warps_n},
                        {"stages", t.stages},
-                       {"epilogue", uint32_t(t.epilogue)},
+                       {"epilogue", t.epilogue == GemmEpilogue::Direct     ? "direct"
+                                    : t.epilogue == GemmEpilogue::StageF16 ? "fp16_stage"
+                                                                           : "fp32_stage"},
                        {"vk", st.json()}});
       if (st.median < best_ms) best_ms = st.median, best = t.str();
       progress.tick(++i, int(tiles.size()));
     }
   }
-  std::printf("%-10s %5d %8u %5u %5u | %-50.50s %9.4f | %-50.50s %9.4f %5.2fx\n", c.layer->name.c_str(),
+  std::printf("%-10s %5d %8u %5u %5u | %-66.66s %9.4f | %-66.66s %9.4f %5.2fx\n", c.layer->name.c_str(),
               c.batch, rule.gemm_m, rule.gemm_n, rule.gemm_k, rule.tile.str().c_str(), rs.median,
               best.c_str(), best_ms, rs.median / best_ms);
   std::fflush(stdout);
@@ -174,7 +177,7 @@ int run_gemm(const GemmOptions& o) {
   if (o.sweep) {
     std::printf("device: %s (%s, Vulkan %s), fp16; median of %d runs after %d warm-up, timestamps\n\n",
                 d.name.c_str(), d.driver.c_str(), d.api_version_str.c_str(), o.iters, o.warmup);
-    std::printf("%-10s %5s %8s %5s %5s | %-50s %9s | %-50s %9s %6s\n", "layer", "batch", "M", "N", "K",
+    std::printf("%-10s %5s %8s %5s %5s | %-66s %9s | %-66s %9s %6s\n", "layer", "batch", "M", "N", "K",
                 "rule tile", "ms", "best tile", "ms", "gain");
     nlohmann::json rows = nlohmann::json::array();
     for (const GemmCase& c : cases) rows.push_back(sweep_case(ctx, c, o, progress));
