@@ -1,0 +1,61 @@
+// effnet::Engine, the C++ API of effnet-vk (docs/API.md): EfficientNet-B1
+// (KernelBench L3/23) inference on one device. Load weights once, run batches
+// of float32 NCHW images, get float32 logits. Synchronous: run() returns when
+// the logits are in host memory. Not thread-safe (one Engine per thread).
+//
+// Errors are exceptions of model/errors.h (every one an effnet::Error with a
+// one-line what()): FileError (weights unreadable), ShapeError (bad weights,
+// a wrong input shape, non-finite logits: the message names the first stage
+// that produced them), UsageError (an unknown device name), DeviceError /
+// VulkanError / CudaError (no usable device, a missing feature).
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/precision.h"
+#include "model/tensor.h"
+
+namespace effnet {
+
+struct EngineOptions {
+  std::string device = "vulkan";          // "vulkan" | "cpu" (the reference) | "cuda" (when built with CUDA)
+  Precision precision = Precision::FP16;  // FP16: fp16 storage, fp32 accumulation; FP32
+  int gpu = -1;                           // Vulkan / CUDA device index; -1: the first discrete GPU
+  bool allow_coopmat = true;              // Vulkan: cooperative matrices where the device has them
+  bool fuse = true;                       // Vulkan: fused MBConv blocks where the plan's rule says so
+  std::string pipeline_cache_file;        // Vulkan: pipeline cache file ("" : in memory only)
+};
+
+class Engine {
+ public:
+  // weights: a safetensors state_dict of the reference model (PyTorch names,
+  // BatchNorm folded at load); "" for built-in deterministic random weights
+  // (1000 classes, untrained: for tests and benchmarks only). The device is
+  // opened on the first run().
+  explicit Engine(const std::string& weights, const EngineOptions& options = {});
+  ~Engine();
+  Engine(Engine&&) noexcept;
+  Engine& operator=(Engine&&) noexcept;
+
+  // x: [N, 3, H, W] float32 NCHW, N >= 1, 32 <= H, W <= 4096, normalised as
+  // the model was trained (ImageNet mean/std for the reference model) ->
+  // logits [N, classes] float32. The first call with a shape plans for it
+  // (milliseconds; seconds on a cold pipeline cache); later calls with the
+  // same shape reuse that plan.
+  Tensor run(const Tensor& x);
+  // The same on a host array of n * 3 * h * w floats; returns n * classes floats, row-major.
+  std::vector<float> run(const float* nchw, int n, int h, int w);
+
+  int classes() const;
+  // After a run: the device ("vulkan: NVIDIA H200 (...)") and the plan's
+  // variant in one line each; "" before the first run.
+  std::string device_line() const;
+  std::string variant_line() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace effnet
