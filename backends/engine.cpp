@@ -6,6 +6,7 @@
 #include "backends/logits_check.h"
 #include "model/arch.h"
 #include "model/errors.h"
+#include "model/network_input.h"
 #include "model/weights.h"
 
 namespace effnet {
@@ -28,11 +29,8 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 Tensor Engine::run(const Tensor& x) {
   Impl& p = *impl_;
+  check_network_input(x);  // shape and finite values, as effnet-infer checks its --input
   const auto& s = x.shape;
-  if (s.size() != 4 || s[0] < 1 || s[1] != kInChannels || s[2] < kMinImageSize || s[3] < kMinImageSize ||
-      s[2] > kMaxImageSize || s[3] > kMaxImageSize || x.data.size() != size_t(s[0] * s[1] * s[2] * s[3]))
-    throw ShapeError("Engine::run: input " + shape_str(s) + " is not [N >= 1, 3, H, W] with " +
-                     std::to_string(kMinImageSize) + " <= H, W <= " + std::to_string(kMaxImageSize));
   if (!p.backend || p.shape != s) {
     app::BackendOptions bo;
     bo.device = p.opt.device;

@@ -7,7 +7,9 @@
 // one-line what()): FileError (weights unreadable), ShapeError (bad weights,
 // a wrong input shape, non-finite logits: the message names the first stage
 // that produced them), UsageError (an unknown device name), DeviceError /
-// VulkanError / CudaError (no usable device, a missing feature).
+// VulkanError / CudaError (no usable device, a missing feature). A NaN or Inf
+// in the input is a ShapeError too (a ReLU on the GPU may turn NaN into 0: the
+// answer would be finite and wrong).
 #pragma once
 #include <memory>
 #include <string>

@@ -22,7 +22,8 @@ log() { printf '[setup] %s\n' "$*"; }
 need_pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates dpkg-dev
            libvulkan1 vulkan-validationlayers nlohmann-json3-dev libstb-dev libcli11-dev python3 python3-numpy
            zlib1g-dev dataset-fashion-mnist libpng-dev libturbojpeg0-dev
-           clang libclang-rt-dev)  # clang 14 and its libFuzzer runtime (tests/fuzz, scripts/fuzz.sh)
+           clang libclang-rt-dev  # clang 14 and its libFuzzer runtime (tests/fuzz, scripts/fuzz.sh)
+           pybind11-dev python3-dev)  # the Python module (python/)
 missing=()
 for p in "${need_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 
