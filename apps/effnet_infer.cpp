@@ -13,6 +13,7 @@
 #include "apps/context_env.h"
 #include "apps/devices.h"
 #include "apps/exit_codes.h"
+#include "apps/image_list.h"
 #include "apps/input.h"
 #include "apps/labels.h"
 #include "apps/output_guard.h"
@@ -83,7 +84,7 @@ int main(int argc, char** argv) {
         kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
-    std::string weights, output, json_out, labels_path, precision = "fp16";
+    std::string weights, output, json_out, labels_path, list_path, precision = "fp16";
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1, batch = kDefaultBatch;
     bool list = false, no_coopmat = false, no_fuse = false;
@@ -92,7 +93,12 @@ int main(int argc, char** argv) {
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
     cli.add_option("--classes", classes, "class count of the built-in weights")
         ->check(CLI::Range(1, 1000000));
-    cli.add_option("--image", in.images, "image file(s): PNG or JPEG (by content, not name)");
+    cli.add_option("--image", in.images,
+                   "image file(s): PNG or JPEG (by content, not name); a directory: the PNG and JPEG files "
+                   "directly inside, sorted by name");
+    CLI::Option* o_list = cli.add_option("--list", list_path,
+                                         "file of image paths, one per line (blank lines and lines starting "
+                                         "with # ignored; relative to the list's directory), after --image");
     CLI::Option* o_input = cli.add_option("--input", in.npy, "input batch .npy: [N,3,H,W] float32 NCHW");
     cli.add_option("--size", in.size, "resize images to SIZE x SIZE (default 240)")
         ->check(CLI::Range(kMinImageSize, kMaxImageSize));
@@ -139,9 +145,15 @@ int main(int argc, char** argv) {
     refuse_empty_path(o_input->count() > 0, in.npy, "--input", "name an .npy file");
     refuse_empty_path(o_output->count() > 0, output, "--output", "name a file, or - for standard output");
     refuse_empty_path(o_labels->count() > 0, labels_path, "--labels", "name a file of class names");
+    refuse_empty_path(o_list->count() > 0, list_path, "--list", "name a file of image paths");
+    if (!in.npy.empty() && (!in.images.empty() || !list_path.empty()))
+      throw UsageError(
+          "give exactly one input source: --image PATH... (and/or --list FILE) or --input X.npy");
     if (output == "-" && json && json_out == "-")
       throw UsageError("--output - and --json - both name standard output: give one of them a file");
-    std::vector<NamedPath> inputs{{"--weights", weights}, {"--input", in.npy}, {"--labels", labels_path}};
+    std::vector<NamedPath> inputs{
+        {"--weights", weights}, {"--input", in.npy}, {"--labels", labels_path}, {"--list", list_path}};
+    in.images = expand_images(in.images, list_path);
     for (const std::string& image : in.images) inputs.push_back({"--image", image});
     refuse_overwriting_inputs({{"--output", output}, {"--json", json ? json_out : ""}}, inputs);
     // stdout carries only the data when the logits or the JSON go there.

@@ -25,7 +25,7 @@ void validate_input(const Tensor& x) {
 
 InputBatches::InputBatches(const InputSpec& spec) : spec_(spec) {
   if (spec.images.empty() == spec.npy.empty())
-    throw UsageError("give exactly one input source: --image PATH... or --input X.npy");
+    throw UsageError("give exactly one input source: --image PATH... (and/or --list FILE) or --input X.npy");
   if (spec.size < kMinImageSize || spec.size > kMaxImageSize)
     throw UsageError("--size " + std::to_string(spec.size) + ": must be " + std::to_string(kMinImageSize) +
                      ".." + std::to_string(kMaxImageSize));
