@@ -80,7 +80,11 @@ int main(int argc, char** argv) {
         std::string("Without --weights the network uses built-in deterministic weights (--seed): UNTRAINED,\n"
                     "so the classes are not meaningful. A trained checkpoint: "
                     "tests/data/fashion_weights.safetensors\n"
-                    "(Fashion-MNIST, 10 classes, --size 64, --labels tests/data/fashion_classes.txt).\n") +
+                    "(Fashion-MNIST, 10 classes, --size 64, --labels tests/data/fashion_classes.txt).\n"
+                    "Of several images, one that cannot be read or decoded is reported on standard error\n"
+                    "(effnet-infer: skipped PATH: REASON) and skipped: no row in --output, listed under "
+                    "\"skipped\"\nin --json; the others run, and the exit code is then 3 (one image: exit 3 "
+                    "at once).\n") +
         kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
@@ -112,7 +116,8 @@ int main(int argc, char** argv) {
         "images in [0,1] without ImageNet mean/std (KernelBench-style input)");
     CLI::Option* o_output =
         cli.add_option("--output", output,
-                       "write the logits [N,classes] float32 to this .npy ('-': standard output, no table)");
+                       "write the logits [N,classes] float32 to this .npy ('-': standard output, no table); "
+                       "a skipped image has no row");
     cli.add_option("--device", bo.device, "vulkan | cpu | cuda (default vulkan)")
         ->check(CLI::IsMember(available_backends()));
     cli.add_option("--precision", precision, "fp16 (default: fp16 storage, fp32 accumulation) | fp32")
@@ -165,12 +170,11 @@ int main(int argc, char** argv) {
     bo.fuse = !no_fuse && !env_flag("EFFNET_NO_FUSE");
     if (bo.device == "vulkan") bo.context = context_options_from_env(bo.gpu);
 
-    const InputBatches src(in);
+    InputBatches src(in);
     const Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
     const std::vector<std::string> labels =
         labels_path.empty() ? std::vector<std::string>{} : load_labels(labels_path, net.classes);
-    const int64_t rows = src.count();
-    const int64_t chunk = std::min<int64_t>(rows, batch);
+    const int64_t chunk = std::min<int64_t>(src.count(), batch);
     bo.batch = int(chunk);
     bo.height = src.height();
     bo.width = src.width();
@@ -182,25 +186,36 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
     }
     // The rows in chunks of the plan's batch: memory is one chunk's, whatever the image count.
-    Tensor logits({rows, int64_t(net.classes)});
+    std::vector<float> kept;            // logits of the rows classified, in input order
+    std::vector<int64_t> kept_index;    // their input index
+    std::vector<SkippedImage> skipped;  // images that could not be decoded (several images only)
     std::vector<double> host_ms(size_t(repeat), 0.0), gpu_ms(size_t(repeat), 0.0);
-    bool have_gpu_ms = true;
-    for (int64_t first = 0; first < rows; first += chunk) {
-      const Tensor x = src.chunk(first, chunk);
+    bool have_gpu_ms = true;  // and false when no chunk ran (every image skipped)
+    for (InputBatches::Chunk c; src.next(chunk, c);) {
+      for (const SkippedImage& sk : c.skipped) {
+        std::fprintf(stderr, "effnet-infer: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
+        skipped.push_back(sk);
+      }
+      if (c.rows.empty()) continue;
       Tensor y;
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        y = backend->run(x);
+        y = backend->run(c.x);
         host_ms[size_t(r)] +=
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         have_gpu_ms = have_gpu_ms && backend->last_gpu_ms() >= 0;
         gpu_ms[size_t(r)] += backend->last_gpu_ms();
       }
       // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite.
-      check_logits_finite(*backend, x, y, [&](int64_t row) { return src.row_name(first + row); });
-      const int64_t real = std::min(chunk, rows - first);
-      std::copy_n(y.data.begin(), real * net.classes, logits.data.begin() + first * net.classes);
+      check_logits_finite(*backend, c.x, y, [&](int64_t row) {
+        return src.row_name(c.rows[size_t(std::min<int64_t>(row, int64_t(c.rows.size()) - 1))]);
+      });
+      kept.insert(kept.end(), y.data.begin(), y.data.begin() + int64_t(c.rows.size()) * net.classes);
+      kept_index.insert(kept_index.end(), c.rows.begin(), c.rows.end());
     }
+    const int64_t rows = int64_t(kept_index.size());
+    have_gpu_ms = have_gpu_ms && rows > 0;
+    const Tensor logits({rows, int64_t(net.classes)}, std::move(kept));
     if (output == "-")
       write_stdout(npy_bytes(logits));
     else if (!output.empty())
@@ -226,7 +241,7 @@ int main(int argc, char** argv) {
       for (int64_t n = 0; n < rows; ++n) {
         nlohmann::json r;
         r["index"] = n;
-        if (!in.images.empty()) r["image"] = in.images[size_t(n)];
+        if (!in.images.empty()) r["image"] = src.row_name(kept_index[size_t(n)]);
         for (auto [c, v] : top_k(logits, n, topk).items) {
           r["topk"].push_back({{"class", c}, {"logit", v}});
           if (!labels.empty()) r["topk"].back()["label"] = labels[size_t(c)];
@@ -234,16 +249,23 @@ int main(int argc, char** argv) {
         res.push_back(r);
       }
       j["results"] = res;
+      if (!in.images.empty()) {
+        j["skipped"] = nlohmann::json::array();
+        for (const SkippedImage& sk : skipped)
+          j["skipped"].push_back({{"index", sk.index}, {"image", sk.path}, {"reason", sk.reason}});
+      }
       if (!output.empty()) j["output"] = output;
       if (json_out == "-")
         std::cout << j.dump(1) << "\n";
       else
         write_text_file(json_out, j.dump(1) + "\n");
     }
-    if (!table) return kExitOk;
+    // Some images skipped: the run finished, but the exit code says not all went through.
+    const int done = skipped.empty() ? kExitOk : kExitFile;
+    if (!table) return done;
     std::printf("weights: %s (%d classes)\n", weights_desc.c_str(), net.classes);
     for (int64_t n = 0; n < rows; ++n) {
-      std::printf("\n[%lld] %s\n", (long long)n, src.row_name(n).c_str());
+      std::printf("\n[%lld] %s\n", (long long)n, src.row_name(kept_index[size_t(n)]).c_str());
       int rank = 1;
       for (auto [c, v] : top_k(logits, n, topk).items)
         std::printf("  %2d. class %4d  logit %+.5f%s%s\n", rank++, c, v, labels.empty() ? "" : "  ",
@@ -255,6 +277,9 @@ int main(int argc, char** argv) {
                 repeat > 1 ? (", median of " + std::to_string(repeat)).c_str() : "");
     if (!output.empty()) std::printf("logits:  %s\n", output.c_str());
     if (json) std::printf("json:    %s\n", json_out.c_str());
-    return kExitOk;
+    if (!skipped.empty())
+      std::printf("skipped: %zu of %lld images (not decoded, see standard error; no row in the logits)\n",
+                  skipped.size(), (long long)src.count());
+    return done;
   });
 }

@@ -144,3 +144,16 @@ with open(os.path.join(out, "list.txt"), "w", newline="") as f:
             "\nimgdir\n")
 with open(os.path.join(out, "empty_list.txt"), "w") as f:
     f.write("# nothing\n\n\n")
+
+# A folder with bad images among good ones (issue 11): each bad one is skipped.
+baddir = os.path.join(out, "baddir")
+shutil.rmtree(baddir, ignore_errors=True)
+os.makedirs(baddir)
+shutil.copyfile(os.path.join(data, "fashion_sample_0.png"), os.path.join(baddir, "a.png"))
+with open(os.path.join(baddir, "b.jpg"), "wb") as f:
+    f.write(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 2)
+shutil.copyfile(os.path.join(data, "fashion_sample_1.png"), os.path.join(baddir, "c.png"))
+with open(os.path.join(data, "fashion_sample_2.png"), "rb") as f:
+    png = f.read()
+with open(os.path.join(baddir, "d.png"), "wb") as f:
+    f.write(png[: len(png) // 2])
