@@ -62,6 +62,45 @@ void write_text_file(const std::string& path, const std::string& text) {
   if (!(f << text) || !f.flush()) throw FileError("cannot write " + path);
 }
 
+// The classes of one row of `logits` as JSON: [{"class", "logit"[, "label"]}, ...], best first.
+nlohmann::json topk_json(const Tensor& logits, int64_t row, int k, const std::vector<std::string>& labels) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto [c, v] : top_k(logits, row, k).items) {
+    out.push_back({{"class", c}, {"logit", v}});
+    if (!labels.empty()) out.back()["label"] = labels[size_t(c)];
+  }
+  return out;
+}
+
+// --jsonl: one JSON object a line, written and flushed chunk by chunk.
+class JsonLines {
+ public:
+  // Opens `path` ("-": standard output; empty: off, nothing written). Throws FileError when it cannot.
+  explicit JsonLines(const std::string& path) : path_(path) {
+    if (path.empty()) return;
+    f_ = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+    if (!f_) throw FileError("--jsonl " + path + ": cannot write");
+  }
+  JsonLines(const JsonLines&) = delete;
+  JsonLines& operator=(const JsonLines&) = delete;
+  ~JsonLines() {
+    if (f_ && f_ != stdout) std::fclose(f_);
+  }
+  bool on() const { return f_ != nullptr; }
+  void write(const nlohmann::json& line) {
+    const std::string text = line.dump() + "\n";
+    if (std::fwrite(text.data(), 1, text.size(), f_) != text.size()) fail();
+  }
+  void flush() {
+    if (std::fflush(f_) != 0) fail();
+  }
+
+ private:
+  [[noreturn]] void fail() const { throw FileError("--jsonl " + path_ + ": cannot write"); }
+  std::string path_;
+  std::FILE* f_ = nullptr;
+};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? -1.0 : v[v.size() / 2];
@@ -88,7 +127,7 @@ int main(int argc, char** argv) {
         kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
-    std::string weights, output, json_out, labels_path, list_path, precision = "fp16";
+    std::string weights, output, json_out, jsonl_out, labels_path, list_path, precision = "fp16";
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1, batch = kDefaultBatch;
     bool list = false, no_coopmat = false, no_fuse = false;
@@ -137,6 +176,13 @@ int main(int argc, char** argv) {
                                          "print one JSON object instead of the table; --json FILE writes it "
                                          "to FILE and prints the table ('-': standard output)")
                               ->expected(0, 1);
+    CLI::Option* o_jsonl =
+        cli.add_option(
+               "--jsonl", jsonl_out,
+               "also write one JSON object per input, a line each, as each chunk finishes: index (the "
+               "row in --output), image, topk; a skipped image: image, skipped (the reason). To FILE, "
+               "or without FILE / '-' to standard output (no table)")
+            ->expected(0, 1);
     cli.add_flag("--list-devices", list, "list the Vulkan (and CUDA) devices and exit");
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
     const bool json = o_json->count() > 0;
@@ -154,15 +200,24 @@ int main(int argc, char** argv) {
     if (!in.npy.empty() && (!in.images.empty() || !list_path.empty()))
       throw UsageError(
           "give exactly one input source: --image PATH... (and/or --list FILE) or --input X.npy");
-    if (output == "-" && json && json_out == "-")
-      throw UsageError("--output - and --json - both name standard output: give one of them a file");
+    const bool jsonl = o_jsonl->count() > 0;
+    if (jsonl && jsonl_out.empty()) jsonl_out = "-";
+    std::vector<std::string> to_stdout;  // the options whose data go to standard output
+    if (output == "-") to_stdout.push_back("--output -");
+    if (json && json_out == "-") to_stdout.push_back("--json -");
+    if (jsonl && jsonl_out == "-") to_stdout.push_back("--jsonl -");
+    if (to_stdout.size() > 1)
+      throw UsageError(to_stdout[0] + " and " + to_stdout[1] +
+                       " both name standard output: give one of them a file");
     std::vector<NamedPath> inputs{
         {"--weights", weights}, {"--input", in.npy}, {"--labels", labels_path}, {"--list", list_path}};
     in.images = expand_images(in.images, list_path);
     for (const std::string& image : in.images) inputs.push_back({"--image", image});
-    refuse_overwriting_inputs({{"--output", output}, {"--json", json ? json_out : ""}}, inputs);
+    refuse_overwriting_inputs(
+        {{"--output", output}, {"--json", json ? json_out : ""}, {"--jsonl", jsonl ? jsonl_out : ""}},
+        inputs);
     // stdout carries only the data when the logits or the JSON go there.
-    const bool table = output != "-" && !(json && json_out == "-");
+    const bool table = to_stdout.empty();
 
     bo.precision = precision == "fp32" ? Precision::FP32 : Precision::FP16;
     // The environment, read once here (apps/context_env.h).
@@ -180,6 +235,7 @@ int main(int argc, char** argv) {
     bo.width = src.width();
 
     auto backend = make_backend(net, bo);
+    JsonLines lines(jsonl ? jsonl_out : "");
     if (table) {
       std::printf("device:  %s\nvariant: %s\n", backend->device_line().c_str(),
                   backend->variant_line().c_str());
@@ -196,7 +252,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "effnet-infer: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
         skipped.push_back(sk);
       }
-      if (c.rows.empty()) continue;
+      if (c.rows.empty()) {
+        for (const SkippedImage& sk : c.skipped)
+          if (lines.on()) lines.write({{"image", sk.path}, {"skipped", sk.reason}});
+        if (lines.on()) lines.flush();
+        continue;
+      }
       Tensor y;
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
@@ -210,6 +271,20 @@ int main(int argc, char** argv) {
       check_logits_finite(*backend, c.x, y, [&](int64_t row) {
         return src.row_name(c.rows[size_t(std::min<int64_t>(row, int64_t(c.rows.size()) - 1))]);
       });
+      if (lines.on()) {  // the chunk's inputs in their order, the skipped ones among them
+        size_t s = 0;
+        for (size_t r = 0; r < c.rows.size(); ++r) {
+          for (; s < c.skipped.size() && c.skipped[s].index < c.rows[r]; ++s)
+            lines.write({{"image", c.skipped[s].path}, {"skipped", c.skipped[s].reason}});
+          nlohmann::json l{{"index", int64_t(kept_index.size() + r)}};
+          l[in.images.empty() ? "input" : "image"] = src.row_name(c.rows[r]);
+          l["topk"] = topk_json(y, int64_t(r), topk, labels);
+          lines.write(l);
+        }
+        for (; s < c.skipped.size(); ++s)
+          lines.write({{"image", c.skipped[s].path}, {"skipped", c.skipped[s].reason}});
+        lines.flush();
+      }
       kept.insert(kept.end(), y.data.begin(), y.data.begin() + int64_t(c.rows.size()) * net.classes);
       kept_index.insert(kept_index.end(), c.rows.begin(), c.rows.end());
     }
@@ -242,10 +317,7 @@ int main(int argc, char** argv) {
         nlohmann::json r;
         r["index"] = n;
         if (!in.images.empty()) r["image"] = src.row_name(kept_index[size_t(n)]);
-        for (auto [c, v] : top_k(logits, n, topk).items) {
-          r["topk"].push_back({{"class", c}, {"logit", v}});
-          if (!labels.empty()) r["topk"].back()["label"] = labels[size_t(c)];
-        }
+        r["topk"] = topk_json(logits, n, topk, labels);
         res.push_back(r);
       }
       j["results"] = res;
