@@ -13,6 +13,7 @@
 #include "apps/context_env.h"
 #include "apps/devices.h"
 #include "apps/exit_codes.h"
+#include "apps/image_list.h"
 #include "apps/input.h"
 #include "apps/labels.h"
 #include "apps/output_guard.h"
@@ -61,6 +62,45 @@ void write_text_file(const std::string& path, const std::string& text) {
   if (!(f << text) || !f.flush()) throw FileError("cannot write " + path);
 }
 
+// The classes of one row of `logits` as JSON: [{"class", "logit"[, "label"]}, ...], best first.
+nlohmann::json topk_json(const Tensor& logits, int64_t row, int k, const std::vector<std::string>& labels) {
+  nlohmann::json out = nlohmann::json::array();
+  for (auto [c, v] : top_k(logits, row, k).items) {
+    out.push_back({{"class", c}, {"logit", v}});
+    if (!labels.empty()) out.back()["label"] = labels[size_t(c)];
+  }
+  return out;
+}
+
+// --jsonl: one JSON object a line, written and flushed chunk by chunk.
+class JsonLines {
+ public:
+  // Opens `path` ("-": standard output; empty: off, nothing written). Throws FileError when it cannot.
+  explicit JsonLines(const std::string& path) : path_(path) {
+    if (path.empty()) return;
+    f_ = path == "-" ? stdout : std::fopen(path.c_str(), "wb");
+    if (!f_) throw FileError("--jsonl " + path + ": cannot write");
+  }
+  JsonLines(const JsonLines&) = delete;
+  JsonLines& operator=(const JsonLines&) = delete;
+  ~JsonLines() {
+    if (f_ && f_ != stdout) std::fclose(f_);
+  }
+  bool on() const { return f_ != nullptr; }
+  void write(const nlohmann::json& line) {
+    const std::string text = line.dump() + "\n";
+    if (std::fwrite(text.data(), 1, text.size(), f_) != text.size()) fail();
+  }
+  void flush() {
+    if (std::fflush(f_) != 0) fail();
+  }
+
+ private:
+  [[noreturn]] void fail() const { throw FileError("--jsonl " + path_ + ": cannot write"); }
+  std::string path_;
+  std::FILE* f_ = nullptr;
+};
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v.empty() ? -1.0 : v[v.size() / 2];
@@ -79,11 +119,15 @@ int main(int argc, char** argv) {
         std::string("Without --weights the network uses built-in deterministic weights (--seed): UNTRAINED,\n"
                     "so the classes are not meaningful. A trained checkpoint: "
                     "tests/data/fashion_weights.safetensors\n"
-                    "(Fashion-MNIST, 10 classes, --size 64, --labels tests/data/fashion_classes.txt).\n") +
+                    "(Fashion-MNIST, 10 classes, --size 64, --labels tests/data/fashion_classes.txt).\n"
+                    "Of several images, one that cannot be read or decoded is reported on standard error\n"
+                    "(effnet-infer: skipped PATH: REASON) and skipped: no row in --output, listed under "
+                    "\"skipped\"\nin --json; the others run, and the exit code is then 3 (one image: exit 3 "
+                    "at once).\n") +
         kExitCodesHelp);
     InputSpec in;
     BackendOptions bo;
-    std::string weights, output, json_out, labels_path, precision = "fp16";
+    std::string weights, output, json_out, jsonl_out, labels_path, list_path, precision = "fp16";
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1, batch = kDefaultBatch;
     bool list = false, no_coopmat = false, no_fuse = false;
@@ -92,7 +136,12 @@ int main(int argc, char** argv) {
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
     cli.add_option("--classes", classes, "class count of the built-in weights")
         ->check(CLI::Range(1, 1000000));
-    cli.add_option("--image", in.images, "image file(s): PNG or JPEG (by content, not name)");
+    cli.add_option("--image", in.images,
+                   "image file(s): PNG or JPEG (by content, not name); a directory: the PNG and JPEG files "
+                   "directly inside, sorted by name");
+    CLI::Option* o_list = cli.add_option("--list", list_path,
+                                         "file of image paths, one per line (blank lines and lines starting "
+                                         "with # ignored; relative to the list's directory), after --image");
     CLI::Option* o_input = cli.add_option("--input", in.npy, "input batch .npy: [N,3,H,W] float32 NCHW");
     cli.add_option("--size", in.size, "resize images to SIZE x SIZE (default 240)")
         ->check(CLI::Range(kMinImageSize, kMaxImageSize));
@@ -106,7 +155,8 @@ int main(int argc, char** argv) {
         "images in [0,1] without ImageNet mean/std (KernelBench-style input)");
     CLI::Option* o_output =
         cli.add_option("--output", output,
-                       "write the logits [N,classes] float32 to this .npy ('-': standard output, no table)");
+                       "write the logits [N,classes] float32 to this .npy ('-': standard output, no table); "
+                       "a skipped image has no row");
     cli.add_option("--device", bo.device, "vulkan | cpu | cuda (default vulkan)")
         ->check(CLI::IsMember(available_backends()));
     cli.add_option("--precision", precision, "fp16 (default: fp16 storage, fp32 accumulation) | fp32")
@@ -126,6 +176,13 @@ int main(int argc, char** argv) {
                                          "print one JSON object instead of the table; --json FILE writes it "
                                          "to FILE and prints the table ('-': standard output)")
                               ->expected(0, 1);
+    CLI::Option* o_jsonl =
+        cli.add_option(
+               "--jsonl", jsonl_out,
+               "also write one JSON object per input, a line each, as each chunk finishes: index (the "
+               "row in --output), image, topk; a skipped image: image, skipped (the reason). To FILE, "
+               "or without FILE / '-' to standard output (no table)")
+            ->expected(0, 1);
     cli.add_flag("--list-devices", list, "list the Vulkan (and CUDA) devices and exit");
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
     const bool json = o_json->count() > 0;
@@ -139,13 +196,28 @@ int main(int argc, char** argv) {
     refuse_empty_path(o_input->count() > 0, in.npy, "--input", "name an .npy file");
     refuse_empty_path(o_output->count() > 0, output, "--output", "name a file, or - for standard output");
     refuse_empty_path(o_labels->count() > 0, labels_path, "--labels", "name a file of class names");
-    if (output == "-" && json && json_out == "-")
-      throw UsageError("--output - and --json - both name standard output: give one of them a file");
-    std::vector<NamedPath> inputs{{"--weights", weights}, {"--input", in.npy}, {"--labels", labels_path}};
+    refuse_empty_path(o_list->count() > 0, list_path, "--list", "name a file of image paths");
+    if (!in.npy.empty() && (!in.images.empty() || !list_path.empty()))
+      throw UsageError(
+          "give exactly one input source: --image PATH... (and/or --list FILE) or --input X.npy");
+    const bool jsonl = o_jsonl->count() > 0;
+    if (jsonl && jsonl_out.empty()) jsonl_out = "-";
+    std::vector<std::string> to_stdout;  // the options whose data go to standard output
+    if (output == "-") to_stdout.push_back("--output -");
+    if (json && json_out == "-") to_stdout.push_back("--json -");
+    if (jsonl && jsonl_out == "-") to_stdout.push_back("--jsonl -");
+    if (to_stdout.size() > 1)
+      throw UsageError(to_stdout[0] + " and " + to_stdout[1] +
+                       " both name standard output: give one of them a file");
+    std::vector<NamedPath> inputs{
+        {"--weights", weights}, {"--input", in.npy}, {"--labels", labels_path}, {"--list", list_path}};
+    in.images = expand_images(in.images, list_path);
     for (const std::string& image : in.images) inputs.push_back({"--image", image});
-    refuse_overwriting_inputs({{"--output", output}, {"--json", json ? json_out : ""}}, inputs);
+    refuse_overwriting_inputs(
+        {{"--output", output}, {"--json", json ? json_out : ""}, {"--jsonl", jsonl ? jsonl_out : ""}},
+        inputs);
     // stdout carries only the data when the logits or the JSON go there.
-    const bool table = output != "-" && !(json && json_out == "-");
+    const bool table = to_stdout.empty();
 
     bo.precision = precision == "fp32" ? Precision::FP32 : Precision::FP16;
     // The environment, read once here (apps/context_env.h).
@@ -153,42 +225,72 @@ int main(int argc, char** argv) {
     bo.fuse = !no_fuse && !env_flag("EFFNET_NO_FUSE");
     if (bo.device == "vulkan") bo.context = context_options_from_env(bo.gpu);
 
-    const InputBatches src(in);
+    InputBatches src(in);
     const Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
     const std::vector<std::string> labels =
         labels_path.empty() ? std::vector<std::string>{} : load_labels(labels_path, net.classes);
-    const int64_t rows = src.count();
-    const int64_t chunk = std::min<int64_t>(rows, batch);
+    const int64_t chunk = std::min<int64_t>(src.count(), batch);
     bo.batch = int(chunk);
     bo.height = src.height();
     bo.width = src.width();
 
     auto backend = make_backend(net, bo);
+    JsonLines lines(jsonl ? jsonl_out : "");
     if (table) {
       std::printf("device:  %s\nvariant: %s\n", backend->device_line().c_str(),
                   backend->variant_line().c_str());
       std::fflush(stdout);
     }
     // The rows in chunks of the plan's batch: memory is one chunk's, whatever the image count.
-    Tensor logits({rows, int64_t(net.classes)});
+    std::vector<float> kept;            // logits of the rows classified, in input order
+    std::vector<int64_t> kept_index;    // their input index
+    std::vector<SkippedImage> skipped;  // images that could not be decoded (several images only)
     std::vector<double> host_ms(size_t(repeat), 0.0), gpu_ms(size_t(repeat), 0.0);
-    bool have_gpu_ms = true;
-    for (int64_t first = 0; first < rows; first += chunk) {
-      const Tensor x = src.chunk(first, chunk);
+    bool have_gpu_ms = true;  // and false when no chunk ran (every image skipped)
+    for (InputBatches::Chunk c; src.next(chunk, c);) {
+      for (const SkippedImage& sk : c.skipped) {
+        std::fprintf(stderr, "effnet-infer: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
+        skipped.push_back(sk);
+      }
+      if (c.rows.empty()) {
+        for (const SkippedImage& sk : c.skipped)
+          if (lines.on()) lines.write({{"image", sk.path}, {"skipped", sk.reason}});
+        if (lines.on()) lines.flush();
+        continue;
+      }
       Tensor y;
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        y = backend->run(x);
+        y = backend->run(c.x);
         host_ms[size_t(r)] +=
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         have_gpu_ms = have_gpu_ms && backend->last_gpu_ms() >= 0;
         gpu_ms[size_t(r)] += backend->last_gpu_ms();
       }
       // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite.
-      check_logits_finite(*backend, x, y, [&](int64_t row) { return src.row_name(first + row); });
-      const int64_t real = std::min(chunk, rows - first);
-      std::copy_n(y.data.begin(), real * net.classes, logits.data.begin() + first * net.classes);
+      check_logits_finite(*backend, c.x, y, [&](int64_t row) {
+        return src.row_name(c.rows[size_t(std::min<int64_t>(row, int64_t(c.rows.size()) - 1))]);
+      });
+      if (lines.on()) {  // the chunk's inputs in their order, the skipped ones among them
+        size_t s = 0;
+        for (size_t r = 0; r < c.rows.size(); ++r) {
+          for (; s < c.skipped.size() && c.skipped[s].index < c.rows[r]; ++s)
+            lines.write({{"image", c.skipped[s].path}, {"skipped", c.skipped[s].reason}});
+          nlohmann::json l{{"index", int64_t(kept_index.size() + r)}};
+          l[in.images.empty() ? "input" : "image"] = src.row_name(c.rows[r]);
+          l["topk"] = topk_json(y, int64_t(r), topk, labels);
+          lines.write(l);
+        }
+        for (; s < c.skipped.size(); ++s)
+          lines.write({{"image", c.skipped[s].path}, {"skipped", c.skipped[s].reason}});
+        lines.flush();
+      }
+      kept.insert(kept.end(), y.data.begin(), y.data.begin() + int64_t(c.rows.size()) * net.classes);
+      kept_index.insert(kept_index.end(), c.rows.begin(), c.rows.end());
     }
+    const int64_t rows = int64_t(kept_index.size());
+    have_gpu_ms = have_gpu_ms && rows > 0;
+    const Tensor logits({rows, int64_t(net.classes)}, std::move(kept));
     if (output == "-")
       write_stdout(npy_bytes(logits));
     else if (!output.empty())
@@ -214,24 +316,28 @@ int main(int argc, char** argv) {
       for (int64_t n = 0; n < rows; ++n) {
         nlohmann::json r;
         r["index"] = n;
-        if (!in.images.empty()) r["image"] = in.images[size_t(n)];
-        for (auto [c, v] : top_k(logits, n, topk).items) {
-          r["topk"].push_back({{"class", c}, {"logit", v}});
-          if (!labels.empty()) r["topk"].back()["label"] = labels[size_t(c)];
-        }
+        if (!in.images.empty()) r["image"] = src.row_name(kept_index[size_t(n)]);
+        r["topk"] = topk_json(logits, n, topk, labels);
         res.push_back(r);
       }
       j["results"] = res;
+      if (!in.images.empty()) {
+        j["skipped"] = nlohmann::json::array();
+        for (const SkippedImage& sk : skipped)
+          j["skipped"].push_back({{"index", sk.index}, {"image", sk.path}, {"reason", sk.reason}});
+      }
       if (!output.empty()) j["output"] = output;
       if (json_out == "-")
         std::cout << j.dump(1) << "\n";
       else
         write_text_file(json_out, j.dump(1) + "\n");
     }
-    if (!table) return kExitOk;
+    // Some images skipped: the run finished, but the exit code says not all went through.
+    const int done = skipped.empty() ? kExitOk : kExitFile;
+    if (!table) return done;
     std::printf("weights: %s (%d classes)\n", weights_desc.c_str(), net.classes);
     for (int64_t n = 0; n < rows; ++n) {
-      std::printf("\n[%lld] %s\n", (long long)n, src.row_name(n).c_str());
+      std::printf("\n[%lld] %s\n", (long long)n, src.row_name(kept_index[size_t(n)]).c_str());
       int rank = 1;
       for (auto [c, v] : top_k(logits, n, topk).items)
         std::printf("  %2d. class %4d  logit %+.5f%s%s\n", rank++, c, v, labels.empty() ? "" : "  ",
@@ -243,6 +349,9 @@ int main(int argc, char** argv) {
                 repeat > 1 ? (", median of " + std::to_string(repeat)).c_str() : "");
     if (!output.empty()) std::printf("logits:  %s\n", output.c_str());
     if (json) std::printf("json:    %s\n", json_out.c_str());
-    return kExitOk;
+    if (!skipped.empty())
+      std::printf("skipped: %zu of %lld images (not decoded, see standard error; no row in the logits)\n",
+                  skipped.size(), (long long)src.count());
+    return done;
   });
 }

@@ -6,8 +6,9 @@
 
 #include "model/arch.h"
 #include "model/errors.h"
-#include "model/image.h"
+#include "model/image_decode.h"
 #include "model/npy.h"
+#include "model/preprocess.h"
 
 namespace effnet::app {
 
@@ -25,7 +26,7 @@ void validate_input(const Tensor& x) {
 
 InputBatches::InputBatches(const InputSpec& spec) : spec_(spec) {
   if (spec.images.empty() == spec.npy.empty())
-    throw UsageError("give exactly one input source: --image PATH... or --input X.npy");
+    throw UsageError("give exactly one input source: --image PATH... (and/or --list FILE) or --input X.npy");
   if (spec.size < kMinImageSize || spec.size > kMaxImageSize)
     throw UsageError("--size " + std::to_string(spec.size) + ": must be " + std::to_string(kMinImageSize) +
                      ".." + std::to_string(kMaxImageSize));
@@ -41,23 +42,50 @@ InputBatches::InputBatches(const InputSpec& spec) : spec_(spec) {
   w_ = int(npy_.dim(3));
 }
 
-Tensor InputBatches::chunk(int64_t first, int64_t n) const {
-  if (first < 0 || first >= count_ || n < 1)
-    throw ShapeError("InputBatches::chunk: rows [" + std::to_string(first) + ", +" + std::to_string(n) +
-                     ") of " + std::to_string(count_));
-  const int64_t real = std::min(n, count_ - first);
+namespace {
+// "<path>: reason" -> "reason".
+std::string reason_of(const std::string& what, const std::string& path) {
+  const std::string prefix = path + ": ";
+  return what.compare(0, prefix.size(), prefix) == 0 ? what.substr(prefix.size()) : what;
+}
+}  // namespace
+
+bool InputBatches::next(int64_t n, Chunk& out) {
+  if (n < 1) throw ShapeError("InputBatches::next: chunk of " + std::to_string(n) + " rows");
+  out = Chunk{};
+  if (taken_ >= count_) return false;
   const size_t row = size_t(kInChannels) * size_t(h_) * size_t(w_);
-  Tensor x({n, kInChannels, h_, w_});
+  std::vector<float> data;
   if (spec_.npy.empty()) {
-    const std::vector<std::string> paths(spec_.images.begin() + first, spec_.images.begin() + first + real);
-    const Tensor decoded = load_images(paths, spec_.size, spec_.normalize);
-    std::copy(decoded.data.begin(), decoded.data.end(), x.data.begin());
+    const size_t plane = size_t(spec_.size) * size_t(spec_.size);
+    for (; taken_ < count_ && int64_t(out.rows.size()) < n; ++taken_) {
+      const std::string& path = spec_.images[size_t(taken_)];
+      Rgb8 img;
+      try {
+        img = decode_image_file(path);
+      } catch (const FileError& e) {
+        if (count_ == 1) throw;
+        out.skipped.push_back({taken_, path, reason_of(e.what(), path)});
+        continue;
+      }
+      if (data.empty()) data.resize(size_t(n) * row);
+      resize_normalize({img.px.data(), img.w, img.h, 3}, spec_.size, spec_.normalize,
+                       data.data() + out.rows.size() * 3 * plane);
+      out.rows.push_back(taken_);
+    }
   } else {
-    std::memcpy(x.data.data(), npy_.data.data() + size_t(first) * row, size_t(real) * row * sizeof(float));
+    const int64_t real = std::min(n, count_ - taken_);
+    data.resize(size_t(n) * row);
+    std::memcpy(data.data(), npy_.data.data() + size_t(taken_) * row, size_t(real) * row * sizeof(float));
+    for (int64_t r = 0; r < real; ++r) out.rows.push_back(taken_ + r);
+    taken_ += real;
   }
+  if (out.rows.empty()) return true;
+  const int64_t real = int64_t(out.rows.size());
   for (int64_t r = real; r < n; ++r)
-    std::copy_n(x.data.begin() + (real - 1) * int64_t(row), row, x.data.begin() + r * int64_t(row));
-  return x;
+    std::copy_n(data.begin() + (real - 1) * int64_t(row), row, data.begin() + r * int64_t(row));
+  out.x = Tensor({n, kInChannels, h_, w_}, std::move(data));
+  return true;
 }
 
 std::string InputBatches::row_name(int64_t i) const {

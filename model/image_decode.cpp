@@ -16,6 +16,7 @@ namespace {
 
 constexpr unsigned char kPngMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 constexpr unsigned char kJpegMagic[3] = {0xff, 0xd8, 0xff};
+static_assert(sizeof kPngMagic <= kImageMagicBytes && sizeof kJpegMagic <= kImageMagicBytes);
 
 void check_dims(const std::string& name, const char* kind, int64_t w, int64_t h) {
   if (w < 1 || h < 1 || w > kMaxImageSide || h > kMaxImageSide || w * h > kMaxImagePixels) {
@@ -153,6 +154,11 @@ Rgb8 decode_image_bytes(const unsigned char* data, size_t size, const std::strin
     return decode_jpeg(data, size, name);
   }
   throw FileError(name + ": cannot decode image (not a PNG or JPEG file)");
+}
+
+bool is_image_magic(const unsigned char* data, size_t size) {
+  return (size >= sizeof kPngMagic && std::memcmp(data, kPngMagic, sizeof kPngMagic) == 0) ||
+         (size >= sizeof kJpegMagic && std::memcmp(data, kJpegMagic, sizeof kJpegMagic) == 0);
 }
 
 Rgb8 decode_image_file(const std::string& path) {

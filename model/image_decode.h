@@ -27,6 +27,14 @@ struct Rgb8 {
 // "<name>: cannot decode PNG (<reason>)", "... (image is WxH, outside the limits ...)".
 Rgb8 decode_image_bytes(const unsigned char* data, size_t size, const std::string& name);
 
+// Bytes of a file's beginning that is_image_magic needs.
+inline constexpr size_t kImageMagicBytes = 8;
+
+// True when `data` (the first min(size, kImageMagicBytes) bytes of a file)
+// starts as a PNG or a JPEG file does: the test decode_image_bytes uses to
+// pick its decoder (used to pick the images in a directory).
+bool is_image_magic(const unsigned char* data, size_t size);
+
 // read_file_bytes(path, kMaxImageFileBytes) + decode_image_bytes.
 Rgb8 decode_image_file(const std::string& path);
 

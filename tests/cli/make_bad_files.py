@@ -122,3 +122,38 @@ for link in ["victim_symlink.png", "victim_hardlink.npy"]:
         os.remove(os.path.join(out, link))
 os.symlink("victim.png", os.path.join(out, "victim_symlink.png"))
 os.link(os.path.join(out, "victim.npy"), os.path.join(out, "victim_hardlink.npy"))
+
+# Many images (issue 11): a directory of images beside files that are not
+# (ignored by content, not by name), a list file, lists that name nothing.
+imgdir = os.path.join(out, "imgdir")
+shutil.rmtree(imgdir, ignore_errors=True)
+os.makedirs(os.path.join(imgdir, "sub"))
+shutil.copyfile(os.path.join(data, "fashion_sample_1.png"), os.path.join(imgdir, "b.png"))
+shutil.copyfile(os.path.join(data, "fashion_sample_0.png"), os.path.join(imgdir, "a_no_suffix"))
+shutil.copyfile(os.path.join(data, "fashion_sample_2.png"), os.path.join(imgdir, "sub", "deeper.png"))
+with open(os.path.join(imgdir, "notes.png"), "w") as f:
+    f.write("not an image, whatever its name\n")
+os.mkfifo(os.path.join(imgdir, "fifo.png"))
+emptydir = os.path.join(out, "emptydir")
+shutil.rmtree(emptydir, ignore_errors=True)
+os.makedirs(emptydir)
+with open(os.path.join(emptydir, "readme.txt"), "w") as f:
+    f.write("no image here\n")
+with open(os.path.join(out, "list.txt"), "w", newline="") as f:
+    f.write("# images of the CLI tests\n\nimgdir/b.png\r\n  \n" + os.path.join(data, "fashion_sample_3.png") +
+            "\nimgdir\n")
+with open(os.path.join(out, "empty_list.txt"), "w") as f:
+    f.write("# nothing\n\n\n")
+
+# A folder with bad images among good ones (issue 11): each bad one is skipped.
+baddir = os.path.join(out, "baddir")
+shutil.rmtree(baddir, ignore_errors=True)
+os.makedirs(baddir)
+shutil.copyfile(os.path.join(data, "fashion_sample_0.png"), os.path.join(baddir, "a.png"))
+with open(os.path.join(baddir, "b.jpg"), "wb") as f:
+    f.write(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 2)
+shutil.copyfile(os.path.join(data, "fashion_sample_1.png"), os.path.join(baddir, "c.png"))
+with open(os.path.join(data, "fashion_sample_2.png"), "rb") as f:
+    png = f.read()
+with open(os.path.join(baddir, "d.png"), "wb") as f:
+    f.write(png[: len(png) // 2])
