@@ -132,9 +132,9 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
 //  - epilogue: the fp16 C stage (half the shared memory, so the tile above
 //    grows) where it applies (fp16 output, N % cm_n == 0) and the fp32 rule
 //    keeps one K slice; then deep and wide layers take 128x128x64 on 8
-//    subgroups where it fits and the grid stays full; else the fp32 rule's
-//    tile. One shared stage. The direct C store measured slower on the H200
-//    for most network GEMMs (1.25x on the whole network at batch 256;
+//    subgroups and shallow-wide ones (64 < K <= 128) 64x128x32 or 64x64x32
+//    on 8 where it fits and the grid stays full; else the fp32 rule's tile. One shared stage. The direct C
+//    store measured slower on the H200 for most network GEMMs (1.25x on the whole network at batch 256;
 //    docs/PERFORMANCE.md "fp16 C stage"): it and the double-buffered K loop are
 //    candidates of coopmat_tile_candidates only.
 namespace {
@@ -168,6 +168,21 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
     w.bm = w.bn = 128;
     w.bk = round_up(64, t.cm_k);
     w.warps_m = 2, w.warps_n = 4, w.warps_k = 1;
+    if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 &&
+        w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kTargetGroups)
+      return w;
+  }
+  // Shallow and wide (64 < K <= 128, N > 128: mbconv5.0 and 6.0): 64 x 128 x 32
+  // on 8 subgroups, 64 x 64 x 32 where 128 columns would leave the grid short
+  // (the sweep: 1.4-2.8x over 32x64x64 on 4 at batch 10 and 256), if the grid
+  // is full.
+  if (e == GemmEpilogue::StageF16 && g.k > 64 && g.k <= 128 && n_pad > 128 && !g.head_pool) {
+    GemmTile w = t;
+    w.bm = 64;
+    w.bn = 128;
+    w.bk = round_up(32, t.cm_k);
+    w.warps_m = 2, w.warps_n = 4, w.warps_k = 1;
+    if (groups(w, g) < kTargetGroups) w.bn = 64;
     if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 &&
         w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kTargetGroups)
       return w;
