@@ -132,8 +132,9 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
 //  - epilogue: the fp16 C stage (half the shared memory, so the tile above
 //    grows) where it applies (fp16 output, N % cm_n == 0) and the fp32 rule
 //    keeps one K slice; then deep and wide layers take 128x128x64 on 8
-//    subgroups and shallow-wide ones (64 < K <= 128) 64x128x32 or 64x64x32
-//    on 8 where it fits and the grid stays full; else the fp32 rule's tile. One shared stage. The direct C
+//    subgroups, shallow-wide ones (64 < K <= 128) 64x128x32 or 64x64x32
+//    on 8 and medium-narrow ones (64 < K < 192, N <= 128) 128xNx32 on 8 or
+//    64xNx32 on 4, where it fits and the grid stays full; else the fp32 rule's tile. One shared stage. The direct C
 //    store measured slower on the H200 for most network GEMMs (1.25x on the whole network at batch 256;
 //    docs/PERFORMANCE.md "fp16 C stage"): it and the double-buffered K loop are
 //    candidates of coopmat_tile_candidates only.
@@ -185,6 +186,21 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
     if (groups(w, g) < kTargetGroups) w.bn = 64;
     if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 &&
         w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kTargetGroups)
+      return w;
+  }
+  // Medium depth and narrow (64 < K < 192, N <= 128: the project layers
+  // mbconv2.6 and 3.6): K steps of 32, 128 rows on 8 subgroups, 64 on 4 where
+  // 128 would leave the grid short (the sweep: 1.2-1.8x over 64-128 x N x 64
+  // on 4 at batch 10 and 256), within a third of the shared memory.
+  if (e == GemmEpilogue::StageF16 && g.k > 64 && g.k < 192 && n_pad <= 128 && !g.head_pool) {
+    GemmTile w = t;
+    w.bm = 128;
+    w.bn = n_pad;
+    w.bk = round_up(32, t.cm_k);
+    w.warps_m = 8, w.warps_n = 1, w.warps_k = 1;
+    if (groups(w, g) < kTargetGroups) w.bm = 64, w.warps_m = 4;
+    if (w.bm % (w.warps_m * w.cm_m) == 0 && w.shared_bytes(false) <= d.max_shared_memory / kResidentGroups &&
+        groups(w, g) >= kTargetGroups)
       return w;
   }
   t.bn = n_pad <= 128 ? n_pad : 64;

@@ -117,7 +117,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     } else {
       st.layer = choose_variant(
           layers[i], cur, precision, dev,
-          {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape, opt.gemm_epilogue});
+          {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape, opt.gemm_epilogue,
+           opt.depthwise_tile, opt.stem_tile});
       st.name = layers[i].name;
       st.out = st.layer->out;
       variants.push_back(*st.layer);

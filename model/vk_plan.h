@@ -33,6 +33,9 @@ struct VkPlanOptions {
   // COOPMAT GEMM epilogue (GemmTile::epilogue) instead of the rule's, where it
   // applies (effnet-bench --gemm-epilogue, for A/B runs); the fp32 C stage elsewhere.
   std::optional<GemmEpilogue> gemm_epilogue;
+  // Instead of the rule's invocation tile of the depthwise / stem layers
+  // (effnet-bench --depthwise-tile / --stem-tile, for sweeps).
+  std::optional<ConvTile> depthwise_tile, stem_tile;
   // Which MBConv blocks (expand, depthwise, project) run as one fused stage
   // (shaders/mbconv.comp): Auto where measured faster (mbconv_worth_fusing),
   // Always where a tile fits the device, Never (effnet-infer --no-fuse,

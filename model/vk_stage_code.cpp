@@ -110,7 +110,7 @@ DispatchSpec conv_dispatch(const LayerVariant& v, const Layer& l, const StageBuf
   s.shader = v.shader;
   s.bindings = layer_bindings(b);
   s.spec.set(EFFNET_SC_WG_SIZE, v.wg_size).set(EFFNET_SC_ACT, act_code(v.act));
-  s.spec.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix);
+  s.spec.set(EFFNET_SC_VEC, v.vec).set(EFFNET_SC_PIX, v.pix).set(EFFNET_SC_ROWS, v.rows);
   s.spec.set(EFFNET_SC_STRIDE, uint32_t(l.stride)).set(EFFNET_SC_SHARED, std::max(1u, v.shared_vec4));
   s.push = push_words(shaders::ConvPush{uint32_t(v.in.n), uint32_t(v.in.h), uint32_t(v.in.w),
                                         uint32_t(v.in.c), uint32_t(v.out.h), uint32_t(v.out.w),

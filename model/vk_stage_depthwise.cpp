@@ -6,6 +6,7 @@
 
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
+#include "vk_runtime/errors.h"
 
 namespace effnet {
 namespace {
@@ -15,14 +16,25 @@ namespace {
 // registers; a grid-stride loop. Measured on the H200 (docs/PERFORMANCE.md,
 // "Depthwise and stem"): fp16 4 x 4 matched or beat 8 channels (16-byte loads)
 // and 1, 2 or 8 pixels on every layer of the network (within 0.5 us), small ones too.
-void choose(LayerVariant& v, const Layer&, const vk::DeviceInfo& d, const GemmChoice&) {
+void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& choice) {
   v.shader = layer_shader(LayerKind::Depthwise3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
   const uint64_t c = uint64_t(v.out.c);
   v.vec = c % 4 == 0 ? 4 : c % 2 == 0 ? 2 : 1;
   v.pix = uint32_t(std::min<uint64_t>(4, uint64_t(v.out.w)));
-  const uint64_t invocations =
-      uint64_t(v.out.n) * v.out.h * ((uint64_t(v.out.w) + v.pix - 1) / v.pix) * (c / v.vec);
+  v.rows = 1;
+  if (const auto& t = choice.depthwise_tile) {
+    // shaders/depthwise.comp: VEC in {1, 2, 4} dividing C; ROWS * PIX <= 8 accumulators of VEC.
+    if ((t->vec != 1 && t->vec != 2 && t->vec != 4) || c % t->vec || t->rows * t->pix > 8)
+      throw vk::DeviceError("layer " + l.name + ": depthwise tile " + t->str() +
+                            " needs VEC 1, 2 or 4 dividing " + std::to_string(c) +
+                            " channels and PIX * ROWS <= 8");
+    v.vec = t->vec;
+    v.pix = t->pix;
+    v.rows = t->rows;
+  }
+  const uint64_t invocations = uint64_t(v.out.n) * ((uint64_t(v.out.h) + v.rows - 1) / v.rows) *
+                               ((uint64_t(v.out.w) + v.pix - 1) / v.pix) * (c / v.vec);
   v.groups = grid_stride_groups(invocations, v.wg_size, d);
 }
 

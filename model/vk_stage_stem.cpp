@@ -13,12 +13,22 @@ namespace {
 
 // All output channels of a pixel in one invocation (up to 32), the weights
 // staged in shared memory as vec4 [cin][3][3][ceil(cout / 4)]; a grid-stride
-// loop over the pixels.
-void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice&) {
+// loop over the pixels (PIX per invocation along W: 1 by the rule).
+void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& choice) {
   v.shader = layer_shader(LayerKind::StemConv3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
-  const uint64_t c = uint64_t(v.out.c), pixels = uint64_t(v.out.n) * v.out.h * v.out.w;
+  const uint64_t c = uint64_t(v.out.c);
   v.vec = uint32_t(std::min<uint64_t>(32, (c + 3) / 4 * 4));
+  v.pix = 1;
+  if (const auto& t = choice.stem_tile) {
+    // shaders/stem_conv.comp: VEC a multiple of 4; PIX * VEC <= 64 accumulators.
+    if (t->vec % 4 || t->pix * t->vec > 64 || t->rows != 1)
+      throw vk::DeviceError("layer " + l.name + ": stem tile " + t->str() +
+                            " needs VEC a multiple of 4, PIX * VEC <= 64 and ROWS 1");
+    v.vec = t->vec;
+    v.pix = t->pix;
+  }
+  const uint64_t pixels = uint64_t(v.out.n) * v.out.h * ((uint64_t(v.out.w) + v.pix - 1) / v.pix);
   v.shared_vec4 = uint32_t(uint64_t(l.cin) * 9 * ((c + 3) / 4));
   if (uint64_t(v.shared_vec4) * 16 > d.max_shared_memory)
     throw vk::DeviceError("layer " + l.name + ": the stem's " + std::to_string(v.shared_vec4 * 16) +

@@ -1,11 +1,30 @@
 #include "model/vk_variant.h"
 
+#include <cstdio>
 #include <sstream>
 
 #include "model/errors.h"
 #include "model/vk_stage_code.h"
 
 namespace effnet {
+
+std::string ConvTile::str() const {
+  return std::to_string(vec) + "x" + std::to_string(pix) + "x" + std::to_string(rows);
+}
+
+ConvTile ConvTile::parse(const std::string& s) {
+  ConvTile t;
+  unsigned a = 0, b = 0, c = 1;
+  char x1 = 0, x2 = 0, extra = 0;
+  const int n = std::sscanf(s.c_str(), "%u%c%u%c%u%c", &a, &x1, &b, &x2, &c, &extra);
+  if (!((n == 3 && x1 == 'x') || (n == 5 && x1 == 'x' && x2 == 'x')) || a == 0 || b == 0 || c == 0 ||
+      a > 64 || b > 64 || c > 64)
+    throw ShapeError("invocation tile '" + s + "': expected VECxPIX or VECxPIXxROWS (positive, at most 64)");
+  t.vec = a;
+  t.pix = b;
+  t.rows = c;
+  return t;
+}
 
 bool precision_supported(const vk::DeviceInfo& d, Precision p) {
   return p == Precision::FP32 || (d.fp16_arithmetic && d.storage16);
@@ -15,7 +34,7 @@ std::string LayerVariant::describe() const {
   std::ostringstream o;
   o << layer << " " << kind_name(kind) << " " << shader;
   if (gemm) o << " tile " << tile.str();
-  if (!gemm) o << " " << vec << " ch x " << pix << " px per invocation,";
+  if (!gemm) o << " " << vec << " ch x " << rows << "x" << pix << " px per invocation,";
   o << " " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups";
   return o.str();
 }

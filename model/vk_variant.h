@@ -47,11 +47,26 @@ struct GemmTile {
 };
 
 // How choose_variant picks GEMM tiles (VkPlanOptions fills it).
+// The work of one invocation of the stem and depthwise shaders: `vec` channels
+// of a `rows` x `pix` block of output pixels (rows along H, depthwise only;
+// pix along W). Written and parsed as "VECxPIXxROWS" (effnet-bench
+// --depthwise-tile / --stem-tile).
+struct ConvTile {
+  uint32_t vec = 4, pix = 4, rows = 1;
+  std::string str() const;
+  // "4x4x2" (or "4x4": rows 1). Throws ShapeError on anything else or a zero.
+  static ConvTile parse(const std::string& s);
+};
+
+// How choose_variant decides: the rules, or forced choices (tests, benchmarks).
 struct GemmChoice {
   bool allow_coopmat = true;           // use cooperative matrices where the device has f16 ones
   std::optional<GemmTile> force_tile;  // test-only: this tile (SCALAR or COOPMAT) for every GEMM
   std::optional<std::array<uint32_t, 3>> force_coopmat_shape;  // test-only: this M x N x K shape
   std::optional<GemmEpilogue> epilogue;  // instead of the rule's, where it applies (benchmarks)
+  // Instead of the rule's invocation tile of every depthwise / stem layer
+  // (benchmarks, tests); DeviceError when it breaks a shader limit (see the stage files).
+  std::optional<ConvTile> depthwise_tile, stem_tile;
 };
 
 // Whether `device` runs the shaders of precision p: fp16 storage and
@@ -75,10 +90,10 @@ struct LayerVariant {
   uint32_t gemm_m = 0, gemm_n = 0, gemm_k = 0;  // when gemm (HeadPool: m = n * h * w)
   uint32_t wg_size = 256;                       // invocations per workgroup
   // Stem and depthwise: channels per invocation (depthwise: 4, 2 or 1, dividing
-  // C; stem: output channels, a multiple of 4),
-  // output pixels per invocation along W (depthwise), vec4 slots of weights in
-  // shared memory (stem).
-  uint32_t vec = 1, pix = 1, shared_vec4 = 0;
+  // C; stem: output channels, a multiple of 4), output pixels per invocation
+  // along W and output rows per invocation (depthwise), vec4 slots of weights
+  // in shared memory (stem).
+  uint32_t vec = 1, pix = 1, rows = 1, shared_vec4 = 0;
   std::array<uint32_t, 3> groups{1, 1, 1};
   double flops = 0;  // multiply-adds * 2 of this layer
 

@@ -5,12 +5,14 @@
 //   bias[c]            fp32
 //   out [n][ho][wo][c] SFP, ho = (h - 1) / stride + 1
 // Memory bound: each invocation owns VEC consecutive channels (one 8-byte fp16
-// or 16-byte fp32 load at VEC = 4) of PIX consecutive output pixels along W,
-// so each input column under the PIX outputs is loaded once per kernel row and
-// reused from registers. Channel groups are fastest across invocations: a
-// subgroup reads and writes contiguous memory. VEC (1, 2 or 4) must divide c,
-// PIX <= 8, STRIDE equals the push constant's stride; all are chosen in
-// model/vk_variant.cpp. Grid-stride loop: any n, h, w, c.
+// or 16-byte fp32 load at VEC = 4) of a ROWS x PIX block of output pixels
+// (PIX consecutive along W, ROWS along H), so each input pixel under the block
+// is loaded once and reused from registers for every output that needs it
+// ((ROWS - 1) * STRIDE + 3 input rows instead of 3 * ROWS). Channel groups are
+// fastest across invocations: a subgroup reads and writes contiguous memory.
+// VEC (1, 2 or 4) must divide c, ROWS * PIX <= 8, STRIDE equals the push
+// constant's stride; all are chosen in model/vk_stage_depthwise.cpp.
+// Grid-stride loop: any n, h, w, c.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -24,26 +26,29 @@ layout(constant_id = EFFNET_SC_ACT) const uint ACT = EFFNET_ACT_RELU6;
 layout(constant_id = EFFNET_SC_VEC) const uint VEC = 1;        // 1, 2 or 4
 layout(constant_id = EFFNET_SC_PIX) const uint PIX = 1;        // 1..8
 layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 1;  // 1 or 2 (any >= 1)
+layout(constant_id = EFFNET_SC_ROWS) const uint ROWS = 1;      // ROWS * PIX <= 8
 
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf4 { vec4 w_x4[]; };
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
 
-const uint NCOL = (PIX - 1) * STRIDE + 3;  // input columns under PIX output pixels
+const uint NCOL = (PIX - 1) * STRIDE + 3;   // input columns under PIX output pixels
+const uint NROW = (ROWS - 1) * STRIDE + 3;  // input rows under ROWS output rows
 
 void main() {
   const uint c_n = pc.cout;
   const uint groups = c_n / VEC;                 // channel groups per pixel
   const uint tiles = (pc.wo + PIX - 1) / PIX;    // PIX-pixel tiles per output row
-  const uint total = pc.n * pc.ho * tiles * groups;
+  const uint bands = (pc.ho + ROWS - 1) / ROWS;  // ROWS-row bands per image
+  const uint total = pc.n * bands * tiles * groups;
   for (uint idx = gl_GlobalInvocationID.x; idx < total; idx += gl_NumWorkGroups.x * WG_SIZE) {
     const uint c0 = (idx % groups) * VEC;
     uint t = idx / groups;
     const uint ox0 = (t % tiles) * PIX;
     t /= tiles;
-    const uint oy = t % pc.ho;
-    const uint img = t / pc.ho;
+    const uint oy0 = (t % bands) * ROWS;
+    const uint img = t / bands;
 
     // The 9 * VEC weights of channels c0.. are contiguous: [v][ky][kx].
     float wt[9 * 4];
@@ -55,15 +60,16 @@ void main() {
     } else {
       [[unroll]] for (uint q = 0; q < 9 * VEC; ++q) wt[q] = w_data[c0 * 9 + q];
     }
-    float acc[8 * 4];  // [p][v]
+    float acc[8 * 4];  // [r][p][v]
     [[unroll]] for (uint v = 0; v < VEC; ++v) {
       const float b = bias_data[c0 + v];
-      [[unroll]] for (uint p = 0; p < PIX; ++p) acc[p * 4 + v] = b;
+      [[unroll]] for (uint q = 0; q < ROWS * PIX; ++q) acc[q * 4 + v] = b;
     }
 
     const int ix0 = int(ox0 * STRIDE) - 1;
-    [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
-      const int iy = int(oy * STRIDE + ky) - 1;
+    const int iy0 = int(oy0 * STRIDE) - 1;
+    [[unroll]] for (uint i = 0; i < NROW; ++i) {
+      const int iy = iy0 + int(i);
       if (iy < 0 || iy >= int(pc.h)) continue;
       const uint row = (img * pc.h + uint(iy)) * pc.w;
       [[unroll]] for (uint j = 0; j < NCOL; ++j) {
@@ -74,22 +80,30 @@ void main() {
         } else {
           [[unroll]] for (uint v = 0; v < 4; ++v) x[v] = 0.0;
         }
-        [[unroll]] for (uint p = 0; p < PIX; ++p) {
-          const int kx = int(j) - int(p * STRIDE);
-          if (kx < 0 || kx > 2) continue;
-          [[unroll]] for (uint v = 0; v < VEC; ++v)
-            acc[p * 4 + v] = fma(x[v], wt[v * 9 + ky * 3 + uint(kx)], acc[p * 4 + v]);
+        [[unroll]] for (uint r = 0; r < ROWS; ++r) {
+          const int ky = int(i) - int(r * STRIDE);
+          if (ky < 0 || ky > 2) continue;
+          [[unroll]] for (uint p = 0; p < PIX; ++p) {
+            const int kx = int(j) - int(p * STRIDE);
+            if (kx < 0 || kx > 2) continue;
+            [[unroll]] for (uint v = 0; v < VEC; ++v)
+              acc[(r * PIX + p) * 4 + v] =
+                  fma(x[v], wt[v * 9 + uint(ky) * 3 + uint(kx)], acc[(r * PIX + p) * 4 + v]);
+          }
         }
       }
     }
 
-    const uint out_row = (img * pc.ho + oy) * pc.wo;
-    [[unroll]] for (uint p = 0; p < PIX; ++p) {
-      if (ox0 + p >= pc.wo) break;
-      float o[8];
-      [[unroll]] for (uint v = 0; v < 8; ++v) o[v] = 0.0;
-      [[unroll]] for (uint v = 0; v < VEC; ++v) o[v] = apply_act(acc[p * 4 + v], ACT);
-      store_chans((out_row + ox0 + p) * c_n + c0, VEC, o);
+    [[unroll]] for (uint r = 0; r < ROWS; ++r) {
+      if (oy0 + r >= pc.ho) break;
+      const uint out_row = (img * pc.ho + oy0 + r) * pc.wo;
+      [[unroll]] for (uint p = 0; p < PIX; ++p) {
+        if (ox0 + p >= pc.wo) break;
+        float o[8];
+        [[unroll]] for (uint v = 0; v < 8; ++v) o[v] = 0.0;
+        [[unroll]] for (uint v = 0; v < VEC; ++v) o[v] = apply_act(acc[(r * PIX + p) * 4 + v], ACT);
+        store_chans((out_row + ox0 + p) * c_n + c0, VEC, o);
+      }
     }
   }
 }

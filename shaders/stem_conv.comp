@@ -1,4 +1,4 @@
-// Stem: dense 3x3 convolution, stride pc.stride (2), padding 1, with bias and
+// Stem: dense 3x3 convolution, stride STRIDE (2), padding 1, with bias and
 // activation; reads the user's NCHW fp32 input and writes NHWC.
 //   in  [n][cin][h][w]    fp32 (NCHW)
 //   w   [cout][cin][3][3] fp32 (OIHW) (fp32 in both precisions: tiny, and
@@ -6,12 +6,14 @@
 //   bias[cout]            fp32
 //   out [n][ho][wo][cout] SFP (NHWC)
 // Each invocation computes VEC output channels (all 32 of the network's stem)
-// of one output pixel: the cin x 3 x 3 input window is read once, and the
+// of PIX consecutive output pixels along W: each input column under them is
+// read once per kernel row, each weight vec4 once for the PIX pixels, and the
 // VEC channels leave in 16-byte stores. The weights are staged once per
 // workgroup in shared memory as vec4 [cin][3][3][ceil(cout / 4)] (zero past
-// cout), so every tap is a broadcast vec4 read. SHARED = cin * 9 * ceil(cout / 4)
-// and VEC (a multiple of 4) are chosen in model/vk_variant.cpp. Grid-stride
-// loop over (pixel, channel group), groups fastest: any n, h, w, cin, cout.
+// cout), so every tap is a broadcast vec4 read. SHARED = cin * 9 * ceil(cout / 4),
+// VEC (a multiple of 4), PIX and STRIDE (the push constant's) are chosen in
+// model/vk_stage_stem.cpp; PIX * VEC <= 64. Grid-stride loop over
+// (PIX-pixel tile, channel group), groups fastest: any n, h, w, cin, cout.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
@@ -25,6 +27,8 @@ layout(constant_id = EFFNET_SC_WG_SIZE) const uint WG_SIZE = 256;
 layout(constant_id = EFFNET_SC_ACT) const uint ACT = EFFNET_ACT_RELU;
 layout(constant_id = EFFNET_SC_VEC) const uint VEC = 4;       // output channels per invocation, multiple of 4
 layout(constant_id = EFFNET_SC_SHARED) const uint SHARED = 1;  // vec4 slots: cin * 9 * ceil(cout / 4)
+layout(constant_id = EFFNET_SC_PIX) const uint PIX = 1;        // output pixels per invocation along W
+layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 2;  // equals the push constant's stride
 
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { float in_data[]; };
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data[]; };
@@ -32,6 +36,8 @@ layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
 
 shared vec4 w_s[SHARED];
+
+const uint NCOL = (PIX - 1) * STRIDE + 3;  // input columns under PIX output pixels
 
 void main() {
   const uint co4 = (pc.cout + 3) / 4;
@@ -47,55 +53,70 @@ void main() {
   barrier();
 
   const uint groups = (pc.cout + VEC - 1) / VEC;
-  const uint total = pc.n * pc.ho * pc.wo * groups;
+  const uint tiles = (pc.wo + PIX - 1) / PIX;  // PIX-pixel tiles per output row
+  const uint total = pc.n * pc.ho * tiles * groups;
   for (uint idx = gl_GlobalInvocationID.x; idx < total; idx += gl_NumWorkGroups.x * WG_SIZE) {
     const uint g = idx % groups;
-    const uint pix = idx / groups;  // (img * ho + oy) * wo + ox
-    const uint ox = pix % pc.wo;
-    const uint oy = (pix / pc.wo) % pc.ho;
-    const uint img = pix / (pc.wo * pc.ho);
+    uint t = idx / groups;
+    const uint ox0 = (t % tiles) * PIX;
+    t /= tiles;
+    const uint oy = t % pc.ho;
+    const uint img = t / pc.ho;
     const uint c0 = g * VEC;
 
-    vec4 acc[VEC / 4];
-    [[unroll]] for (uint q = 0; q < VEC / 4; ++q)
-      [[unroll]] for (uint j = 0; j < 4; ++j) acc[q][j] = c0 + 4 * q + j < pc.cout ? bias_data[c0 + 4 * q + j] : 0.0;
-
-    for (uint ci = 0; ci < pc.cin; ++ci) {
-      float x[9];
-      [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
-        const int iy = int(oy * pc.stride + ky) - 1;
-        [[unroll]] for (uint kx = 0; kx < 3; ++kx) {
-          const int ix = int(ox * pc.stride + kx) - 1;
-          const bool inside = iy >= 0 && iy < int(pc.h) && ix >= 0 && ix < int(pc.w);
-          x[ky * 3 + kx] = inside ? in_data[((img * pc.cin + ci) * pc.h + uint(iy)) * pc.w + uint(ix)] : 0.0;
-        }
-      }
-      const uint wbase = ci * 9 * co4 + c0 / 4;
-      [[unroll]] for (uint k = 0; k < 9; ++k)
-        [[unroll]] for (uint q = 0; q < VEC / 4; ++q) acc[q] = fma(vec4(x[k]), w_s[wbase + k * co4 + q], acc[q]);
+    vec4 acc[PIX * VEC / 4];  // [p][q]
+    [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
+      vec4 b;
+      [[unroll]] for (uint j = 0; j < 4; ++j) b[j] = c0 + 4 * q + j < pc.cout ? bias_data[c0 + 4 * q + j] : 0.0;
+      [[unroll]] for (uint p = 0; p < PIX; ++p) acc[p * (VEC / 4) + q] = b;
     }
 
-    const uint base = pix * pc.cout + c0;
-    float o[8];
-    if (pc.cout % 8 == 0 && VEC % 8 == 0) {
-      [[unroll]] for (uint h = 0; h < VEC / 8; ++h) {
-        if (c0 + 8 * h >= pc.cout) break;
-        [[unroll]] for (uint j = 0; j < 8; ++j) o[j] = apply_act(acc[2 * h + j / 4][j % 4], ACT);
-        store_chans(base + 8 * h, 8, o);
-      }
-    } else if (pc.cout % 4 == 0) {
-      [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
-        if (c0 + 4 * q >= pc.cout) break;
-        [[unroll]] for (uint j = 0; j < 4; ++j) o[j] = apply_act(acc[q][j], ACT);
-        store_chans(base + 4 * q, 4, o);
-      }
-    } else {
-      [[unroll]] for (uint q = 0; q < VEC / 4; ++q)
-        [[unroll]] for (uint j = 0; j < 4; ++j) {
-          if (c0 + 4 * q + j >= pc.cout) break;
-          o[0] = apply_act(acc[q][j], ACT);
-          store_chans(base + 4 * q + j, 1, o);
+    const int ix0 = int(ox0 * STRIDE) - 1;
+    for (uint ci = 0; ci < pc.cin; ++ci) {
+      [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
+        const int iy = int(oy * STRIDE + ky) - 1;
+        const bool row_inside = iy >= 0 && iy < int(pc.h);
+        const uint row = ((img * pc.cin + ci) * pc.h + uint(max(iy, 0))) * pc.w;
+        float x[NCOL];  // the input columns under the PIX outputs, loaded once
+        [[unroll]] for (uint j = 0; j < NCOL; ++j) {
+          const int ix = ix0 + int(j);
+          x[j] = row_inside && ix >= 0 && ix < int(pc.w) ? in_data[row + uint(ix)] : 0.0;
         }
+        [[unroll]] for (uint kx = 0; kx < 3; ++kx) {
+          const uint wbase = (ci * 9 + ky * 3 + kx) * co4 + c0 / 4;
+          [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
+            const vec4 w = w_s[wbase + q];  // one broadcast read for PIX pixels
+            [[unroll]] for (uint p = 0; p < PIX; ++p)
+              acc[p * (VEC / 4) + q] = fma(vec4(x[p * STRIDE + kx]), w, acc[p * (VEC / 4) + q]);
+          }
+        }
+      }
+    }
+
+    [[unroll]] for (uint p = 0; p < PIX; ++p) {
+      if (ox0 + p >= pc.wo) break;
+      const uint base = ((img * pc.ho + oy) * pc.wo + ox0 + p) * pc.cout + c0;
+      float o[8];
+      if (pc.cout % 8 == 0 && VEC % 8 == 0) {
+        [[unroll]] for (uint h = 0; h < VEC / 8; ++h) {
+          if (c0 + 8 * h >= pc.cout) break;
+          [[unroll]] for (uint j = 0; j < 8; ++j) o[j] = apply_act(acc[p * (VEC / 4) + 2 * h + j / 4][j % 4], ACT);
+          store_chans(base + 8 * h, 8, o);
+        }
+      } else if (pc.cout % 4 == 0) {
+        [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
+          if (c0 + 4 * q >= pc.cout) break;
+          [[unroll]] for (uint j = 0; j < 4; ++j) o[j] = apply_act(acc[p * (VEC / 4) + q][j], ACT);
+          store_chans(base + 4 * q, 4, o);
+        }
+      } else {
+        [[unroll]] for (uint q = 0; q < VEC / 4; ++q)
+          [[unroll]] for (uint j = 0; j < 4; ++j) {
+            if (c0 + 4 * q + j >= pc.cout) break;
+            o[0] = apply_act(acc[p * (VEC / 4) + q][j], ACT);
+            store_chans(base + 4 * q + j, 1, o);
+          }
+      }
     }
   }
 }

@@ -23,6 +23,18 @@ using namespace effnet;
 
 namespace {
 
+GemmChoice with_shape(const std::optional<std::array<uint32_t, 3>>& shape) {
+  GemmChoice c;
+  c.force_coopmat_shape = shape;
+  return c;
+}
+
+GemmChoice no_coopmat() {
+  GemmChoice c;
+  c.allow_coopmat = false;
+  return c;
+}
+
 using Shape3 = std::array<uint32_t, 3>;
 
 std::string shape_name(const Shape3& s) {
@@ -200,7 +212,7 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
                                                                   Shape3{16, 8, 16}, Shape3{16, 8, 8}}) {
         CAPTURE(l.name, batch);
         const LayerVariant v =
-            choose_variant(l, s, Precision::FP16, d, {true, std::nullopt, shape, std::nullopt});
+            choose_variant(l, s, Precision::FP16, d, with_shape(shape));
         if (!v.gemm) continue;
         INFO(v.describe());
         CHECK(v.coopmat);
@@ -248,7 +260,7 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
   CHECK((Shape3{t32.cm_m, t32.cm_n, t32.cm_k}) == Shape3{16, 16, 16});
   // Off, or fp32: SCALAR.
   CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d,
-                        {false, std::nullopt, std::nullopt, std::nullopt})
+                        no_coopmat())
              .coopmat);
   CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP32, d).coopmat);
 }

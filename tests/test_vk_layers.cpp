@@ -22,10 +22,11 @@ double tol(Precision p) { return p == Precision::FP16 ? test::kTolFp16 : test::k
 // Runs `layers` on Vulkan (twice, to check the replayed command buffer) and
 // returns the relative L2 error against the CPU reference.
 double vk_vs_cpu(vk::Context& ctx, const std::vector<Layer>& layers, const Tensor& x, Precision p,
-                 std::optional<GemmTile> tile = std::nullopt) {
+                 std::optional<GemmTile> tile = std::nullopt, std::optional<ConvTile> conv_tile = std::nullopt) {
   VkPlanOptions opt;
   opt.precision = p;
   opt.force_gemm_tile = tile;
+  opt.depthwise_tile = opt.stem_tile = conv_tile;
   VkPlan plan(ctx, layers, x.shape, opt);
   Tensor ref = x;
   for (const Layer& l : layers) ref = cpu_layer(l, ref);
@@ -103,6 +104,55 @@ TEST_CASE("Vulkan depthwise 3x3 matches cpu_layer, stride 1 and 2, odd H and W",
   const Tensor x = test::random_tensor({2, h, w, c}, uint64_t(c * stride), -3.0f, 3.0f);
   CAPTURE(stride, c, h, w, precision_name(p));
   CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
+}
+
+TEST_CASE("Vulkan depthwise 3x3 with forced invocation tiles (rows x pixels x channels) at odd sizes",
+          "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const ConvTile t = GENERATE(ConvTile{4, 4, 1}, ConvTile{4, 4, 2}, ConvTile{4, 2, 4}, ConvTile{2, 1, 8},
+                              ConvTile{1, 3, 2}, ConvTile{4, 8, 1});
+  const int stride = GENERATE(1, 2);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const int c = 24, h = 11 + stride, w = 9;  // output rows and columns not multiples of the tile
+  const Layer l = test::random_layer(LayerKind::Depthwise3x3, c, c, stride, Act::ReLU6, uint64_t(7 + stride));
+  const Tensor x = test::random_tensor({2, h, w, c}, uint64_t(3 * stride), -3.0f, 3.0f);
+  CAPTURE(t.str(), stride, precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p, std::nullopt, t) <= tol(p));
+}
+
+TEST_CASE("Forced depthwise and stem tiles outside the shaders' limits are refused", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Layer dw = test::random_layer(LayerKind::Depthwise3x3, 6, 6, 1, Act::ReLU6, 1);
+  const Layer stem = test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, 2);
+  for (const ConvTile t : {ConvTile{4, 4, 1}, ConvTile{3, 1, 1}, ConvTile{2, 4, 3}}) {  // 4 does not divide 6
+    VkPlanOptions o;
+    o.depthwise_tile = t;
+    CAPTURE(t.str());
+    CHECK_THROWS_AS(VkPlan(ctx, {dw}, {1, 5, 5, 6}, o), vk::DeviceError);
+  }
+  for (const ConvTile t : {ConvTile{6, 1, 1}, ConvTile{32, 4, 1}, ConvTile{16, 1, 2}}) {
+    VkPlanOptions o;
+    o.stem_tile = t;
+    CAPTURE(t.str());
+    CHECK_THROWS_AS(VkPlan(ctx, {stem}, {1, 3, 9, 9}, o), vk::DeviceError);
+  }
+  CHECK(ConvTile::parse("4x2x3").str() == "4x2x3");
+  CHECK(ConvTile::parse("32x2").str() == "32x2x1");
+  for (const char* bad : {"", "4", "4x", "4x0", "4x2x", "ax2", "4x2x3x1", "4*2", "99x1"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(ConvTile::parse(bad), ShapeError);
+  }
+}
+
+TEST_CASE("Vulkan stem conv with forced invocation tiles (channels x pixels) at odd sizes", "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const ConvTile t = GENERATE(ConvTile{32, 1, 1}, ConvTile{32, 2, 1}, ConvTile{16, 4, 1}, ConvTile{8, 3, 1},
+                              ConvTile{4, 1, 1});
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Layer l = test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, 5);
+  const Tensor x = test::random_tensor({2, 3, 17, 23}, 6);  // 9 x 12 outputs
+  CAPTURE(t.str(), precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p, std::nullopt, t) <= tol(p));
 }
 
 TEST_CASE("Vulkan stem conv reads NCHW and matches cpu_layer at odd sizes", "[vk][layers]") {
