@@ -23,11 +23,11 @@ struct BenchCommon {
   uint64_t seed = 0;  // weights of random_network and the random inputs
   int size = 240;     // input H = W
   bool no_coopmat = false;
-  bool no_fuse = false;                // MBConv blocks layer by layer (net: no fused run)
-  std::string fuse = "auto";           // --fuse: auto | always | never (never == --no-fuse)
-  uint32_t mbconv_skip = 0;            // profiling only: EFFNET_MBCONV_SKIP (wrong results)
-  bool no_cuda = false;                // skip the CUDA peers even when present
-  std::string gemm_epilogue = "auto";  // --gemm-epilogue: auto | f32 | f16 | direct (COOPMAT GEMMs)
+  bool no_fuse = false;                   // MBConv blocks layer by layer (net: no fused run)
+  std::string fuse = "auto";              // --fuse: auto | always | never (never == --no-fuse)
+  uint32_t mbconv_skip = 0;               // profiling only: EFFNET_MBCONV_SKIP (wrong results)
+  bool no_cuda = false;                   // skip the CUDA peers even when present
+  std::string gemm_epilogue = "auto";     // --gemm-epilogue: auto | f32 | f16 | direct (COOPMAT GEMMs)
   std::string depthwise_tile, stem_tile;  // --depthwise-tile / --stem-tile VECxPIXxROWS ("" = the rule's)
 
   // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context

@@ -134,10 +134,10 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
 //    keeps one K slice; then deep and wide layers take 128x128x64 on 8
 //    subgroups, shallow-wide ones (64 < K <= 128) 64x128x32 or 64x64x32
 //    on 8 and medium-narrow ones (64 < K < 192, N <= 128) 128xNx32 on 8 or
-//    64xNx32 on 4, where it fits and the grid stays full; else the fp32 rule's tile. One shared stage. The direct C
-//    store measured slower on the H200 for most network GEMMs (1.25x on the whole network at batch 256;
-//    docs/PERFORMANCE.md "fp16 C stage"): it and the double-buffered K loop are
-//    candidates of coopmat_tile_candidates only.
+//    64xNx32 on 4, where it fits and the grid stays full; else the fp32 rule's tile. One shared stage. The
+//    direct C store measured slower on the H200 for most network GEMMs (1.25x on the whole network at batch
+//    256; docs/PERFORMANCE.md "fp16 C stage"): it and the double-buffered K loop are candidates of
+//    coopmat_tile_candidates only.
 namespace {
 
 // The tile rule (see coopmat_tile) for epilogue `e` (which must apply).

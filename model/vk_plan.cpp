@@ -115,10 +115,9 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       st.count = 3;
       st.out = st.mbconv->out;
     } else {
-      st.layer = choose_variant(
-          layers[i], cur, precision, dev,
-          {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape, opt.gemm_epilogue,
-           opt.depthwise_tile, opt.stem_tile});
+      st.layer = choose_variant(layers[i], cur, precision, dev,
+                                {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
+                                 opt.gemm_epilogue, opt.depthwise_tile, opt.stem_tile});
       st.name = layers[i].name;
       st.out = st.layer->out;
       variants.push_back(*st.layer);

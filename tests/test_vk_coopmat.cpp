@@ -211,8 +211,7 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
       for (const auto& shape : std::vector<std::optional<Shape3>>{std::nullopt, Shape3{16, 16, 16},
                                                                   Shape3{16, 8, 16}, Shape3{16, 8, 8}}) {
         CAPTURE(l.name, batch);
-        const LayerVariant v =
-            choose_variant(l, s, Precision::FP16, d, with_shape(shape));
+        const LayerVariant v = choose_variant(l, s, Precision::FP16, d, with_shape(shape));
         if (!v.gemm) continue;
         INFO(v.describe());
         CHECK(v.coopmat);
@@ -259,9 +258,7 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
   const GemmTile t32 = choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d).tile;
   CHECK((Shape3{t32.cm_m, t32.cm_n, t32.cm_k}) == Shape3{16, 16, 16});
   // Off, or fp32: SCALAR.
-  CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d,
-                        no_coopmat())
-             .coopmat);
+  CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP16, d, no_coopmat()).coopmat);
   CHECK(!choose_variant(p32, {1, 30, 30, 32}, Precision::FP32, d).coopmat);
 }
 

@@ -22,7 +22,8 @@ double tol(Precision p) { return p == Precision::FP16 ? test::kTolFp16 : test::k
 // Runs `layers` on Vulkan (twice, to check the replayed command buffer) and
 // returns the relative L2 error against the CPU reference.
 double vk_vs_cpu(vk::Context& ctx, const std::vector<Layer>& layers, const Tensor& x, Precision p,
-                 std::optional<GemmTile> tile = std::nullopt, std::optional<ConvTile> conv_tile = std::nullopt) {
+                 std::optional<GemmTile> tile = std::nullopt,
+                 std::optional<ConvTile> conv_tile = std::nullopt) {
   VkPlanOptions opt;
   opt.precision = p;
   opt.force_gemm_tile = tile;
