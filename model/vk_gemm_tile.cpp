@@ -20,8 +20,9 @@ constexpr uint32_t kResidentGroups = 3;
 constexpr uint32_t kMaxAccRegs = 64;
 
 uint32_t groups(const GemmTile& t, const GemmShape& g) {
-  const uint32_t m_tiles = g.head_pool ? 1 : ceil_div(g.rows, t.bm);  // the head loops over its rows
-  return m_tiles * ceil_div(g.n, t.bn) * g.images;
+  // The head: one workgroup per column block and group of pool_images images.
+  if (g.head_pool) return ceil_div(g.n, t.bn) * ceil_div(g.images, pool_images(t, g.rows));
+  return ceil_div(g.rows, t.bm) * ceil_div(g.n, t.bn) * g.images;
 }
 
 // Splits the tile's fragments among subgroups: at least 4 subgroups where the
@@ -45,24 +46,26 @@ void split_warps(GemmTile& t) {
 // The rule's epilogue (the fp16 C stage where it applies) or `want` where it
 // applies; the fp32 C stage otherwise. t.warps_k must be final.
 GemmEpilogue pick_epilogue(const GemmTile& t, const GemmShape& g, std::optional<GemmEpilogue> want) {
-  const bool bias_init = t.warps_k == 1 && !g.head_pool && g.n % t.cm_n == 0;
+  const bool bias_init = t.warps_k == 1 && g.n % t.cm_n == 0;
   const GemmEpilogue e = want.value_or(GemmEpilogue::StageF16);
-  if (e == GemmEpilogue::Direct) return bias_init ? e : GemmEpilogue::StageF32;
+  if (e == GemmEpilogue::Direct) return bias_init && !g.head_pool ? e : GemmEpilogue::StageF32;
   if (e == GemmEpilogue::StageF16) return bias_init && g.fp16_out ? e : GemmEpilogue::StageF32;
   return e;
 }
 
 }  // namespace
 
+uint32_t pool_images(const GemmTile& t, uint32_t pixels) {
+  return pixels > 0 && pixels <= t.bm ? t.bm / pixels : 1;
+}
+
 uint32_t GemmTile::shared_bytes(bool head_pool) const {
   // The shaders' own sizes (shaders/gemm_layout.h): the A/B tiles aliased by
-  // the fp32 C stage of the epilogue (none with the pool, which keeps its sums
-  // in registers), plus the pool's reduction buffer.
-  const uint32_t pool = head_pool ? 4 * EFFNET_GEMM_POOL_FLOATS(bm, bn) : 0;
+  // the C stage of the epilogue, plus the pool's partial sums.
+  const uint32_t pool = head_pool ? 4 * EFFNET_GEMM_POOL_FLOATS(invocations()) : 0;
   const uint32_t ldc = EFFNET_GEMM_LDC(bn);
   if (!coopmat())
-    return 4 * std::max(EFFNET_GEMM_SC_AB_FLOATS(bm, bn, bk), head_pool ? 0 : EFFNET_GEMM_C_FLOATS(bm, ldc)) +
-           pool;
+    return 4 * std::max(EFFNET_GEMM_SC_AB_FLOATS(bm, bn, bk), EFFNET_GEMM_C_FLOATS(bm, ldc)) + pool;
   const uint32_t lds = EFFNET_GEMM_CM_LDS(EFFNET_GEMM_CM_KV(bk));
   const uint32_t c = epilogue == GemmEpilogue::Direct
                          ? EFFNET_GEMM_CM_EDGE_VEC4(warps_m * warps_n * warps_k, cm_m, cm_n)
@@ -164,7 +167,7 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
   // a C stage that fits beside it: 128x128x64 on 8 subgroups, when the grid
   // stays full (measured 1.5-1.9x over 128x64x64 on 4, `effnet-bench gemm
   // --sweep`, docs/PERFORMANCE.md "fp16 C stage").
-  if (e == GemmEpilogue::StageF16 && g.k >= 192 && n_pad > 128 && !g.head_pool) {
+  if (e == GemmEpilogue::StageF16 && g.k >= 192 && n_pad > 128) {
     GemmTile w = t;
     w.bm = w.bn = 128;
     w.bk = round_up(64, t.cm_k);
@@ -324,10 +327,11 @@ void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d,
       throw vk::DeviceError(what + " is not valid (bm, bn, bk must split into subgroups of whole " +
                             "fragments, bk % 8 == 0, bm * bn a multiple of the invocations)");
     if (t.stages != 1 && t.stages != 2) throw vk::DeviceError(what + " is not valid (1 or 2 shared stages)");
-    if (t.epilogue != GemmEpilogue::StageF32 && (t.warps_k != 1 || head_pool))
+    if (t.epilogue != GemmEpilogue::StageF32 &&
+        (t.warps_k != 1 || (head_pool && t.epilogue == GemmEpilogue::Direct)))
       throw vk::DeviceError(what +
-                            " is not valid (a direct C store or fp16 C stage needs warps_k == 1 and no "
-                            "head + pool)");
+                            " is not valid (a direct C store or fp16 C stage needs warps_k == 1; the head + "
+                            "pool reads a C stage)");
     if (t.subgroup != d.subgroup_size)
       throw vk::DeviceError(what + " assumes subgroups of " + std::to_string(t.subgroup) + "; " + d.name +
                             " has " + std::to_string(d.subgroup_size));

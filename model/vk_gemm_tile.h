@@ -50,6 +50,11 @@ std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, 
 
 // Throws DeviceError (naming `layer`) when `t` is malformed or does not fit the
 // device: invocations, shared memory, a cooperative-matrix shape it lacks.
+// HEAD_POOL: images one workgroup of tile t pools (EFFNET_SC_POOL_IMAGES):
+// bm / pixels where an image's pixels fit one M tile, else 1 (the workgroup
+// loops over that image's M tiles).
+uint32_t pool_images(const GemmTile& t, uint32_t pixels);
+
 void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d, const std::string& layer);
 
 }  // namespace effnet

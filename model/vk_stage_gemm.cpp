@@ -81,6 +81,8 @@ DispatchSpec gemm_dispatch(const LayerVariant& v, const StageBuffers& b) {
     s.spec.set(EFFNET_SC_WARPS_K, v.tile.warps_k).set(EFFNET_SC_EPILOGUE, uint32_t(v.tile.epilogue));
     s.spec.set(EFFNET_SC_STAGES, v.tile.stages);
   }
+  if (v.kind == LayerKind::HeadPool)
+    s.spec.set(EFFNET_SC_POOL_IMAGES, pool_images(v.tile, uint32_t(v.in.h * v.in.w)));
   s.push = push_words(shaders::GemmPush{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)});
   s.groups = v.groups;
   // COOPMAT: the tile's subgroup split assumes the subgroup size it was made for.

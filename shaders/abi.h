@@ -20,8 +20,9 @@
 #define EFFNET_SC_WARPS_M 10 // uint: subgroups along M
 #define EFFNET_SC_WARPS_N 11 // uint: subgroups along N
 #define EFFNET_SC_WARPS_K 12 // uint: subgroups splitting each BK step (summed in fixed order)
-#define EFFNET_SC_EPILOGUE 26  // uint: EFFNET_GEMM_EPI_* (COOPMAT, not HEAD_POOL)
+#define EFFNET_SC_EPILOGUE 26  // uint: EFFNET_GEMM_EPI_* (COOPMAT; HEAD_POOL: not DIRECT)
 #define EFFNET_SC_STAGES 27    // uint: shared A/B tile buffers, 1 or 2 (double-buffered: one barrier per K step)
+#define EFFNET_SC_POOL_IMAGES 29  // uint: HEAD_POOL images per workgroup (pixels * images <= BM, or 1)
 // Stem and depthwise (stem_conv.comp, depthwise.comp).
 #define EFFNET_SC_VEC 13     // uint: channels per invocation (stem: output channels, depthwise: channels)
 #define EFFNET_SC_PIX 14     // uint: output pixels per invocation along W

@@ -15,8 +15,8 @@
 // gemm_coopmat.glsl (COOPMAT); both provide the same acc_* interface, so the
 // tiling, bounds handling and the epilogue below are shared.
 //
-// Workgroups: x = N tile; y (+ z * gl_NumWorkGroups.y) = M tile, or the image
-// for HEAD_POOL. Every bound (M, N, K, pixels) is checked: no multiple of the
+// Workgroups: x = N tile; y (+ z * gl_NumWorkGroups.y) = M tile, or the group
+// of POOL_IMAGES images for HEAD_POOL. Every bound (M, N, K, pixels) is checked: no multiple of the
 // tile is required.
 #version 450
 #extension GL_GOOGLE_include_directive : require
@@ -103,14 +103,15 @@ void gemm_tile(uint m0, uint m_end, uint n0) {
 void main() {
   const uint n0 = gl_WorkGroupID.x * BN;
 #ifdef HEAD_POOL
-  const uint image = gl_WorkGroupID.y;
-  const uint m_begin = image * pc.pixels, m_end = m_begin + pc.pixels;
+  const uint images = pc.M / pc.pixels;
+  const uint image0 = gl_WorkGroupID.y * POOL_IMAGES;
+  const uint m_begin = image0 * pc.pixels, m_end = min(image0 + POOL_IMAGES, images) * pc.pixels;
   pool_init();
   for (uint m0 = m_begin; m0 < m_end; m0 += BM) {
     gemm_tile(m0, m_end, n0);
     pool_accumulate(m0, m_end, n0);
   }
-  pool_store(image, n0);
+  pool_store(image0, n0);
 #else
   const uint m_tile = gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y;
   const uint m0 = m_tile * BM;

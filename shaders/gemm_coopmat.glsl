@@ -8,8 +8,8 @@
 // acc_finish stores the fragments to the fp32 C stage in shared memory (one
 // [BM][LDC] slice per wk); the epilogue reads it back, summing the WARPS_K
 // slices in fixed order: acc_stage(r, c) one element, acc_stage8(r, c, v) the 8
-// columns from c (c % 8 == 0: two 16-byte reads per slice), acc_get(e) element e
-// of invocation i at tile index i + e * WG_SIZE (row-major; HEAD_POOL).
+// columns from c (c % 8 == 0: two 16-byte reads per slice). With
+// EPI_STAGE_F16, acc_finish leaves the finished fp16 tile instead (stage16(r, c)).
 // Host-checked: WG_SIZE == WARPS_M * WARPS_N * WARPS_K * subgroup size;
 // BM % (WARPS_M * CM_M) == 0, BN % (WARPS_N * CM_N) == 0,
 // BK % (WARPS_K * CM_K) == 0, BK % 8 == 0, (BM * BN) % WG_SIZE == 0.
@@ -20,11 +20,7 @@
 const uint WTM = BM / WARPS_M / CM_M;  // fragments per subgroup along M
 const uint WTN = BN / WARPS_N / CM_N;  // fragments per subgroup along N
 const uint KW = BK / WARPS_K;          // K per subgroup per step
-const uint ACC_COUNT = BM * BN / WG_SIZE;
 CM_C acc[WTM * WTN];
-
-uint acc_row(uint e) { return (gl_LocalInvocationIndex + e * WG_SIZE) / BN; }
-uint acc_col(uint e) { return (gl_LocalInvocationIndex + e * WG_SIZE) % BN; }
 
 float acc_stage(uint r, uint c) {
   const uint at = r * LDC + c;
@@ -50,7 +46,14 @@ void acc_stage8(uint r, uint c, out float v[8]) {
   v[4] = hi.x; v[5] = hi.y; v[6] = hi.z; v[7] = hi.w;
 }
 
-float acc_get(uint e) { return acc_stage(acc_row(e), acc_col(e)); }
+#if defined(FP16) && !defined(OUT_F32)
+// EPI_STAGE_F16: element (r, c) of the finished fp16 C stage ([BM][LDC16] halves in S).
+float stage16(uint r, uint c) {
+  const uint h = r * LDC16 + c;
+  const vec2 pair = unpackHalf2x16(S[h / 8][(h % 8) / 2]);
+  return h % 2 == 0 ? pair.x : pair.y;
+}
+#endif
 
 // EPI_DIRECT and EPI_STAGE_F16: each accumulator starts at the bias of its
 // columns (a row-major load of stride 0 repeats bias[col .. col + CM_N) on
@@ -90,7 +93,7 @@ void acc_step() { acc_step_at(0); }
 
 void acc_finish() {
   if (EPILOGUE == EFFNET_GEMM_EPI_DIRECT) return;  // acc_store_direct stores from the registers
-#if defined(FP16) && !defined(OUT_F32) && !defined(HEAD_POOL)
+#if defined(FP16) && !defined(OUT_F32)
   if (EPILOGUE == EFFNET_GEMM_EPI_STAGE_F16) {
     // Activation on the fragments (the bias is in), fp16 (float16_t(x), the
     // rounding of the fp32 C stage's store), into the fp16 C stage.

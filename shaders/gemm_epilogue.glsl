@@ -1,7 +1,6 @@
 // Fused epilogue of gemm.comp: bias + activation on the accumulators, then
-// either a store of the tile or (HEAD_POOL) a deterministic mean over the
-// image's pixels: each invocation sums its own elements in row order, then one
-// fixed-order reduction through shared memory. No atomics.
+// either a store of the tile or (HEAD_POOL) a deterministic mean over each
+// image's pixels read back from the C stage (below). No atomics.
 // Loops over an invocation's elements are unrolled: the arrays stay in registers.
 #ifndef HEAD_POOL
 // The tile comes from the variant's C stage (acc_stage / acc_stage8), row-major:
@@ -75,31 +74,63 @@ void store_tile_f16(uint m0, uint n0) {
 }
 #endif
 #else
-float epilogue(uint e, uint n) { return apply_act(acc_get(e) + bias_data[n], ACT); }
+// HEAD_POOL: a workgroup owns POOL_IMAGES consecutive images (when their
+// pixels fit one M tile: POOL_IMAGES = BM / pixels, host-chosen) or one image
+// whose pixels take several M tiles (POOL_IMAGES = 1), and a column block.
+// After each tile, invocation i sums column c = i % BN of image slot
+// j = (i / BN) % POOL_IMAGES over the rows s, s + SPLITS, ... of that image in
+// the tile (s = i / (BN * POOL_IMAGES)), reading the finished values (bias and
+// activation applied; EPI_STAGE_F16: as rounded to fp16) from the C stage;
+// pool_store adds the SPLITS partial sums in order of s. No atomics: the
+// result does not depend on scheduling.
+layout(constant_id = EFFNET_SC_POOL_IMAGES) const uint POOL_IMAGES = 1;
+const uint POOL_PAIRS = BN * POOL_IMAGES;                             // (column, image) pairs
+const uint POOL_SPLITS = POOL_PAIRS >= WG_SIZE ? 1 : WG_SIZE / POOL_PAIRS;  // invocations per pair
+const uint POOL_ROUNDS = (POOL_PAIRS + WG_SIZE - 1) / WG_SIZE;         // pairs per invocation
+float pool_sum[POOL_ROUNDS];
+shared float Ps[EFFNET_GEMM_POOL_FLOATS(WG_SIZE)];
 
-float pool_sum[ACC_COUNT];
-shared float Ps[EFFNET_GEMM_POOL_FLOATS(BM, BN)];  // [BM][BN]
-
-void pool_init() {
-  [[unroll]] for (uint e = 0; e < ACC_COUNT; ++e) pool_sum[e] = 0.0;
+// Element (r, c) of the tile, finished: act(sum + bias) as the store would write it.
+float pool_value(uint r, uint c, uint n) {
+#if defined(COOPMAT) && defined(FP16) && !defined(OUT_F32)
+  if (EPILOGUE == EFFNET_GEMM_EPI_STAGE_F16) return stage16(r, c);
+#endif
+  return apply_act(acc_stage(r, c) + bias_data[n], ACT);
 }
 
+void pool_init() {
+  [[unroll]] for (uint q = 0; q < POOL_ROUNDS; ++q) pool_sum[q] = 0.0;
+}
+
+// The tile holds rows [m0, m0 + BM) of the GEMM, of which [m0, m_end) belong
+// to this workgroup's images (image slot j at rows [j * pixels, (j + 1) * pixels)
+// of its first tile).
 void pool_accumulate(uint m0, uint m_end, uint n0) {
-  [[unroll]] for (uint e = 0; e < ACC_COUNT; ++e) {
-    const uint m = m0 + acc_row(e), n = n0 + acc_col(e);
-    if (m < m_end && n < pc.N) pool_sum[e] += epilogue(e, n);
+  const uint rows = min(BM, m_end - m0);
+  [[unroll]] for (uint q = 0; q < POOL_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    const uint pair = i % POOL_PAIRS, s = i / POOL_PAIRS;
+    const uint c = pair % BN, j = pair / BN, n = n0 + c;
+    if (s >= POOL_SPLITS || n >= pc.N) continue;
+    const uint hi = min((j + 1) * pc.pixels, rows);
+    for (uint r = j * pc.pixels + s; r < hi; r += POOL_SPLITS) pool_sum[q] += pool_value(r, c, n);
   }
 }
 
-void pool_store(uint image, uint n0) {
-  [[unroll]] for (uint e = 0; e < ACC_COUNT; ++e) Ps[acc_row(e) * BN + acc_col(e)] = pool_sum[e];
-  barrier();
-  for (uint c = gl_LocalInvocationIndex; c < BN; c += WG_SIZE) {
-    const uint n = n0 + c;
-    if (n >= pc.N) continue;
-    float s = 0.0;
-    for (uint r = 0; r < BM; ++r) s += Ps[r * BN + c];
-    c_data[image * pc.N + n] = CFP(s / float(pc.pixels));
+void pool_store(uint image0, uint n0) {
+  const uint images = pc.M / pc.pixels;
+  if (POOL_SPLITS > 1) {
+    Ps[gl_LocalInvocationIndex] = pool_sum[0];
+    barrier();
+  }
+  [[unroll]] for (uint q = 0; q < POOL_ROUNDS; ++q) {
+    const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
+    const uint pair = i % POOL_PAIRS, s = i / POOL_PAIRS;
+    const uint c = pair % BN, j = pair / BN, n = n0 + c;
+    if (s != 0 || n >= pc.N || image0 + j >= images) continue;
+    float sum = pool_sum[q];
+    for (uint t = 1; t < POOL_SPLITS; ++t) sum += Ps[pair + t * POOL_PAIRS];
+    c_data[(image0 + j) * pc.N + n] = CFP(sum / float(pc.pixels));
   }
 }
 #endif

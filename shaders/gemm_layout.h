@@ -5,8 +5,8 @@
 #ifndef EFFNET_SHADERS_GEMM_LAYOUT_H
 #define EFFNET_SHADERS_GEMM_LAYOUT_H
 
-// fp32 C stage of the epilogue, [BM][LDC] floats (not with HEAD_POOL, which
-// keeps its sums in registers): rows of LDC = BN + 4 floats start 16-byte
+// fp32 C stage of the epilogue, [BM][LDC] floats (HEAD_POOL too: the pool
+// reads the finished tile from it): rows of LDC = BN + 4 floats start 16-byte
 // aligned. The sizes below take the row strides (LDC, LDS) as arguments.
 #define EFFNET_GEMM_LDC(bn) ((bn) + 4u)
 #define EFFNET_GEMM_C_FLOATS(bm, ldc) ((bm) * (ldc))
@@ -34,7 +34,8 @@
 #define EFFNET_GEMM_LDC16(bn) ((bn) + 8u)
 #define EFFNET_GEMM_CM_C16_VEC4(bm, ldc16) ((bm) * (ldc16) / 8u)
 
-// HEAD_POOL (gemm_epilogue.glsl): the fixed-order reduction buffer Ps [BM][BN] fp32.
-#define EFFNET_GEMM_POOL_FLOATS(bm, bn) ((bm) * (bn))
+// HEAD_POOL (gemm_epilogue.glsl): the partial sums of the pool, one fp32 per
+// invocation, combined in fixed order (beside the C stage, not aliased).
+#define EFFNET_GEMM_POOL_FLOATS(wg_size) (wg_size)
 
 #endif  // EFFNET_SHADERS_GEMM_LAYOUT_H

@@ -1,17 +1,12 @@
 // Shared-memory staging of one K step of the GEMM (part of gemm.comp).
 // One shared array S (fp32) holds As[k][m] at S[0 ..) and Bs[k][n] at
 // S[B_OFF ..) (k-major), zero outside M (m_end), N and K; after the K loop,
-// the C stage of gemm_scalar.glsl ([BM][LDC], aliased; not with HEAD_POOL,
-// which keeps its accumulators in registers).
+// the C stage of gemm_scalar.glsl ([BM][LDC], aliased).
 // Sizes and offsets: shaders/gemm_layout.h (shared with the host).
 const uint B_OFF = EFFNET_GEMM_SC_B_OFF(BM, BK);
 const uint AB_FLOATS = EFFNET_GEMM_SC_AB_FLOATS(BM, BN, BK);
 const uint LDC = EFFNET_GEMM_LDC(BN);  // floats per row of the C stage: rows start 16-byte aligned
-#ifdef HEAD_POOL
-const uint C_FLOATS = 0;
-#else
 const uint C_FLOATS = EFFNET_GEMM_C_FLOATS(BM, LDC);
-#endif
 shared float S[AB_FLOATS > C_FLOATS ? AB_FLOATS : C_FLOATS];
 
 void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {}  // SCALAR: loads in stage_tiles

@@ -4,10 +4,9 @@
 // WG_SIZE == (BM / TM) * (BN / TN) (checked by the host).
 //
 // Interface used by gemm.comp and gemm_epilogue.glsl (a COOPMAT include
-// provides the same): acc_init, acc_step, acc_finish, ACC_COUNT,
-// acc_row(e), acc_col(e), acc_get(e) (the invocation's own elements, HEAD_POOL),
-// and, after acc_finish without HEAD_POOL, the whole tile from the C stage:
-// acc_stage(r, c) and acc_stage8(r, c, v) (8 columns from c, c % 8 == 0).
+// provides the same): acc_init, acc_step, acc_finish and, after acc_finish,
+// the whole tile from the C stage: acc_stage(r, c) and acc_stage8(r, c, v)
+// (8 columns from c, c % 8 == 0).
 const uint ROW_THREADS = BM / TM;
 const uint COL_THREADS = BN / TN;
 const uint ACC_COUNT = TM * TN;
@@ -15,7 +14,6 @@ float acc[TM * TN];
 
 uint acc_row(uint e) { return (gl_LocalInvocationIndex / COL_THREADS) + (e / TN) * ROW_THREADS; }
 uint acc_col(uint e) { return (gl_LocalInvocationIndex % COL_THREADS) + (e % TN) * COL_THREADS; }
-float acc_get(uint e) { return acc[e]; }
 
 void acc_init(uint n0) {  // n0 unused (COOPMAT's EPI_DIRECT / EPI_STAGE_F16 start at the bias)
   for (uint e = 0; e < ACC_COUNT; ++e) acc[e] = 0.0;
@@ -33,9 +31,6 @@ void acc_step() {
   }
 }
 
-#ifdef HEAD_POOL
-void acc_finish() {}  // the pool reads acc_get
-#else
 // The accumulators to the C stage, so the epilogue can store whole rows.
 void acc_finish() {
   barrier();  // every invocation is done with the A/B tiles: the C stage aliases them
@@ -49,4 +44,3 @@ void acc_stage8(uint r, uint c, out float v[8]) {
   const uint at = r * LDC + c;
   for (uint j = 0; j < 8; ++j) v[j] = S[at + j];
 }
-#endif

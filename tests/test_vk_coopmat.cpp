@@ -102,7 +102,10 @@ TEST_CASE("COOPMAT GEMM handles K not a multiple of 8, odd M and N, and forced t
   const Case cs = GENERATE(
       Case{LayerKind::Pointwise, 13, 37, {2, 5, 7, 13}}, Case{LayerKind::Pointwise, 70, 9, {1, 3, 41, 70}},
       Case{LayerKind::HeadPool, 21, 50, {3, 5, 5, 21}}, Case{LayerKind::Linear, 1283, 1001, {10, 1283}},
-      Case{LayerKind::Linear, 36, 10, {3, 36}}, Case{LayerKind::Pointwise, 40, 48, {3, 7, 5, 40}});
+      Case{LayerKind::Linear, 36, 10, {3, 36}}, Case{LayerKind::Pointwise, 40, 48, {3, 7, 5, 40}},
+      // the head pooling several images per workgroup (9 pixels, 5 images: the
+      // last group short) and one image over several M tiles (81 pixels)
+      Case{LayerKind::HeadPool, 40, 64, {5, 3, 3, 40}}, Case{LayerKind::HeadPool, 24, 48, {2, 9, 9, 24}});
   const Layer l = test::random_layer(cs.kind, cs.k, cs.n, 1,
                                      cs.kind == LayerKind::Pointwise  ? Act::ReLU6
                                      : cs.kind == LayerKind::HeadPool ? Act::ReLU
@@ -137,6 +140,17 @@ TEST_CASE("COOPMAT GEMM handles K not a multiple of 8, odd M and N, and forced t
     t.epilogue = GemmEpilogue::StageF16;  // the fp16 C stage, single and double-buffered
     tiles.push_back(t);
     t.stages = 1;
+    tiles.push_back(t);
+  }
+  if (cs.kind == LayerKind::HeadPool && cs.n % int(s[1]) == 0) {
+    t.warps_k = 1;  // the pool reading the fp16 C stage, single and double-buffered
+    t.epilogue = GemmEpilogue::StageF16;
+    t.bk = s[2];
+    t.stages = 1;
+    tiles.push_back(t);
+    t.stages = 2;
+    tiles.push_back(t);
+    t.bm = 8 * s[0];  // 128 rows: 14 images of 9 pixels, or 81 pixels in one tile
     tiles.push_back(t);
   }
   for (const auto& tile : tiles) {

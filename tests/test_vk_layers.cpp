@@ -252,6 +252,21 @@ TEST_CASE("Vulkan head conv + ReLU + average pool matches cpu_layer when H*W is 
   CHECK(vk_vs_cpu(ctx, {l}, x, p) <= tol(p));
 }
 
+TEST_CASE("Vulkan head + pool with forced tiles: several images per workgroup, images over several tiles",
+          "[vk][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  // 256 invocations each; BN 16 splits every column's rows over 16
+  // invocations, BN 64 with 7 images of 9 pixels takes two pairs per invocation.
+  const GemmTile tile = GENERATE(GemmTile{16, 16, 8, 1, 1}, GemmTile{32, 64, 16, 2, 4},
+                                 GemmTile{64, 32, 4, 4, 2}, GemmTile{128, 32, 8, 8, 2});
+  const int hw = GENERATE(3, 5, 9, 12);  // 9, 25, 81, 144 pixels
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  const Layer l = test::random_layer(LayerKind::HeadPool, 24, 40, 1, Act::ReLU, uint64_t(hw));
+  const Tensor x = test::random_tensor({5, hw, hw, 24}, uint64_t(hw + 1));
+  CAPTURE(tile.str(), hw, precision_name(p));
+  CHECK(vk_vs_cpu(ctx, {l}, x, p, tile) <= tol(p));
+}
+
 TEST_CASE("Vulkan FC matches cpu_layer and writes fp32 logits", "[vk][layers]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const int classes = GENERATE(1000, 10);
