@@ -115,12 +115,23 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       st.count = 3;
       st.out = st.mbconv->out;
     } else {
-      st.layer = choose_variant(layers[i], cur, precision, dev,
-                                {opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
-                                 opt.gemm_epilogue, opt.depthwise_tile, opt.stem_tile});
-      st.name = layers[i].name;
+      const GemmChoice choice{opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
+                              opt.gemm_epilogue, opt.depthwise_tile,  opt.stem_tile};
+      st.layer = choose_variant(layers[i], cur, precision, dev, choice);
+      if (opt.fuse_dw_project && opt.fuse != FusePolicy::Never && i + 1 < layers.size() &&
+          layers[i].kind == LayerKind::Depthwise3x3 && layers[i + 1].kind == LayerKind::Pointwise &&
+          layers[i + 1].cin == layers[i].cout) {
+        LayerVariant pw = choose_variant(layers[i + 1], st.layer->out, precision, dev, choice);
+        if (dw_project_fuse(*st.layer, pw)) {
+          st.kind = StageKind::DwProject;
+          st.dw = std::move(st.layer);
+          st.layer = std::move(pw);
+          st.count = 2;
+        }
+      }
+      st.name = st.dw ? layers[i].name + "+" + layers[i + 1].name : layers[i].name;
       st.out = st.layer->out;
-      variants.push_back(*st.layer);
+      if (!st.dw) variants.push_back(*st.layer);
     }
     ActShape x = cur;
     for (size_t j = i; j < i + st.count; ++j) {
@@ -211,12 +222,15 @@ void VkPlan::Impl::build_stage(const Stage& st, const std::vector<Layer>& layers
   const Layer& l = layers[st.first];
   const std::vector<std::vector<uint8_t>> blobs =
       st.mbconv ? mbconv_params(l, layers[st.first + 1], layers[st.first + 2], *st.mbconv)
+      : st.dw   ? dw_project_params(l, layers[st.first + 1], precision)
                 : layer_params(l, precision);
   StageBuffers b{&src, &dst, {}, &partial, &dummy};
   for (const auto& p : blobs) b.params.push_back(&param(p.data(), p.size(), staging, s));
   std::vector<DispatchSpec> specs;
   if (st.mbconv)
     specs = mbconv_dispatches(*st.mbconv, b, ctx.info(), mbconv_skip);
+  else if (st.dw)
+    specs.push_back(dw_project_dispatch(*st.dw, *st.layer, l, b));
   else
     specs.push_back(layer_stage_code(l.kind).dispatch(*st.layer, l, b));
   std::vector<Dispatch> d;

@@ -41,6 +41,11 @@ struct VkPlanOptions {
   // Always where a tile fits the device, Never (effnet-infer --no-fuse,
   // EFFNET_NO_FUSE=1) layer by layer.
   FusePolicy fuse = FusePolicy::Auto;
+  // A depthwise layer that is not part of a fused block runs inside the
+  // pointwise GEMM after it (StageKind::DwProject) where that fits
+  // (dw_project_fuse, model/vk_stage_code.h); false, or fuse Never: apart
+  // (effnet-bench --no-dw-project, for A/B runs).
+  bool fuse_dw_project = true;
   std::optional<MBConvTile> force_mbconv_tile;  // test-only: this tile for every fused block
   uint32_t mbconv_skip = 0;  // profiling only (EFFNET_SC_SKIP, shaders/abi.h): wrong results when not 0
   // Profiling only (effnet-bench mbconv-profile): fused blocks run the

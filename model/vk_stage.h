@@ -13,16 +13,18 @@
 namespace effnet {
 
 enum class StageKind {
-  Layer,   // one layer, its own shader (stem, pointwise, depthwise, head_pool, linear)
-  MBConv,  // a whole MBConv block (expand, depthwise, project) in mbconv.comp
+  Layer,      // one layer, its own shader (stem, pointwise, depthwise, head_pool, linear)
+  MBConv,     // a whole MBConv block (expand, depthwise, project) in mbconv.comp
+  DwProject,  // a depthwise layer and the pointwise layer after it (gemm.comp -DDW_A)
 };
-const char* stage_kind_name(StageKind k);  // "layer" | "mbconv"
+const char* stage_kind_name(StageKind k);  // "layer" | "mbconv" | "dw_project"
 
 struct Stage {
   StageKind kind = StageKind::Layer;
   std::string name;                     // the layer's name, or the block's ("mbconv3")
   size_t first = 0, count = 1;          // layers [first, first + count) of the plan
-  std::optional<LayerVariant> layer;    // kind == Layer
+  std::optional<LayerVariant> layer;    // kind == Layer; DwProject: the pointwise layer's (its GEMM)
+  std::optional<LayerVariant> dw;       // kind == DwProject: the depthwise layer's (its geometry)
   std::optional<MBConvVariant> mbconv;  // kind == MBConv
   ActShape in, out;                     // NHWC (stem: the NCHW input as {n, h, w, c})
   double layer_flops = 0;               // the covered layers' kind_flops (model/layer_kind.h), as unfused

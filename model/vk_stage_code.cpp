@@ -63,6 +63,11 @@ const char* mbconv_shader(Precision p, bool coopmat) {
   return pick(p, coopmat, sv::mbconv_coopmat_fp16, sv::mbconv_fp16, sv::mbconv_fp32, "mbconv");
 }
 
+const char* dw_project_shader(Precision p, bool coopmat) {
+  namespace sv = shaders::variant;
+  return pick(p, coopmat, sv::gemm_dw_coopmat_fp16, sv::gemm_dw_fp16, sv::gemm_dw_fp32, "dw_project");
+}
+
 const char* mbconv_reduce_shader(Precision p) {
   namespace sv = shaders::variant;
   return pick(p, false, nullptr, sv::mbconv_reduce_fp16, sv::mbconv_reduce_fp32, "mbconv_reduce");

@@ -8,6 +8,7 @@
 //   head_pool   gemm.comp -DHEAD_POOL         vk_stage_head_pool.cpp
 //   linear      gemm.comp [-DOUT_F32]         vk_stage_linear.cpp
 //   mbconv      mbconv.comp, mbconv_reduce    vk_stage_mbconv.cpp (the variant: vk_mbconv.cpp)
+//   dw_project  gemm.comp -DDW_A              vk_stage_dw_project.cpp (depthwise + pointwise)
 //
 // A layer kind's file decides its variant (shader, tile, grid) once and maps
 // that variant to specialization constants, push constants and the shader
@@ -73,6 +74,9 @@ const char* layer_shader(LayerKind k, Precision p, bool coopmat);
 // The fused MBConv block's variant: mbconv_[coopmat_]<p> (COOPMAT: fp16 only,
 // std::logic_error otherwise); its split reduction's: mbconv_reduce_<p>.
 const char* mbconv_shader(Precision p, bool coopmat);
+// The dw_project stage (a depthwise layer fused into the pointwise layer after
+// it, vk_stage_dw_project.cpp): gemm.comp -DDW_A.
+const char* dw_project_shader(Precision p, bool coopmat);
 const char* mbconv_reduce_shader(Precision p);
 
 // n fp32 values as `bytes`-wide storage (4: a copy; 2: fp16, round to nearest even).
@@ -110,5 +114,23 @@ std::vector<std::vector<uint8_t>> mbconv_params(const Layer& expand, const Layer
 // for a split block mbconv_reduce.comp. skip: EFFNET_SC_SKIP (profiling; 0).
 std::vector<DispatchSpec> mbconv_dispatches(const MBConvVariant& v, const StageBuffers& b,
                                             const vk::DeviceInfo& d, uint32_t skip);
+
+// ---- dw_project: a depthwise layer and the pointwise layer after it, one dispatch
+// (model/vk_stage_dw_project.cpp). The pointwise GEMM computes its A operand as
+// the depthwise output while staging it (shaders/gemm_dw_a.glsl), so that
+// tensor never reaches device memory.
+
+// Whether variants dw (of a depthwise layer) and pw (of the pointwise layer that
+// takes its output) run as one dw_project stage: a GEMM of one column block
+// (each depthwise value computed once) on hidden channels that are a multiple
+// of 8. On true, pw.shader becomes the dw_project variant.
+bool dw_project_fuse(const LayerVariant& dw, LayerVariant& pw);
+// The stage's parameters, in binding order: pointwise weight and bias (as
+// layer_params), depthwise weight fp32 tap-major [9][C], depthwise bias fp32.
+std::vector<std::vector<uint8_t>> dw_project_params(const Layer& dw, const Layer& pw, Precision p);
+// Its one dispatch: the pointwise GEMM's (gemm_dispatch) with the depthwise
+// layer's bindings, activation and geometry.
+DispatchSpec dw_project_dispatch(const LayerVariant& dw, const LayerVariant& pw, const Layer& dw_layer,
+                                 const StageBuffers& b);
 
 }  // namespace effnet

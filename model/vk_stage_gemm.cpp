@@ -83,7 +83,7 @@ DispatchSpec gemm_dispatch(const LayerVariant& v, const StageBuffers& b) {
   }
   if (v.kind == LayerKind::HeadPool)
     s.spec.set(EFFNET_SC_POOL_IMAGES, pool_images(v.tile, uint32_t(v.in.h * v.in.w)));
-  s.push = push_words(shaders::GemmPush{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w)});
+  s.push = push_words(shaders::GemmPush{v.gemm_m, v.gemm_n, v.gemm_k, uint32_t(v.in.h * v.in.w), 0, 0, 0, 0});
   s.groups = v.groups;
   // COOPMAT: the tile's subgroup split assumes the subgroup size it was made for.
   s.pipeline = {v.tile.coopmat() ? v.tile.subgroup : 0, {v.wg_size, 1, 1}};

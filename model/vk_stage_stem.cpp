@@ -11,14 +11,17 @@
 namespace effnet {
 namespace {
 
-// All output channels of a pixel in one invocation (up to 32), the weights
-// staged in shared memory as vec4 [cin][3][3][ceil(cout / 4)]; a grid-stride
-// loop over the pixels (PIX per invocation along W: 1 by the rule).
+// 16 output channels of a pixel per invocation (two invocations per pixel of
+// the network's 32-channel stem), the weights staged in shared memory as vec4
+// [cin][3][3][ceil(cout / 4)]; a grid-stride loop over the pixels. Measured on
+// the H200 at batch 256 (`effnet-bench layers --stem-tile`, docs/PERFORMANCE.md
+// "Head + pool from the C stage"): 16 x 1 344 us, 32 x 1 384, 32 x 2 370,
+// 16 x 2 355, 8 x 4 376, 8 x 1 514.
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& choice) {
   v.shader = layer_shader(LayerKind::StemConv3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
   const uint64_t c = uint64_t(v.out.c);
-  v.vec = uint32_t(std::min<uint64_t>(32, (c + 3) / 4 * 4));
+  v.vec = uint32_t(std::min<uint64_t>(16, (c + 3) / 4 * 4));
   v.pix = 1;
   if (const auto& t = choice.stem_tile) {
     // shaders/stem_conv.comp: VEC a multiple of 4; PIX * VEC <= 64 accumulators.

@@ -23,6 +23,7 @@
 #define EFFNET_SC_EPILOGUE 26  // uint: EFFNET_GEMM_EPI_* (COOPMAT; HEAD_POOL: not DIRECT)
 #define EFFNET_SC_STAGES 27    // uint: shared A/B tile buffers, 1 or 2 (double-buffered: one barrier per K step)
 #define EFFNET_SC_POOL_IMAGES 29  // uint: HEAD_POOL images per workgroup (pixels * images <= BM, or 1)
+#define EFFNET_SC_DW_ACT 30       // uint: DW_A: EFFNET_ACT_* of the depthwise layer
 // Stem and depthwise (stem_conv.comp, depthwise.comp).
 #define EFFNET_SC_VEC 13     // uint: channels per invocation (stem: output channels, depthwise: channels)
 #define EFFNET_SC_PIX 14     // uint: output pixels per invocation along W
@@ -72,6 +73,11 @@
 #define EFFNET_BIND_WEIGHT2 4  // project weight [cout][hidden] as packed, storage type
 #define EFFNET_BIND_PARTIAL 5  // fp32 partial project sums [split][tiles][MP_PAD][COUT] (SPLIT > 1)
 #define EFFNET_MBCONV_BINDING_COUNT 6
+// The dw_project stage (gemm.comp -DDW_A) adds the depthwise layer's two:
+// BIND_WEIGHT / BIND_BIAS are the project layer's.
+#define EFFNET_BIND_DW_WEIGHT 4  // depthwise weight, fp32 tap-major [9][hidden]
+#define EFFNET_BIND_DW_BIAS 5    // depthwise bias [hidden], fp32
+#define EFFNET_DW_PROJECT_BINDING_COUNT 6
 
 // ---- push constants -------------------------------------------------------------
 // Written as a member list so that GLSL (`uniform Push { ... }`) and C++
@@ -79,11 +85,18 @@
 // GEMM: C[M, N] = act(A[M, K] * B[N, K]^T + bias[N]); A row-major (NHWC pixels x
 // channels), B = weight [cout][cin], C row-major. head pool: M = images * pixels,
 // `pixels` = H*W per image, C = [images, N] (mean over each image's pixels).
+// DW_A (dw_project): A is the depthwise 3x3 (stride `stride`) of the hidden
+// tensor [n][in_h][in_w][K]; `pixels` = out_h * out_w, out_w its output width
+// (the other GEMMs push zeros there).
 #define EFFNET_GEMM_PUSH_FIELDS \
   uint M;                       \
   uint N;                       \
   uint K;                       \
-  uint pixels;
+  uint pixels;                  \
+  uint in_h;                    \
+  uint in_w;                    \
+  uint out_w;                   \
+  uint stride;
 // Stem: in [n][cin][h][w] fp32 -> out [n][ho][wo][cout], 3x3 stride 2 pad 1.
 // Depthwise: in [n][h][w][c] -> out [n][ho][wo][c] (cin == cout == c), 3x3 pad 1.
 #define EFFNET_CONV_PUSH_FIELDS \

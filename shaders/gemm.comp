@@ -9,6 +9,7 @@
 //   HEAD_POOL: C[image][n] = mean over the image's `pixels` rows of act(...)
 //
 // Variants (defines): FP16 (fp16 storage, fp32 accumulation), OUT_F32, HEAD_POOL,
+// DW_A (A is the depthwise 3x3 of the input, computed while staging: gemm_dw_a.glsl),
 // COOPMAT (with FP16: GL_KHR_cooperative_matrix, fp16 operands, fp32
 // accumulators). The staging and inner product come from gemm_load.glsl +
 // gemm_scalar.glsl (SCALAR, portable) or gemm_coopmat_load.glsl +

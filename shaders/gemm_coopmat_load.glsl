@@ -51,6 +51,9 @@ shared uvec4 S[STAGES * AB_VEC4 > C_VEC4 ? STAGES * AB_VEC4 : C_VEC4];
   }
 EFFNET_GATHER(a_data)
 EFFNET_GATHER(b_data)
+#ifdef DW_A
+#include "gemm_dw_a.glsl"
+#endif
 
 // Chunks per invocation per step (the last round may be partial).
 const uint A_ROUNDS = (BM * KV + WG_SIZE - 1) / WG_SIZE;
@@ -66,7 +69,11 @@ void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
     const uint r = i / KV, m = m0 + r, kk = k0 + (i % KV) * 8;
     a_next[q] = uvec4(0);
+#ifdef DW_A
+    if (i < BM * KV && m < m_end && kk < pc.K) a_next[q] = dw_chunk(m, kk);
+#else
     if (i < BM * KV && m < m_end && kk < pc.K) a_next[q] = EFFNET_CHUNK(a_vec, a_data, m, kk);
+#endif
   }
   [[unroll]] for (uint q = 0; q < B_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;

@@ -9,6 +9,10 @@ const uint LDC = EFFNET_GEMM_LDC(BN);  // floats per row of the C stage: rows st
 const uint C_FLOATS = EFFNET_GEMM_C_FLOATS(BM, LDC);
 shared float S[AB_FLOATS > C_FLOATS ? AB_FLOATS : C_FLOATS];
 
+#ifdef DW_A
+#include "gemm_dw_a.glsl"
+#endif
+
 void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {}  // SCALAR: loads in stage_tiles
 
 void stage_tiles(uint m0, uint m_end, uint n0, uint k0) {
@@ -16,7 +20,11 @@ void stage_tiles(uint m0, uint m_end, uint n0, uint k0) {
   for (uint i = gl_LocalInvocationIndex; i < BM * BK; i += WG_SIZE) {
     const uint r = i / BK, k = i % BK;
     const uint m = m0 + r, kk = k0 + k;
+#ifdef DW_A
+    S[k * BM + r] = (m < m_end && kk < pc.K) ? dw_value(m, kk) : 0.0;
+#else
     S[k * BM + r] = (m < m_end && kk < pc.K) ? float(a_data[m * pc.K + kk]) : 0.0;
+#endif
   }
   for (uint i = gl_LocalInvocationIndex; i < BN * BK; i += WG_SIZE) {
     const uint c = i / BK, k = i % BK;

@@ -169,6 +169,62 @@ TEST_CASE("COOPMAT GEMM handles K not a multiple of 8, odd M and N, and forced t
   }
 }
 
+TEST_CASE("COOPMAT dw_project (depthwise inside the project GEMM) matches cpu_layer, strides 1 and 2",
+          "[vk][coopmat][layers]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  EFFNET_COOPMAT_SHAPES_OR_SKIP(ctx, shapes);
+  const int stride = GENERATE(1, 2);
+  const int hidden = GENERATE(32, 96, 144);
+  const int cout = GENERATE(16, 24, 40);
+  const std::vector<Layer> layers = {
+      test::random_layer(LayerKind::Depthwise3x3, hidden, hidden, stride, Act::ReLU6,
+                         uint64_t(hidden + stride)),
+      test::random_layer(LayerKind::Pointwise, hidden, cout, 1, Act::None, uint64_t(cout))};
+  const Tensor x = test::random_tensor({3, 11, 13, hidden}, uint64_t(hidden * stride), -3.0f, 3.0f);
+  const Tensor ref = cpu_layer(layers[1], cpu_layer(layers[0], x));
+  CAPTURE(stride, hidden, cout);
+  // The rule's tile, then forced ones: K steps of 16 single- and double-buffered
+  // with the fp16 C stage, and the fp32 C stage with K split over subgroups.
+  std::vector<std::optional<GemmTile>> tiles = {std::nullopt};
+  for (const Shape3& s : shapes) {
+    if (cout % int(s[1])) continue;
+    GemmTile t;
+    t.bm = 4 * s[0], t.bn = uint32_t(cout), t.bk = 16;
+    t.cm_m = s[0], t.cm_n = s[1], t.cm_k = s[2];
+    t.tm = t.tn = 1;
+    t.warps_m = 4, t.warps_n = 1, t.warps_k = 1;
+    t.subgroup = ctx.info().subgroup_size;
+    if (t.bk % s[2]) continue;
+    t.epilogue = GemmEpilogue::StageF16;
+    tiles.push_back(t);
+    t.stages = 2;
+    tiles.push_back(t);
+    t.stages = 1;
+    t.epilogue = GemmEpilogue::StageF32;
+    t.bk = 2 * 16;
+    t.warps_m = 2, t.warps_k = 2;
+    if (t.bk % (2 * s[2]) == 0) tiles.push_back(t);
+    break;
+  }
+  Tensor first;
+  for (const auto& tile : tiles) {
+    VkPlanOptions opt;
+    opt.force_gemm_tile = tile;
+    VkPlan plan(ctx, layers, x.shape, opt);
+    INFO(plan.describe());
+    REQUIRE(plan.stages().size() == 1);
+    CHECK(plan.stages()[0].kind == StageKind::DwProject);
+    CHECK(plan.stages()[0].coopmat());
+    plan.poison_outputs();
+    const Tensor y = plan.run(x);
+    const double err = test::rel_l2(y, ref);
+    INFO("rel L2 " << err);
+    CHECK(err <= test::kTolFp16);
+    plan.poison_outputs();
+    CHECK(plan.run(x).data == y.data);  // deterministic
+  }
+}
+
 TEST_CASE("COOPMAT whole network matches the golden logits and cpu_forward", "[vk][coopmat][network]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   EFFNET_COOPMAT_SHAPES_OR_SKIP(ctx, shapes);
@@ -250,7 +306,8 @@ TEST_CASE("COOPMAT tiles chosen for an H200-like device fit it for every network
       CHECK(cands.empty() == g.head_pool);
       // The fp16 C stage for the fp16-output GEMMs with N a multiple of the fragment (all pointwise
       // layers here), else the fp32 one (head + pool; the FC's fp32 logits); never the direct store.
-      const bool f16 = l.kind == LayerKind::Pointwise && v.gemm_n % v.tile.cm_n == 0 && v.tile.warps_k == 1;
+      const bool f16 = (l.kind == LayerKind::Pointwise || l.kind == LayerKind::HeadPool) &&
+                       v.gemm_n % v.tile.cm_n == 0 && v.tile.warps_k == 1;
       CHECK(v.tile.epilogue == (f16 ? GemmEpilogue::StageF16 : GemmEpilogue::StageF32));
       for (const GemmTile& t : cands) {
         INFO(t.str());
