@@ -9,9 +9,10 @@
 
 namespace effnet::app {
 
-CopyCeiling measure_copy_bandwidth(vk::Context& ctx, size_t bytes, int warmup, int iters) {
+CopyCeiling measure_copy_bandwidth(vk::Context& ctx, size_t bytes, int warmup, int iters,
+                                   vk::MemoryKind src_kind) {
   bytes = std::min<size_t>(bytes, ctx.info().max_storage_buffer_range) / 4 * 4;
-  vk::Buffer src(ctx, bytes, vk::MemoryKind::DeviceLocal), dst(ctx, bytes, vk::MemoryKind::DeviceLocal);
+  vk::Buffer src(ctx, bytes, src_kind), dst(ctx, bytes, vk::MemoryKind::DeviceLocal);
   vk::Sequence seq(ctx, 2);
   if (!seq.has_timestamps()) throw std::runtime_error("the compute queue has no timestamps");
   seq.begin();

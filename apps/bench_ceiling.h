@@ -1,6 +1,7 @@
 // What the device can do, measured by effnet-bench itself: copy bandwidth
 // (vkCmdCopyBuffer between two device buffers, timed with timestamps, bytes
-// read + written) and a single GEMM-shaped layer timed alone in its own plan
+// read + written; or from a host-visible staging buffer into device memory,
+// the host-to-device ceiling of an upload) and a single GEMM-shaped layer timed alone in its own plan
 // (the 4096^3 square GEMM, and every network GEMM in `gemm` mode).
 #pragma once
 #include <cstddef>
@@ -10,17 +11,25 @@
 #include "apps/bench_util.h"
 #include "model/network.h"
 #include "model/vk_plan.h"
+#include "vk_runtime/buffer.h"
 
 namespace effnet::app {
 
 struct CopyCeiling {
   size_t bytes = 0;  // size of the buffer copied (read once, written once)
   Stats ms;
+  // Device to device: bytes read + written per second, in GB/s.
   double gbps() const { return 2.0 * double(bytes) / (ms.median * 1e-3) * 1e-9; }
+  // Bytes copied per second (host to device: what crosses the link).
+  double bytes_per_s() const { return double(bytes) / (ms.median * 1e-3); }
 };
-// `bytes` is lowered to the device's maxStorageBufferRange (rounded to 4).
-// Throws VulkanError, DeviceError; std::runtime_error when the queue has no timestamps.
-CopyCeiling measure_copy_bandwidth(vk::Context& ctx, size_t bytes, int warmup, int iters);
+// A device-local buffer copied into another (src = DeviceLocal), or a
+// host-visible staging buffer (src = Upload, as VkPlan's upload buffers) into
+// a device-local one; the source holds non-zero data. `bytes` is lowered to
+// the device's maxStorageBufferRange (rounded to 4). Throws VulkanError,
+// DeviceError; std::runtime_error when the queue has no timestamps.
+CopyCeiling measure_copy_bandwidth(vk::Context& ctx, size_t bytes, int warmup, int iters,
+                                   vk::MemoryKind src = vk::MemoryKind::DeviceLocal);
 
 // A Pointwise layer cin = cout = n, no activation, random non-zero weights:
 // as a plan on input [1, 1, n, n] it is the square GEMM M = N = K = n.

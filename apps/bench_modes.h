@@ -4,6 +4,8 @@
 //   gemm    every GEMM-shaped layer and a 4096^3 square GEMM, beside cuBLAS fp16
 //   mbconv  each MBConv block fused with candidate tiles and layer by layer
 //   soak    many inferences: host and device memory flat, replays bit-identical
+//   stream  from host memory: GPU-only, round trip, streaming with batches in
+//           flight, the host-to-device copy ceiling (apps/bench_stream.cpp)
 // Each prints a table on stdout, progress on stderr, and writes JSON to --json.
 #pragma once
 #include <cstdint>
@@ -41,6 +43,13 @@ struct NetOptions : BenchCommon {
   std::string precisions = "fp16,fp32";
   int buffers = 4;  // distinct random inputs, used in turn
   bool no_startup = false;
+};
+
+struct StreamOptions : BenchCommon {
+  std::string batches = "1,10,64,256";
+  std::string precisions = "fp16,fp32";
+  int inflight = 2;  // VkPlanOptions::inflight of the streamed run
+  int buffers = 4;   // distinct random inputs, used in turn
 };
 
 struct LayersOptions : BenchCommon {
@@ -96,6 +105,7 @@ struct AccuracyOptions {
 
 // Each returns the exit code; errors are thrown (caught by run_main).
 int run_net(const NetOptions& o);
+int run_stream(const StreamOptions& o);
 int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
 int run_mbconv(const MBConvOptions& o);

@@ -5,6 +5,7 @@
 //   effnet-bench layers --batch 10 --json layers.json
 //   effnet-bench gemm   --batch 10,256 --json gemm.json
 //   effnet-bench soak   --iters 10000 --json soak.json
+//   effnet-bench stream --batch 1,10,64,256 --inflight 2 --json stream.json
 #include <CLI/CLI.hpp>
 #include <fstream>
 
@@ -101,6 +102,17 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, 64));
     s_net->add_flag("--no-startup", net.no_startup, "skip the cold/warm start-up measurement");
 
+    StreamOptions stream;
+    CLI::App* s_stream = cli.add_subcommand(
+        "stream", "from host memory: GPU-only, round trip, batches in flight, host-to-device copy ceiling");
+    add_common(s_stream, stream, 100, 10);
+    s_stream->add_option("--batch", stream.batches, "comma-separated batch sizes (default 1,10,64,256)");
+    s_stream->add_option("--precision", stream.precisions, "fp16, fp32 or fp16,fp32 (default both)");
+    s_stream->add_option("--inflight", stream.inflight, "batches in flight while streaming (default 2)")
+        ->check(CLI::Range(1, kMaxInflight));
+    s_stream->add_option("--buffers", stream.buffers, "distinct random inputs used in turn (default 4)")
+        ->check(CLI::Range(1, 64));
+
     LayersOptions layers;
     CLI::App* s_layers =
         cli.add_subcommand("layers", "per-layer GPU time, FLOPs, bytes, fraction of the measured ceilings");
@@ -187,6 +199,7 @@ int main(int argc, char** argv) {
     }
     // The environment, read once here (apps/context_env.h).
     BenchCommon& common = s_net->parsed()      ? static_cast<BenchCommon&>(net)
+                          : s_stream->parsed() ? static_cast<BenchCommon&>(stream)
                           : s_layers->parsed() ? static_cast<BenchCommon&>(layers)
                           : s_mb->parsed()     ? static_cast<BenchCommon&>(mb)
                           : s_soak->parsed()   ? static_cast<BenchCommon&>(soak)
@@ -197,9 +210,10 @@ int main(int argc, char** argv) {
     if (const char* skip = std::getenv("EFFNET_MBCONV_SKIP")) common.mbconv_skip = uint32_t(std::atoi(skip));
     common.context = context_options_from_env(common.gpu);
     // An unwritable --json fails now, not after minutes of timing.
-    for (const std::string* path : {&net.json, &layers.json, &gemm.json, &mb.json, &soak.json})
+    for (const std::string* path : {&net.json, &stream.json, &layers.json, &gemm.json, &mb.json, &soak.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);
     if (s_net->parsed()) return run_net(net);
+    if (s_stream->parsed()) return run_stream(stream);
     if (s_layers->parsed()) return run_layers(layers);
     if (s_mb->parsed()) {
       mb.context.shader_clock = mb.profile;

@@ -2,6 +2,8 @@
 //
 //   effnet-infer --image photo.jpg                      top-5 on the default Vulkan GPU, fp16
 //   effnet-infer --input x.npy --output y.npy --device cpu --precision fp32 --json
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -17,6 +19,7 @@
 #include "apps/input.h"
 #include "apps/labels.h"
 #include "apps/output_guard.h"
+#include "apps/progress.h"
 #include "apps/run_main.h"
 #include "backends/backend.h"
 #include "backends/logits_check.h"
@@ -131,6 +134,7 @@ int main(int argc, char** argv) {
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1, batch = kDefaultBatch;
     bool list = false, no_coopmat = false, no_fuse = false;
+    bool progress_flag = ::isatty(STDERR_FILENO) != 0;  // the default of --progress / --no-progress
     CLI::Option* o_weights =
         cli.add_option("--weights", weights, "safetensors state_dict of the reference model (PyTorch names)");
     cli.add_option("--seed", seed, "seed of the built-in untrained weights (without --weights)");
@@ -183,6 +187,9 @@ int main(int argc, char** argv) {
                "row in --output), image, topk; a skipped image: image, skipped (the reason). To FILE, "
                "or without FILE / '-' to standard output (no table)")
             ->expected(0, 1);
+    cli.add_flag("--progress,!--no-progress", progress_flag,
+                 "a progress line on standard error (inputs done / total, inputs per second, every 0.5 s), "
+                 "never on standard output; on by default when standard error is a terminal");
     cli.add_flag("--list-devices", list, "list the Vulkan (and CUDA) devices and exit");
     if (const auto code = parse_cli(cli, argc, argv)) return *code;
     const bool json = o_json->count() > 0;
@@ -247,7 +254,9 @@ int main(int argc, char** argv) {
     std::vector<SkippedImage> skipped;  // images that could not be decoded (several images only)
     std::vector<double> host_ms(size_t(repeat), 0.0), gpu_ms(size_t(repeat), 0.0);
     bool have_gpu_ms = true;  // and false when no chunk ran (every image skipped)
+    ProgressLine progress(progress_flag, src.count(), in.images.empty() ? "inputs" : "images");
     for (InputBatches::Chunk c; src.next(chunk, c);) {
+      progress.clear();
       for (const SkippedImage& sk : c.skipped) {
         std::fprintf(stderr, "effnet-infer: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
         skipped.push_back(sk);
@@ -256,6 +265,7 @@ int main(int argc, char** argv) {
         for (const SkippedImage& sk : c.skipped)
           if (lines.on()) lines.write({{"image", sk.path}, {"skipped", sk.reason}});
         if (lines.on()) lines.flush();
+        progress.update(int64_t(kept_index.size() + skipped.size()));
         continue;
       }
       Tensor y;
@@ -287,7 +297,9 @@ int main(int argc, char** argv) {
       }
       kept.insert(kept.end(), y.data.begin(), y.data.begin() + int64_t(c.rows.size()) * net.classes);
       kept_index.insert(kept_index.end(), c.rows.begin(), c.rows.end());
+      progress.update(int64_t(kept_index.size() + skipped.size()));
     }
+    progress.finish(int64_t(kept_index.size() + skipped.size()));
     const int64_t rows = int64_t(kept_index.size());
     have_gpu_ms = have_gpu_ms && rows > 0;
     const Tensor logits({rows, int64_t(net.classes)}, std::move(kept));

@@ -5,6 +5,18 @@
 
 namespace effnet::app {
 
+Ticket Backend::submit(const Tensor& x) {
+  const int slot = held_.free_slot("submit");
+  held_logits_[size_t(slot)] = run(x);
+  return held_.issue(slot);
+}
+
+Tensor Backend::wait(Ticket t) {
+  const int slot = held_.slot_of(t, "wait");
+  held_.release(t, "wait");
+  return std::move(held_logits_[size_t(slot)]);
+}
+
 std::vector<std::string> available_backends() {
 #ifdef EFFNET_HAVE_CUDA
   return {"vulkan", "cpu", "cuda"};

@@ -7,6 +7,7 @@
 
 #include "model/network.h"
 #include "model/tensor.h"
+#include "model/ticket.h"
 #include "model/vk_variant.h"
 #include "nlohmann/json.hpp"
 #include "vk_runtime/context.h"
@@ -20,6 +21,7 @@ struct BackendOptions {
   bool allow_coopmat = true;  // Vulkan: use cooperative matrices where the device has them
   bool fuse = true;           // Vulkan: MBConv blocks fused where it measured faster (false: layer by layer)
   int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
+  int inflight = 2;  // batches submit() may keep in flight, 1..kMaxInflight (model/vk_plan.h)
   // Vulkan: the context options main read from --gpu and the environment
   // (apps/context_env.h); the backends read no environment themselves.
   vk::ContextOptions context;
@@ -30,6 +32,15 @@ class Backend {
   virtual ~Backend() = default;
   // x: [batch, 3, height, width] float32 NCHW -> logits [batch, classes] float32.
   virtual Tensor run(const Tensor& x) = 0;
+  // Asynchronous run: submit() queues x (the same shape) and returns a ticket,
+  // wait() its logits, tickets in any order, at most BackendOptions::inflight
+  // outstanding. Vulkan: the batches are in flight on the plan (VkPlan::submit);
+  // here (CPU, CUDA) submit() runs the batch and keeps its logits until wait().
+  // TicketError for a call out of order (model/ticket.h); else run()'s errors.
+  virtual Ticket submit(const Tensor& x);
+  virtual Tensor wait(Ticket t);
+  // Tickets submitted and not waited.
+  virtual int outstanding() const { return held_.outstanding(); }
   // One line naming the device, e.g. "vulkan: NVIDIA H200 (driver 580.159.4)".
   virtual std::string device_line() const = 0;
   // The variant chosen, one line, e.g. "fp16, cooperative matrix 16x16x16 on 9 of 23 layers".
@@ -44,6 +55,13 @@ class Backend {
   // or "" when none is. Slow (Vulkan builds a plan per stage); never called on
   // the fast path. Throws what run() throws.
   virtual std::string first_nonfinite_stage(const Tensor& x) = 0;
+
+ protected:
+  explicit Backend(int inflight) : held_(inflight), held_logits_(size_t(held_.slots())) {}
+
+ private:
+  TicketBook held_;                  // the default submit() / wait()
+  std::vector<Tensor> held_logits_;  // per slot
 };
 
 // Creates the backend named by opts.device; `net` must outlive it (the CPU

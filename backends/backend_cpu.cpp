@@ -9,7 +9,8 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(const Network& net, const BackendOptions& opts) : net_(net), opts_(opts) {}
+  CpuBackend(const Network& net, const BackendOptions& opts)
+      : Backend(opts.inflight), net_(net), opts_(opts) {}
   Tensor run(const Tensor& x) override { return cpu_forward(net_, x); }
   std::string device_line() const override {
     return "cpu: reference (float32 data, float64 accumulation, " +

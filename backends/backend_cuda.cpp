@@ -9,7 +9,8 @@ namespace {
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const Network& net, const BackendOptions& o)
-      : net_(checked(net, o.precision)),
+      : Backend(o.inflight),
+        net_(checked(net, o.precision)),
         ref_(net, CudaOptions{o.batch, o.height, o.width, o.precision, o.gpu < 0 ? 0 : o.gpu}),
         precision_(o.precision),
         device_(o.gpu < 0 ? 0 : o.gpu) {}

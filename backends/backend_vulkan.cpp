@@ -10,9 +10,16 @@ namespace {
 class VulkanBackend final : public Backend {
  public:
   VulkanBackend(const Network& net, const BackendOptions& opts)
-      : net_(net), options_(plan_options(opts)), ctx_(opts.context), plan_(ctx_, net, options_) {}
+      : Backend(opts.inflight),
+        net_(net),
+        options_(plan_options(opts)),
+        ctx_(opts.context),
+        plan_(ctx_, net, options_) {}
 
   Tensor run(const Tensor& x) override { return plan_.run(x); }
+  Ticket submit(const Tensor& x) override { return plan_.submit(x); }
+  Tensor wait(Ticket t) override { return plan_.wait(t); }
+  int outstanding() const override { return plan_.outstanding(); }
 
   std::string device_line() const override {
     const vk::DeviceInfo& d = ctx_.info();
@@ -81,6 +88,7 @@ class VulkanBackend final : public Backend {
     p.precision = o.precision;
     p.allow_coopmat = o.allow_coopmat;
     p.fuse = o.fuse ? FusePolicy::Auto : FusePolicy::Never;
+    p.inflight = o.inflight;
     return p;
   }
   const Network& net_;

@@ -16,9 +16,42 @@ struct Engine::Impl {
   Network net;
   std::unique_ptr<app::Backend> backend;  // planned for `shape`
   std::vector<int64_t> shape;
+  // Engine tickets are the backend's ids plus `base`, the last id issued
+  // before the backend was replaced: ids never repeat across plans.
+  uint64_t base = 0, last = 0;
+  // The backend for x's shape (checked), planned when the shape is new.
+  app::Backend& backend_for(const Tensor& x);
 };
 
+app::Backend& Engine::Impl::backend_for(const Tensor& x) {
+  check_network_input(x);  // shape and finite values, as effnet-infer checks its --input
+  const auto& s = x.shape;
+  if (backend && shape == s) return *backend;
+  if (backend && backend->outstanding() > 0)
+    throw TicketError("Engine: input " + shape_str(s) + " while " + std::to_string(backend->outstanding()) +
+                      " batch(es) of " + shape_str(shape) + " are in flight: wait for them first");
+  app::BackendOptions bo;
+  bo.device = opt.device;
+  bo.precision = opt.precision;
+  bo.gpu = opt.gpu;
+  bo.allow_coopmat = opt.allow_coopmat;
+  bo.fuse = opt.fuse;
+  bo.inflight = opt.inflight;
+  bo.batch = int(s[0]);
+  bo.height = int(s[2]);
+  bo.width = int(s[3]);
+  bo.context.gpu = opt.gpu;
+  bo.context.pipeline_cache_file = opt.pipeline_cache_file;
+  backend.reset();  // one device context at a time
+  base = last;
+  backend = app::make_backend(net, bo);
+  shape = s;
+  return *backend;
+}
+
 Engine::Engine(const std::string& weights, const EngineOptions& options) : impl_(std::make_unique<Impl>()) {
+  if (options.inflight < 1 || options.inflight > 4)
+    throw UsageError("EngineOptions::inflight " + std::to_string(options.inflight) + ": must be 1..4");
   impl_->opt = options;
   impl_->net = weights.empty() ? random_network(0, kDefaultClasses) : load_network(weights);
 }
@@ -28,27 +61,27 @@ Engine::Engine(Engine&&) noexcept = default;
 Engine& Engine::operator=(Engine&&) noexcept = default;
 
 Tensor Engine::run(const Tensor& x) {
+  app::Backend& b = impl_->backend_for(x);
+  Tensor y = b.run(x);
+  app::check_logits_finite(b, x, y, [](int64_t row) { return "row " + std::to_string(row); });
+  return y;
+}
+
+Ticket Engine::submit(const Tensor& x) {
   Impl& p = *impl_;
-  check_network_input(x);  // shape and finite values, as effnet-infer checks its --input
-  const auto& s = x.shape;
-  if (!p.backend || p.shape != s) {
-    app::BackendOptions bo;
-    bo.device = p.opt.device;
-    bo.precision = p.opt.precision;
-    bo.gpu = p.opt.gpu;
-    bo.allow_coopmat = p.opt.allow_coopmat;
-    bo.fuse = p.opt.fuse;
-    bo.batch = int(s[0]);
-    bo.height = int(s[2]);
-    bo.width = int(s[3]);
-    bo.context.gpu = p.opt.gpu;
-    bo.context.pipeline_cache_file = p.opt.pipeline_cache_file;
-    p.backend.reset();  // one device context at a time
-    p.backend = app::make_backend(p.net, bo);
-    p.shape = s;
-  }
-  Tensor y = p.backend->run(x);
-  app::check_logits_finite(*p.backend, x, y, [](int64_t row) { return "row " + std::to_string(row); });
+  const Ticket t = p.backend_for(x).submit(x);
+  p.last = p.base + t.id;
+  return Ticket{p.last};
+}
+
+Tensor Engine::wait(Ticket t) {
+  Impl& p = *impl_;
+  if (t.id == 0 || t.id > p.last)
+    throw TicketError("Engine::wait: ticket " + std::to_string(t.id) + " was never issued");
+  if (t.id <= p.base)
+    throw TicketError("Engine::wait: ticket " + std::to_string(t.id) + " was waited already");
+  Tensor y = p.backend->wait(Ticket{t.id - p.base});
+  app::check_logits_finite(y, [](int64_t row) { return "row " + std::to_string(row); });
   return y;
 }
 

@@ -1,12 +1,15 @@
 // effnet::Engine, the C++ API of effnet-vk (docs/API.md): EfficientNet-B1
 // (KernelBench L3/23) inference on one device. Load weights once, run batches
-// of float32 NCHW images, get float32 logits. Synchronous: run() returns when
-// the logits are in host memory. Not thread-safe (one Engine per thread).
+// of float32 NCHW images, get float32 logits. run() returns when the logits
+// are in host memory; submit() / wait() keep several batches in flight (on
+// Vulkan the upload of one overlaps the compute of another). Not thread-safe
+// (one Engine per thread).
 //
 // Errors are exceptions of model/errors.h (every one an effnet::Error with a
 // one-line what()): FileError (weights unreadable), ShapeError (bad weights,
 // a wrong input shape, non-finite logits: the message names the first stage
-// that produced them), UsageError (an unknown device name), DeviceError /
+// that produced them), UsageError (an unknown device name, inflight out of
+// range), TicketError (submit / wait out of order), DeviceError /
 // VulkanError / CudaError (no usable device, a missing feature). A NaN or Inf
 // in the input is a ShapeError too (a ReLU on the GPU may turn NaN into 0: the
 // answer would be finite and wrong).
@@ -17,6 +20,7 @@
 
 #include "model/precision.h"
 #include "model/tensor.h"
+#include "model/ticket.h"
 
 namespace effnet {
 
@@ -27,6 +31,7 @@ struct EngineOptions {
   bool allow_coopmat = true;              // Vulkan: cooperative matrices where the device has them
   bool fuse = true;                       // Vulkan: fused MBConv blocks where the plan's rule says so
   std::string pipeline_cache_file;        // Vulkan: pipeline cache file ("" : in memory only)
+  int inflight = 2;                       // batches submit() may keep in flight, 1..4
 };
 
 class Engine {
@@ -48,6 +53,19 @@ class Engine {
   Tensor run(const Tensor& x);
   // The same on a host array of n * 3 * h * w floats; returns n * classes floats, row-major.
   std::vector<float> run(const float* nchw, int n, int h, int w);
+
+  // Asynchronous run. submit(x) checks x as run() does, queues it and returns
+  // a ticket at once (x may be freed then); wait(t) blocks until that batch is
+  // done and returns its logits, equal to run(x). At most `inflight` tickets
+  // outstanding; any order of waits. Vulkan: the batches are in flight on the
+  // GPU (the next one's upload overlaps this one's compute); cpu, cuda:
+  // submit() runs the batch. Throws run()'s errors, and TicketError for a
+  // submit beyond `inflight`, another input shape while tickets are
+  // outstanding (the plan would change under them), waiting a ticket twice or
+  // one never issued. Non-finite logits: ShapeError from wait() (without the
+  // stage: run() names it).
+  Ticket submit(const Tensor& x);
+  Tensor wait(Ticket t);
 
   int classes() const;
   // After a run: the device ("vulkan: NVIDIA H200 (...)") and the plan's

@@ -15,5 +15,8 @@ namespace effnet::app {
 // x: the input b.run() took; logits: its [N, classes] result.
 void check_logits_finite(Backend& b, const Tensor& x, const Tensor& logits,
                          const std::function<std::string(int64_t)>& row_name);
+// The same where the input is gone (an asynchronous wait): the message says
+// that run() on that input names the stage.
+void check_logits_finite(const Tensor& logits, const std::function<std::string(int64_t)>& row_name);
 
 }  // namespace effnet::app

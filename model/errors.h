@@ -19,6 +19,11 @@ struct FileError : Error {
 struct ShapeError : Error {
   using Error::Error;
 };
+// An asynchronous call out of order (model/ticket.h): waiting a ticket twice or
+// one never issued, submitting more batches than may be in flight.
+struct TicketError : Error {
+  using Error::Error;
+};
 // Bad command-line usage.
 struct UsageError : Error {
   using Error::Error;

@@ -14,6 +14,7 @@ std::string vk_first_nonfinite_stage(vk::Context& ctx, const std::vector<Layer>&
     o.fuse = st.mbconv ? FusePolicy::Always : FusePolicy::Never;
     o.force_mbconv_tile = st.mbconv ? std::optional<MBConvTile>(st.mbconv->tile) : std::nullopt;
     o.profile_layers = false;
+    o.inflight = 1;  // one run: no second input buffer
     VkPlan one(ctx, sub, layout_dims(kind_info(sub.front().kind).in, st.in), o);
     cur = one.run(cur);
     if (first_nonfinite(cur) >= 0)

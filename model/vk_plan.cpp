@@ -16,6 +16,7 @@
 #include "vk_runtime/buffer.h"
 #include "vk_runtime/errors.h"
 #include "vk_runtime/sequence.h"
+#include "vk_runtime/timeline.h"
 
 namespace effnet {
 namespace {
@@ -49,16 +50,30 @@ struct VkPlan::Impl {
   size_t in_elems = 0, out_elems = 0;
 
   std::vector<Buffer> params;  // every stage's weights, in upload order
-  Buffer input, output, ping[2], partial, dummy;
-  Buffer upload, readback;
+  Buffer output, ping[2], partial, dummy;
   // One dispatch of a stage: its algorithm, push constants and grid.
   struct Dispatch {
     vk::Algorithm alg;
     std::vector<uint32_t> push;
     std::array<uint32_t, 3> groups;
   };
-  std::vector<std::vector<Dispatch>> dispatches;  // per stage
-  std::unique_ptr<vk::Sequence> seq;
+  std::vector<std::vector<Dispatch>> dispatches;    // per stage (stage 0 reading slots[0].input)
+  std::vector<std::vector<const Buffer*>> weights;  // per stage, its parameters (StageBuffers::params)
+  // One batch in flight (VkPlanOptions::inflight of them): its own staging
+  // buffers and device input, and two command buffers: `up` copies upload ->
+  // input, `net` waits for everything submitted before it (the activations are
+  // shared), runs the stages on this input and copies output -> readback.
+  struct Slot {
+    Buffer input, upload, readback;
+    std::vector<Dispatch> first;  // stage 0 reading this slot's input (empty for slot 0: dispatches[0])
+    std::unique_ptr<vk::Sequence> up, net;
+    uint64_t value = 0;  // the timeline value its last submission signals
+  };
+  std::vector<Slot> slots;
+  TicketBook book;
+  vk::Timeline timeline;
+  uint64_t signalled = 0;  // the last timeline value submitted
+  int last_slot = 0;       // of the last wait(): replay() runs its input again
   PlanTiming timing;
   bool profile_layers = false;
   uint32_t mbconv_skip = 0;
@@ -66,25 +81,43 @@ struct VkPlan::Impl {
   std::deque<std::pair<size_t, Buffer>> prof;  // stage index, its profile records (device-local)
 
   Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
+  // Nothing of the plan may be freed while the GPU uses it: waits for every submission.
+  ~Impl();
   // A device-local buffer holding `bytes` (uploaded through `staging`, recorded into s).
   const Buffer& param(const void* data, size_t bytes, std::vector<Buffer>& staging, vk::Sequence& s);
   // The dispatch of a stage code's spec; DeviceError when its variant is not embedded.
   Dispatch make_dispatch(DispatchSpec spec);
-  // Uploads stage st's parameters and builds its dispatches (model/vk_stage_code.h).
-  void build_stage(const Stage& st, const std::vector<Layer>& layers, const Buffer& src, const Buffer& dst,
+  // Uploads stage k's parameters and builds its dispatches (model/vk_stage_code.h).
+  void build_stage(size_t k, const std::vector<Layer>& layers, const Buffer& src, const Buffer& dst,
                    std::vector<Buffer>& staging, vk::Sequence& s);
+  // The dispatches of stage k (parameters uploaded) from src to dst.
+  std::vector<Dispatch> stage_dispatches(size_t k, const std::vector<Layer>& layers, const Buffer& src,
+                                         const Buffer& dst);
   void record();
-  void read_timing();
+  // ShapeError when x's shape is not the plan's input shape.
+  void check_input(const Tensor& x) const;
+  // The host input x (check_input passed) into a slot's mapped upload buffer,
+  // in the plan's input storage (fp32 or fp16): the one place where a host
+  // input format becomes the bytes the first stage reads.
+  void stage_input(const Tensor& x, Slot& slot) const;
+  void read_timing(const vk::Sequence& seq);
+  // TicketError when a batch is in flight (`what` names the caller).
+  void require_idle(const char* what) const;
 };
 
 VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt)
     : ctx(c),
       precision(opt.precision),
+      book(opt.inflight),
+      timeline(c),
       profile_layers(opt.profile_layers),
       mbconv_skip(opt.mbconv_skip),
       mbconv_prof(opt.mbconv_profile) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
+  if (opt.inflight < 1 || opt.inflight > kMaxInflight)
+    throw ShapeError("VkPlan: inflight " + std::to_string(opt.inflight) + ": must be 1.." +
+                     std::to_string(kMaxInflight));
   if (!precision_supported(dev, precision))
     throw vk::DeviceError(dev.name +
                           " lacks fp16 (shaderFloat16 and storageBuffer16BitAccess): use precision fp32");
@@ -167,31 +200,38 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
   act_max = round4(act_max);
   const size_t in_size = round4(in_elems * size_t(in_bytes));
   const size_t out_size = round4(out_elems * size_t(out_bytes));
-  size_t total = in_size + out_size + (stages.size() > 1 ? 2 * act_max : 0) + partial_max;
+  const size_t n_slots = size_t(opt.inflight);
+  size_t total = n_slots * in_size + out_size + (stages.size() > 1 ? 2 * act_max : 0) + partial_max;
   for (const Layer& l : layers) total += size_t(kind_param_bytes(l.kind, l.cin, l.cout, precision));
   if (total > dev.device_local_bytes)
     throw vk::DeviceError("the plan needs " + std::to_string(total >> 20) + " MiB of device memory; " +
                           dev.name + " has " + std::to_string(dev.device_local_bytes >> 20) + " MiB");
 
-  input = Buffer(ctx, in_size, MemoryKind::DeviceLocal);
+  slots.resize(n_slots);
+  for (Slot& sl : slots) {
+    sl.input = Buffer(ctx, in_size, MemoryKind::DeviceLocal);
+    sl.upload = Buffer(ctx, in_size, MemoryKind::Upload);
+    sl.readback = Buffer(ctx, out_size, MemoryKind::Readback);
+  }
   output = Buffer(ctx, out_size, MemoryKind::DeviceLocal);
   if (stages.size() > 1)
     for (auto& p : ping) p = Buffer(ctx, act_max, MemoryKind::DeviceLocal);
   partial = Buffer(ctx, partial_max, MemoryKind::DeviceLocal);
   dummy = Buffer(ctx, 16, MemoryKind::DeviceLocal);
-  upload = Buffer(ctx, in_size, MemoryKind::Upload);
-  readback = Buffer(ctx, out_size, MemoryKind::Readback);
 
   // Weights uploaded and pipelines with their descriptor sets built, once.
   std::vector<Buffer> staging;
   vk::Sequence s(ctx);
   s.begin();
-  params.reserve(4 * stages.size());  // param() keeps references: no reallocation
+  params.reserve(4 * stages.size());           // param() keeps references: no reallocation
+  for (Slot& sl : slots) s.fill(sl.input, 0);  // replay() before any run reads zeros
   for (size_t k = 0; k < stages.size(); ++k) {
-    const Buffer& src = k == 0 ? input : ping[(k - 1) % 2];
+    const Buffer& src = k == 0 ? slots[0].input : ping[(k - 1) % 2];
     const Buffer& dst = k + 1 == stages.size() ? output : ping[k % 2];
-    build_stage(stages[k], layers, src, dst, staging, s);
+    build_stage(k, layers, src, dst, staging, s);
   }
+  for (size_t i = 1; i < slots.size(); ++i)
+    slots[i].first = stage_dispatches(0, layers, slots[i].input, stages.size() == 1 ? output : ping[0]);
   s.end();
   s.submit_and_wait();
   record();
@@ -217,15 +257,31 @@ VkPlan::Impl::Dispatch VkPlan::Impl::make_dispatch(DispatchSpec d) {
           std::move(d.push), d.groups};
 }
 
-void VkPlan::Impl::build_stage(const Stage& st, const std::vector<Layer>& layers, const Buffer& src,
+VkPlan::Impl::~Impl() {
+  try {
+    timeline.wait(signalled);
+  } catch (const std::exception&) {  // Timeline::wait waited the device idle
+  }
+}
+
+void VkPlan::Impl::build_stage(size_t k, const std::vector<Layer>& layers, const Buffer& src,
                                const Buffer& dst, std::vector<Buffer>& staging, vk::Sequence& s) {
+  const Stage& st = stages[k];
   const Layer& l = layers[st.first];
   const std::vector<std::vector<uint8_t>> blobs =
       st.mbconv ? mbconv_params(l, layers[st.first + 1], layers[st.first + 2], *st.mbconv)
       : st.dw   ? dw_project_params(l, layers[st.first + 1], precision)
                 : layer_params(l, precision);
-  StageBuffers b{&src, &dst, {}, &partial, &dummy};
-  for (const auto& p : blobs) b.params.push_back(&param(p.data(), p.size(), staging, s));
+  weights.emplace_back();
+  for (const auto& p : blobs) weights.back().push_back(&param(p.data(), p.size(), staging, s));
+  dispatches.push_back(stage_dispatches(k, layers, src, dst));
+}
+
+std::vector<VkPlan::Impl::Dispatch> VkPlan::Impl::stage_dispatches(size_t k, const std::vector<Layer>& layers,
+                                                                   const Buffer& src, const Buffer& dst) {
+  const Stage& st = stages[k];
+  const Layer& l = layers[st.first];
+  const StageBuffers b{&src, &dst, weights[k], &partial, &dummy};
   std::vector<DispatchSpec> specs;
   if (st.mbconv)
     specs = mbconv_dispatches(*st.mbconv, b, ctx.info(), mbconv_skip);
@@ -244,32 +300,42 @@ void VkPlan::Impl::build_stage(const Stage& st, const std::vector<Layer>& layers
                             ": needs the COOPMAT variant, split 1 and shader " + "clocks (" +
                             ctx.info().name + ")");
     const uint64_t words = uint64_t(v.groups[0]) * v.groups[1] * EFFNET_MBCONV_PROF_WORDS;
-    prof.emplace_back(dispatches.size(), Buffer(ctx, words * 4, MemoryKind::DeviceLocal));
+    if (prof.empty() || prof.back().first != k)  // stage 0 is built once per slot: one record buffer
+      prof.emplace_back(k, Buffer(ctx, words * 4, MemoryKind::DeviceLocal));
     m.bindings[EFFNET_BIND_PARTIAL] = {&prof.back().second, true};
     m.shader = shaders::variant::mbconv_coopmat_fp16_prof;
   }
   for (DispatchSpec& spec : specs) d.push_back(make_dispatch(std::move(spec)));
-  dispatches.push_back(std::move(d));
+  return d;
 }
 
 void VkPlan::Impl::record() {
-  const uint32_t slots = profile_layers ? uint32_t(stages.size() + 1) : 2;
-  seq = std::make_unique<vk::Sequence>(ctx, slots);
-  seq->begin();
-  seq->copy(upload, input, upload.size());
-  seq->timestamp(0);
-  for (size_t i = 0; i < dispatches.size(); ++i) {
-    for (const Dispatch& d : dispatches[i])
-      seq->dispatch(d.alg, d.push.data(), d.groups[0], d.groups[1], d.groups[2]);
-    if (profile_layers) seq->timestamp(uint32_t(i + 1));
+  const uint32_t queries = profile_layers ? uint32_t(stages.size() + 1) : 2;
+  for (Slot& sl : slots) {
+    sl.up = std::make_unique<vk::Sequence>(ctx);
+    sl.up->begin();
+    sl.up->copy(sl.upload, sl.input, sl.upload.size());
+    sl.up->end();
+    vk::Sequence& seq = *(sl.net = std::make_unique<vk::Sequence>(ctx, queries));
+    seq.begin();
+    // The previous batch's stages and this batch's upload (submitted before)
+    // done first: timestamp(0) begins with that full barrier, else barrier().
+    if (!seq.has_timestamps()) seq.barrier();
+    seq.timestamp(0);
+    for (size_t i = 0; i < dispatches.size(); ++i) {
+      for (const Dispatch& d : i == 0 && !sl.first.empty() ? sl.first : dispatches[i])
+        seq.dispatch(d.alg, d.push.data(), d.groups[0], d.groups[1], d.groups[2]);
+      if (profile_layers) seq.timestamp(uint32_t(i + 1));
+    }
+    if (!profile_layers) seq.timestamp(1);
+    seq.copy(output, sl.readback, sl.readback.size());
+    seq.host_barrier();
+    seq.end();
   }
-  if (!profile_layers) seq->timestamp(1);
-  seq->copy(output, readback, readback.size());
-  seq->end();
 }
 
-void VkPlan::Impl::read_timing() {
-  const std::vector<double> ns = seq->timestamps_ns();
+void VkPlan::Impl::read_timing(const vk::Sequence& seq) {
+  const std::vector<double> ns = seq.timestamps_ns();
   timing = PlanTiming{};
   if (ns.size() != (profile_layers ? stages.size() + 1 : 2)) return;
   timing.available = true;
@@ -307,37 +373,74 @@ namespace {
 constexpr size_t kParallelPackBytes = size_t(4) << 20;
 }  // namespace
 
-Tensor VkPlan::run(const Tensor& x) {
-  Impl& p = *impl_;
-  if (x.shape != p.in_shape || x.data.size() != p.in_elems)
-    throw ShapeError("input " + shape_str(x.shape) + " differs from the plan's " + shape_str(p.in_shape));
-  // The input into the mapped upload buffer; large inputs on several threads
+void VkPlan::Impl::check_input(const Tensor& x) const {
+  if (x.shape != in_shape || x.data.size() != in_elems)
+    throw ShapeError("input " + shape_str(x.shape) + " differs from the plan's " + shape_str(in_shape));
+}
+
+void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) const {
+  // Straight into the mapped upload buffer; large inputs on several threads
   // (one thread writes host-visible memory at a fraction of the bandwidth: the
   // host time of a 177 MB batch of 256 was 7x its GPU time on the H200).
-  auto* dst = static_cast<uint8_t*>(p.upload.mapped());
-  if (p.in_elems * size_t(p.in_bytes) < kParallelPackBytes) {
-    pack_storage(x.data.data(), p.in_elems, p.in_bytes, dst);
+  auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
+  if (in_elems * size_t(in_bytes) < kParallelPackBytes) {
+    pack_storage(x.data.data(), in_elems, in_bytes, dst);
   } else {
-    parallel_for(int64_t(p.in_elems), [&](int64_t b, int64_t e) {
-      pack_storage(x.data.data() + b, size_t(e - b), p.in_bytes, dst + size_t(b) * size_t(p.in_bytes));
+    parallel_for(int64_t(in_elems), [&](int64_t b, int64_t e) {
+      pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
     });
   }
-  p.upload.flush();
-  p.seq->submit_and_wait();
-  p.read_timing();
-  p.readback.invalidate();
+  slot.upload.flush();
+}
+
+void VkPlan::Impl::require_idle(const char* what) const {
+  if (const int n = book.outstanding())
+    throw TicketError(std::string(what) + ": " + std::to_string(n) +
+                      " submitted batch(es) not waited yet: wait for them first");
+}
+
+Ticket VkPlan::submit(const Tensor& x) {
+  Impl& p = *impl_;
+  p.check_input(x);
+  const int k = p.book.free_slot("VkPlan::submit");
+  Impl::Slot& slot = p.slots[size_t(k)];
+  p.stage_input(x, slot);
+  vk::submit(p.ctx, {slot.up.get(), slot.net.get()}, p.timeline, p.signalled + 1);
+  slot.value = ++p.signalled;
+  return p.book.issue(k);
+}
+
+Tensor VkPlan::wait(Ticket t) {
+  Impl& p = *impl_;
+  const int k = p.book.slot_of(t, "VkPlan::wait");
+  p.book.release(t, "VkPlan::wait");  // a GPU failure below leaves no slot held
+  Impl::Slot& slot = p.slots[size_t(k)];
+  p.timeline.wait(slot.value);
+  p.read_timing(*slot.net);
+  p.last_slot = k;
+  slot.readback.invalidate();
   Tensor y(p.out_shape);
-  unpack_storage(p.readback.mapped(), p.out_elems, p.out_bytes, y.data.data());
+  unpack_storage(slot.readback.mapped(), p.out_elems, p.out_bytes, y.data.data());
   return y;
 }
 
+Tensor VkPlan::run(const Tensor& x) { return wait(submit(x)); }
+
+int VkPlan::inflight() const { return impl_->book.slots(); }
+int VkPlan::outstanding() const { return impl_->book.outstanding(); }
+
 void VkPlan::replay() {
-  impl_->seq->submit_and_wait();
-  impl_->read_timing();
+  Impl& p = *impl_;
+  p.require_idle("VkPlan::replay");
+  const Impl::Slot& slot = p.slots[size_t(p.last_slot)];
+  vk::submit(p.ctx, {slot.net.get()}, p.timeline, ++p.signalled);
+  p.timeline.wait(p.signalled);
+  p.read_timing(*slot.net);
 }
 
 void VkPlan::poison_outputs() {
   Impl& p = *impl_;
+  p.require_idle("VkPlan::poison_outputs");
   vk::Sequence s(p.ctx);
   s.begin();
   const auto nan = [](int bytes) {
@@ -348,8 +451,10 @@ void VkPlan::poison_outputs() {
     if (b.get()) s.fill(b, nan(p.act_bytes));
   s.end();
   s.submit_and_wait();
-  std::memset(p.readback.mapped(), 0xff, p.readback.size());  // 0xffff / 0xffffffff: NaN in fp16 and fp32
-  p.readback.flush();
+  for (Impl::Slot& slot : p.slots) {  // 0xffff / 0xffffffff: NaN in fp16 and fp32
+    std::memset(slot.readback.mapped(), 0xff, slot.readback.size());
+    slot.readback.flush();
+  }
 }
 
 const std::vector<int64_t>& VkPlan::input_shape() const { return impl_->in_shape; }
@@ -360,7 +465,8 @@ const std::vector<LayerVariant>& VkPlan::variants() const { return impl_->varian
 PlanTiming VkPlan::last_timing() const { return impl_->timing; }
 uint64_t VkPlan::device_buffer_bytes() const {
   const Impl& p = *impl_;
-  uint64_t b = p.input.size() + p.output.size() + p.partial.size() + p.dummy.size();
+  uint64_t b = p.output.size() + p.partial.size() + p.dummy.size();
+  for (const Impl::Slot& slot : p.slots) b += slot.input.size();
   for (const Buffer& x : p.ping) b += x.get() ? x.size() : 0;
   for (const Buffer& x : p.params) b += x.size();
   return b;

@@ -4,6 +4,21 @@
 // allocated, the weights uploaded and ONE command buffer recorded when it is
 // built. run() then only uploads the input, replays that command buffer and
 // reads the output back: no allocation, descriptor update or recording per call.
+//
+// Streaming (submit / wait): up to VkPlanOptions::inflight batches in flight.
+// Each in-flight slot owns a host-visible mapped upload buffer (the input as
+// the first stage reads it: fp32 or fp16 per the kind table, packed straight
+// from the caller's Tensor, no other host copy), a device-local input, a
+// readback buffer (logits) and two command buffers recorded once: an upload
+// copy, and the stages reading that slot's input, ending with the copy of the
+// output into the slot's readback buffer. The activations and the device
+// output are one set shared by all slots, so a batch's stages begin with a
+// full barrier and run after the previous batch's (readback included); its
+// upload has no barrier and may run while the previous batch computes, and the
+// previous readback while the host packs the next. A timeline semaphore
+// (vk_runtime/timeline.h) counts finished batches; wait() blocks on it.
+// A slot is reused only after its ticket is waited: that is when its upload
+// and readback buffers may be written again. One thread at a time.
 #pragma once
 #include <memory>
 #include <optional>
@@ -12,11 +27,15 @@
 
 #include "model/network.h"
 #include "model/tensor.h"
+#include "model/ticket.h"
 #include "model/vk_stage.h"
 #include "model/vk_variant.h"
 #include "vk_runtime/context.h"
 
 namespace effnet {
+
+// The most batches a plan keeps in flight (VkPlanOptions::inflight).
+constexpr int kMaxInflight = 4;
 
 struct VkPlanOptions {
   int batch = 1;                   // images per run, >= 1
@@ -53,6 +72,10 @@ struct VkPlanOptions {
   // (read by VkPlan::mbconv_profile). DeviceError unless every fused block is
   // COOPMAT with split 1 and the context enabled shader clocks.
   bool mbconv_profile = false;
+  // Batches in flight at once through submit() / wait(), 1..kMaxInflight
+  // (ShapeError otherwise): each adds an input-sized device buffer and two
+  // host-visible ones (upload, readback); device_buffer_bytes() counts the first.
+  int inflight = 2;
   // Per-stage GPU times (effnet-bench layers): a timestamp after every stage.
   // Each costs two full pipeline barriers (a timestamp does not order later
   // commands), measured at ~9 us per stage on an H200, so the default records
@@ -60,7 +83,7 @@ struct VkPlanOptions {
   bool profile_layers = false;
 };
 
-// GPU time of the last run() / replay() from timestamp queries, in milliseconds.
+// GPU time of the last run() / wait() / replay() from timestamp queries, in milliseconds.
 struct PlanTiming {
   bool available = false;        // false when the queue has no timestamps
   double total_ms = 0;           // first stage start .. last stage end (no transfers)
@@ -87,20 +110,40 @@ class VkPlan {
   VkPlan(vk::Context& ctx, std::vector<Layer> layers, const std::vector<int64_t>& input_shape,
          const VkPlanOptions& opt);
 
+  // Waits for the batches still in flight (their logits are dropped).
   ~VkPlan();
   VkPlan(const VkPlan&) = delete;
   VkPlan& operator=(const VkPlan&) = delete;
 
   // x: fp32, shape input_shape() (layout above); returns fp32 of output_shape().
-  // Throws ShapeError when x's shape differs from the plan's; VulkanError on a
-  // GPU failure (including VK_TIMEOUT after 10 minutes).
+  // wait(submit(x)): needs a free slot (TicketError when inflight batches are
+  // submitted and not waited). Throws ShapeError when x's shape differs from
+  // the plan's; VulkanError on a GPU failure (including VK_TIMEOUT after 10 minutes).
   Tensor run(const Tensor& x);
-  // Replays the recorded command buffer on the input already on the device
-  // (the last run()'s, or zeros): for benchmarks. Updates last_timing().
+
+  // Asynchronous run. submit() packs x (as run()) into a free slot's upload
+  // buffer, queues the batch and returns at once; x may be changed or freed
+  // on return. Throws ShapeError (x's shape), TicketError when inflight()
+  // batches are already submitted and not waited, VulkanError.
+  Ticket submit(const Tensor& x);
+  // Blocks until the batch of t is done and returns its logits (fp32,
+  // output_shape()), equal bit for bit to run() on the same input; frees its
+  // slot and sets last_timing() to that batch's GPU time. Tickets may be waited
+  // in any order. Throws TicketError (a ticket never issued, or waited
+  // already), VulkanError (VK_TIMEOUT after 10 minutes, a lost device: the
+  // ticket is then spent).
+  Tensor wait(Ticket t);
+  int inflight() const;     // VkPlanOptions::inflight
+  int outstanding() const;  // tickets submitted and not waited
+
+  // Replays the recorded stages on the input already on the device (that of
+  // the last waited batch, or zeros): for benchmarks. Updates last_timing().
+  // TicketError while batches are in flight.
   void replay();
 
   // Test hook: fills the device output and intermediate activation buffers, and
-  // the host readback buffer, with NaN, so a test sees any element run() fails to write.
+  // every slot's host readback buffer, with NaN, so a test sees any element run()
+  // fails to write. TicketError while batches are in flight.
   void poison_outputs();
 
   const std::vector<int64_t>& input_shape() const;

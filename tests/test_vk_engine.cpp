@@ -8,6 +8,7 @@
 #include "model/cpu_reference.h"
 #include "model/errors.h"
 #include "model/weights.h"
+#include "tests/support/error_text.h"
 #include "tests/support/test_util.h"
 #include "tests/support/tolerances.h"
 #include "tests/test_vk_support.h"
@@ -87,4 +88,40 @@ TEST_CASE("Engine refuses bad input with one-line errors", "[vk][engine]") {
       CHECK(std::string(err.what()).find("non-finite value (nan) at flat index 100") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("Engine submit / wait equal run() on every device, tickets in any order", "[vk][engine][stream]") {
+  const bool vk = test::shared_context() != nullptr;
+  for (const std::string& device :
+       vk ? std::vector<std::string>{"cpu", "vulkan"} : std::vector<std::string>{"cpu"}) {
+    INFO(device);
+    EngineOptions o = on(device, Precision::FP32);
+    o.inflight = 2;
+    Engine e(weights(), o);
+    const Tensor a = test::random_tensor({2, 3, 32, 32}, 21, 0.0f, 1.0f),
+                 b = test::random_tensor({2, 3, 32, 32}, 22, 0.0f, 1.0f);
+    const Tensor ya = e.run(a), yb = e.run(b);
+    REQUIRE(ya.data != yb.data);
+    const Ticket ta = e.submit(a), tb = e.submit(b);
+    CHECK(test::error_text<TicketError>([&] { e.submit(a); }).find("in flight") != std::string::npos);
+    // Another shape would replan under the batches in flight.
+    test::error_text<TicketError>([&] { e.submit(test::random_tensor({1, 3, 32, 32}, 23, 0.0f, 1.0f)); });
+    CHECK(e.wait(tb).data == yb.data);
+    CHECK(e.wait(ta).data == ya.data);
+    test::error_text<TicketError>([&] { e.wait(ta); });
+    test::error_text<TicketError>([&] { e.wait(Ticket{}); });
+    test::error_text<TicketError>([&] { e.wait(Ticket{tb.id + 1}); });
+    // A new shape: a new plan, tickets keep growing, the old ones stay spent.
+    const Tensor c = test::random_tensor({1, 3, 32, 32}, 23, 0.0f, 1.0f);
+    const Ticket tc = e.submit(c);
+    CHECK(tc.id > tb.id);
+    test::error_text<TicketError>([&] { e.wait(ta); });
+    CHECK(e.wait(tc).data == e.run(c).data);
+    test::error_text<ShapeError>([&] { e.submit(Tensor({1, 3, 16, 32})); });
+  }
+  test::error_text<UsageError>([&] {
+    EngineOptions o;
+    o.inflight = 5;
+    Engine bad("", o);
+  });
 }

@@ -99,6 +99,8 @@ Context::Context(const ContextOptions& options) {
   //   required subgroup size    subgroupSizeControl, computeFullSubgroups  Algorithms that ask
   //                             (Vulkan 1.3)                               (PipelineOptions)
   //
+  // Not a shader capability: timelineSemaphore (Vulkan 1.2), for Timeline.
+  //
   // DeviceInfo::has_coopmat needs cooperativeMatrix, vulkanMemoryModel and
   // subgroup BASIC; Context masks info_ to what it enabled.
   VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm{
@@ -123,6 +125,9 @@ Context::Context(const ContextOptions& options) {
   e12.shaderFloat16 = info_.fp16_arithmetic ? f12.shaderFloat16 : VK_FALSE;
   // VUID-VkShaderModuleCreateInfo-pCode-08740: a module declaring
   // VulkanMemoryModel needs the feature enabled.
+  // Timeline semaphores (vk_runtime/timeline.h: VkPlan's batches in flight);
+  // required in Vulkan 1.2, so every device this context accepts has them.
+  e12.timelineSemaphore = f12.timelineSemaphore;
   e12.vulkanMemoryModel = f12.vulkanMemoryModel;
   e12.vulkanMemoryModelDeviceScope = f12.vulkanMemoryModel ? f12.vulkanMemoryModelDeviceScope : VK_FALSE;
   e13.subgroupSizeControl = f13.subgroupSizeControl;

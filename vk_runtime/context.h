@@ -64,7 +64,7 @@ class Context {
   // Picks the device options.gpu names (else default_device_index()), enables
   // what this project's shaders need where the device has it (see the table
   // of SPIR-V capabilities in context.cpp): shaderFloat16,
-  // storageBuffer16BitAccess, vulkanMemoryModel, subgroupSizeControl,
+  // storageBuffer16BitAccess, vulkanMemoryModel, timelineSemaphore, subgroupSizeControl,
   // computeFullSubgroups, maintenance4 and VK_KHR_cooperative_matrix.
   // Throws DeviceError for a bad index (the message lists the devices) or a
   // device without Vulkan 1.3 / a compute queue; VulkanError when a call fails.

@@ -130,6 +130,16 @@ void Sequence::timestamp(uint32_t slot) {
   slots_written_ = std::max(slots_written_, slot + 1);
 }
 
+void Sequence::barrier() { full_barrier(); }
+
+void Sequence::host_barrier() {
+  VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+  mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  vkCmdPipelineBarrier(cmd_, VK_PIPELINE_STAGE_TRANSFER_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+                       VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0, nullptr, 0, nullptr);
+}
+
 void Sequence::end() {
   check(vkEndCommandBuffer(cmd_), "vkEndCommandBuffer");
   recorded_ = true;

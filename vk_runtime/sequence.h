@@ -42,6 +42,13 @@ class Sequence {
   // that later commands do not start before it (vkCmdWriteTimestamp alone does
   // not order them).
   void timestamp(uint32_t slot);
+  // A full barrier: later commands of this buffer start after every command
+  // submitted before them on the queue, earlier submissions included, is done
+  // and its writes are visible (a buffer that shares buffers with the previous
+  // submission begins with one).
+  void barrier();
+  // Device writes so far made visible to the host (before it reads a Readback buffer).
+  void host_barrier();
   void end();
 
   // Submits the recorded commands and waits for them (timeout in nanoseconds,
@@ -49,6 +56,9 @@ class Sequence {
   void submit_and_wait(uint64_t timeout_ns = 600'000'000'000ull);
 
   bool has_timestamps() const { return bool(query_pool_); }
+  bool recorded() const { return recorded_; }
+  // For vk::submit (vk_runtime/timeline.h).
+  VkCommandBuffer command_buffer() const { return cmd_; }
   // Timestamps of the last submit in nanoseconds, relative to slot 0 (one
   // value per slot written while recording). Empty without timestamp support.
   std::vector<double> timestamps_ns() const;

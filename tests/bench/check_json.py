@@ -45,6 +45,29 @@ def main():
         for s in j["startup"]:
             positive(s["cold"]["total_ms"], "startup cold")
             positive(s["warm"]["total_ms"], "startup warm")
+    elif mode == "stream":
+        want = {(p, b) for p in j["options"]["precisions"] for b in j["options"]["batches"]}
+        got = {(r["precision"], r["batch"]) for r in j["results"]}
+        if got != want:
+            fail(f"results for {sorted(got)}, expected {sorted(want)}")
+        for r in j["results"]:
+            what = f"{r['precision']} batch {r['batch']}"
+            stats(r["gpu"], what + " gpu")
+            stats(r["round_trip"], what + " round_trip")
+            stats(r["copy_h2d"]["ms"], what + " copy_h2d")
+            for k in ("gpu_images_per_s", "input_bytes", "ratio_stream_over_min_gpu_copy"):
+                positive(r[k], f"{what} {k}")
+            for k in ("images_per_s", "seconds", "batches"):
+                positive(r["stream"][k], f"{what} stream.{k}")
+            for k in ("images_per_s", "bytes_per_s", "bytes"):
+                positive(r["copy_h2d"][k], f"{what} copy_h2d.{k}")
+            if r["inflight"] != j["options"]["inflight"]:
+                fail(f"{what}: inflight {r['inflight']}")
+            if r["copy_h2d"]["bytes"] != r["input_bytes"]:
+                fail(f"{what}: copied {r['copy_h2d']['bytes']} bytes, the input is {r['input_bytes']}")
+            want_ratio = r["stream"]["images_per_s"] / min(r["gpu_images_per_s"], r["copy_h2d"]["images_per_s"])
+            if not math.isclose(r["ratio_stream_over_min_gpu_copy"], want_ratio, rel_tol=1e-9):
+                fail(f"{what}: ratio {r['ratio_stream_over_min_gpu_copy']} is not stream / min(gpu, copy)")
     elif mode == "layers":
         # One entry per stage; the stages cover the 24 layers once.
         covered = sum(stage["layers"] for stage in j["layers"])

@@ -1,0 +1,149 @@
+// effnet-bench stream: the network from host memory per (batch, precision).
+// Four numbers side by side, all from one process and one context:
+//   GPU-only     replay() on the input already on the device, timestamps (as net)
+//   round trip   one run(): input in host memory -> logits in host memory, wall clock
+//   streaming    `inflight` batches in flight through submit() / wait(), images/s
+//                over many batches, wall clock
+//   copy ceiling a host-visible staging buffer of the input's size copied into
+//                device memory (vkCmdCopyBuffer, timestamps): the upload's limit
+// and the ratio streaming / min(GPU-only, copy ceiling) of issue 11's "Done when".
+#include <algorithm>
+#include <cstdio>
+#include <deque>
+
+#include "apps/bench_ceiling.h"
+#include "apps/bench_modes.h"
+#include "apps/bench_util.h"
+#include "apps/exit_codes.h"
+#include "model/layer_kind.h"
+#include "model/weights.h"
+
+namespace effnet::app {
+namespace {
+
+struct StreamResult {
+  Stats gpu, round_trip;
+  double stream_s = 0;  // wall clock of the streamed batches
+  int stream_batches = 0;
+  CopyCeiling copy;
+  size_t input_bytes = 0;  // per batch, as uploaded
+};
+
+// `n` batches through submit() / wait() with plan.inflight() in flight, the
+// oldest waited first; returns the seconds from the first submit to the last logits.
+double stream(VkPlan& plan, const std::vector<Tensor>& xs, int n) {
+  std::deque<Ticket> queued;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    if (int(queued.size()) == plan.inflight()) {
+      plan.wait(queued.front());
+      queued.pop_front();
+    }
+    queued.push_back(plan.submit(xs[size_t(i) % xs.size()]));
+  }
+  for (Ticket t : queued) plan.wait(t);
+  return ms_since(t0) * 1e-3;
+}
+
+StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& o, int batch, Precision p,
+                     const std::vector<Tensor>& xs, Progress& progress) {
+  VkPlanOptions po = plan_options(o, batch, p);
+  po.inflight = o.inflight;
+  VkPlan plan(ctx, net, po);
+  StreamResult r;
+  r.input_bytes =
+      size_t(xs.front().numel()) * size_t(storage_bytes(net.layers.front().kind, TensorRole::Input, p));
+  for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
+
+  std::vector<double> gpu, host;
+  for (int i = 0; i < o.iters; ++i) {
+    plan.replay();
+    const PlanTiming t = plan.last_timing();
+    if (!t.available) throw std::runtime_error("the compute queue has no timestamps");
+    gpu.push_back(t.total_ms);
+  }
+  r.gpu = stats_of(gpu);
+  for (int i = 0; i < o.iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    plan.run(xs[size_t(i) % xs.size()]);
+    host.push_back(ms_since(t0));
+    progress.tick(i + 1, o.iters);
+  }
+  r.round_trip = stats_of(host);
+  stream(plan, xs, std::max(o.warmup, plan.inflight()));  // the pipeline filled once, untimed
+  r.stream_batches = o.iters;
+  r.stream_s = stream(plan, xs, o.iters);
+  r.copy = measure_copy_bandwidth(ctx, r.input_bytes, o.warmup, o.iters, vk::MemoryKind::Upload);
+  return r;
+}
+
+}  // namespace
+
+int run_stream(const StreamOptions& o) {
+  const std::vector<int> batches = parse_int_list(o.batches, "--batch", 1, 4096);
+  const std::vector<std::string> precisions = parse_precision_list(o.precisions, "--precision");
+  Progress progress;
+  const Network net = random_network(o.seed, kDefaultClasses);
+  vk::Context ctx(o.context);
+  const vk::DeviceInfo& info = ctx.info();
+
+  nlohmann::json j;
+  j["tool"] = "effnet-bench stream";
+  j["device"] = device_json(info);
+  j["options"] = {{"batches", batches},     {"precisions", precisions}, {"iters", o.iters},
+                  {"warmup", o.warmup},     {"inflight", o.inflight},   {"buffers", o.buffers},
+                  {"size", o.size},         {"seed", o.seed},           {"coopmat_allowed", !o.no_coopmat},
+                  {"input", "float32 NCHW"}};
+  std::printf("device: %s (%s, Vulkan %s)\n", info.name.c_str(), info.driver.c_str(),
+              info.api_version_str.c_str());
+  std::printf(
+      "GPU: replay() timestamps; round trip: one run(), host input to host logits; stream: %d batches in "
+      "flight\n(submit/wait), wall clock over %d batches; copy: host-visible -> device-local "
+      "vkCmdCopyBuffer of the input.\n\n",
+      o.inflight, o.iters);
+  std::printf("%-5s %5s | %9s %10s | %9s %9s | %10s | %9s %10s | %7s\n", "prec", "batch", "GPU ms",
+              "GPU img/s", "trip ms", "trip-GPU", "stream i/s", "copy GB/s", "copy img/s", "ratio");
+  j["results"] = nlohmann::json::array();
+  for (int b : batches) {
+    std::vector<Tensor> xs;
+    for (int i = 0; i < std::max(1, o.buffers); ++i)
+      xs.push_back(random_tensor({b, 3, o.size, o.size}, o.seed + 1000 * uint64_t(b) + uint64_t(i)));
+    for (const std::string& ps : precisions) {
+      progress.begin("stream " + ps + " batch " + std::to_string(b) + ", " + std::to_string(o.iters) +
+                     " runs of each");
+      const StreamResult r = measure(ctx, net, o, b, parse_precision(ps), xs, progress);
+      const double gpu_ips = b / (r.gpu.median * 1e-3);
+      const double stream_ips = double(b) * r.stream_batches / r.stream_s;
+      const double copy_ips = r.copy.bytes_per_s() / double(r.input_bytes) * b;
+      const double ratio = stream_ips / std::min(gpu_ips, copy_ips);
+      const double trip_over_us = (r.round_trip.median - r.gpu.median) * 1e3;
+      j["results"].push_back(
+          {{"precision", ps},
+           {"batch", b},
+           {"inflight", o.inflight},
+           {"input_bytes", r.input_bytes},
+           {"gpu", r.gpu.json()},
+           {"gpu_images_per_s", gpu_ips},
+           {"round_trip", r.round_trip.json()},
+           {"round_trip_minus_gpu_us", trip_over_us},
+           {"stream", {{"batches", r.stream_batches}, {"seconds", r.stream_s}, {"images_per_s", stream_ips}}},
+           {"copy_h2d",
+            {{"bytes", r.copy.bytes},
+             {"ms", r.copy.ms.json()},
+             {"bytes_per_s", r.copy.bytes_per_s()},
+             {"images_per_s", copy_ips}}},
+           {"ratio_stream_over_min_gpu_copy", ratio}});
+      std::printf("%-5s %5d | %9.3f %10.0f | %9.3f %9.1f | %10.0f | %9.2f %10.0f | %7.3f\n", ps.c_str(), b,
+                  r.gpu.median, gpu_ips, r.round_trip.median, trip_over_us, stream_ips,
+                  r.copy.bytes_per_s() * 1e-9, copy_ips, ratio);
+      std::fflush(stdout);
+    }
+  }
+  std::printf(
+      "\ntrip-GPU: round trip minus GPU time, in us. ratio: streaming images/s over the lesser of the "
+      "GPU-only and\nthe copy ceiling's images/s (issue 11: >= 0.85 at batch 256, fp32 input).\n");
+  if (!o.json.empty()) write_json(o.json, j);
+  return kExitOk;
+}
+
+}  // namespace effnet::app

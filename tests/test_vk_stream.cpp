@@ -1,0 +1,135 @@
+// VkPlan's streaming run (submit / wait, model/vk_plan.h): batches in flight
+// with different inputs give exactly the logits of separate run() calls,
+// whatever the order the tickets are waited in and whatever inflight is; every
+// call out of order is a TicketError, never a hang.
+#include <catch2/catch_test_macros.hpp>
+#include <catch2/generators/catch_generators.hpp>
+#include <deque>
+
+#include "model/errors.h"
+#include "model/vk_plan.h"
+#include "model/weights.h"
+#include "tests/support/error_text.h"
+#include "tests/test_vk_support.h"
+
+using namespace effnet;
+
+namespace {
+
+VkPlanOptions small(Precision p, int inflight) {
+  VkPlanOptions o;
+  o.batch = 2;
+  o.height = 32;
+  o.width = 40;
+  o.precision = p;
+  o.inflight = inflight;
+  return o;
+}
+
+std::vector<Tensor> inputs(int n) {
+  std::vector<Tensor> xs;
+  for (int i = 0; i < n; ++i)
+    xs.push_back(test::random_tensor({2, 3, 32, 40}, 100 + uint64_t(i), 0.0f, 1.0f));
+  return xs;
+}
+
+}  // namespace
+
+TEST_CASE("VkPlan streaming: batches in flight equal separate run() calls bit for bit", "[vk][stream]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Precision p = GENERATE(Precision::FP32, Precision::FP16);
+  if (!precision_supported(ctx.info(), p)) SKIP("no fp16 on " << ctx.info().name);
+  const int inflight = GENERATE(1, 2, 3);
+  INFO(precision_name(p) << ", inflight " << inflight);
+  const Network net = random_network(11, 10);
+  const std::vector<Tensor> xs = inputs(7);
+  std::vector<Tensor> ref;
+  {
+    VkPlan one(ctx, net, small(p, 1));
+    for (const Tensor& x : xs) ref.push_back(one.run(x));
+  }
+  for (size_t i = 1; i < ref.size(); ++i) REQUIRE(ref[i].data != ref[0].data);  // the inputs matter
+
+  VkPlan plan(ctx, net, small(p, inflight));
+  CHECK(plan.inflight() == inflight);
+  plan.poison_outputs();  // every element of every slot's logits is written
+
+  // In order, as a pipeline: keep `inflight` batches queued, wait the oldest.
+  std::deque<std::pair<size_t, Ticket>> queued;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    if (int(queued.size()) == inflight) {
+      const auto [j, t] = queued.front();
+      queued.pop_front();
+      CHECK(plan.wait(t).data == ref[j].data);
+    }
+    queued.emplace_back(i, plan.submit(xs[i]));
+    CHECK(plan.outstanding() == int(queued.size()));
+  }
+  // The rest newest first: a later ticket done implies nothing about reading an earlier one.
+  while (!queued.empty()) {
+    const auto [j, t] = queued.back();
+    queued.pop_back();
+    CHECK(plan.wait(t).data == ref[j].data);
+  }
+  CHECK(plan.outstanding() == 0);
+  const PlanTiming timing = plan.last_timing();
+  if (timing.available) CHECK(timing.total_ms > 0);
+
+  // A slot freed out of order is the one reused; run() between submits.
+  if (inflight >= 2) {
+    const Ticket a = plan.submit(xs[0]), b = plan.submit(xs[1]);
+    CHECK(b.id > a.id);
+    CHECK(plan.wait(b).data == ref[1].data);
+    const Ticket c = plan.submit(xs[2]);
+    if (inflight == 2)  // both slots taken: a and c
+      test::error_text<TicketError>([&] { plan.run(xs[3]); });
+    else
+      CHECK(plan.run(xs[3]).data == ref[3].data);
+    CHECK(plan.wait(a).data == ref[0].data);
+    CHECK(plan.wait(c).data == ref[2].data);
+  }
+  CHECK(plan.run(xs[4]).data == ref[4].data);
+  plan.replay();  // the last waited input again, on the device
+  CHECK(plan.outstanding() == 0);
+}
+
+TEST_CASE("VkPlan streaming: calls out of order are TicketErrors, the plan goes on", "[vk][stream][errors]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Network net = random_network(12, 10);
+  for (int bad : {0, -1, kMaxInflight + 1})
+    test::error_text<ShapeError>([&] { VkPlan p(ctx, net, small(Precision::FP32, bad)); });
+  const std::vector<Tensor> xs = inputs(3);
+  VkPlan plan(ctx, net, small(Precision::FP32, 2));
+  const Tensor ref = plan.run(xs[0]);
+
+  const Ticket a = plan.submit(xs[0]), b = plan.submit(xs[1]);
+  const std::string full = test::error_text<TicketError>([&] { plan.submit(xs[2]); });
+  CHECK(full.find("2 batches in flight") != std::string::npos);
+  test::error_text<TicketError>([&] { plan.run(xs[2]); });
+  test::error_text<TicketError>([&] { plan.replay(); });
+  test::error_text<TicketError>([&] { plan.poison_outputs(); });
+  test::error_text<ShapeError>([&] { plan.submit(test::random_tensor({1, 3, 32, 40}, 1)); });
+  CHECK(plan.outstanding() == 2);
+
+  CHECK(plan.wait(a).data == ref.data);
+  CHECK(test::error_text<TicketError>([&] { plan.wait(a); }).find("waited already") != std::string::npos);
+  CHECK(test::error_text<TicketError>([&] { plan.wait(Ticket{}); }).find("never issued") !=
+        std::string::npos);
+  CHECK(test::error_text<TicketError>([&] { plan.wait(Ticket{b.id + 1}); }).find("never issued") !=
+        std::string::npos);
+  plan.wait(b);
+  test::error_text<TicketError>([&] { plan.wait(b); });
+  CHECK(plan.outstanding() == 0);
+  CHECK(plan.run(xs[0]).data == ref.data);
+
+  // Destroyed with batches in flight: it waits for them (no buffer freed under the GPU).
+  VkPlan pending(ctx, net, small(Precision::FP32, 3));
+  for (const Tensor& x : xs) pending.submit(x);
+}
+
+TEST_CASE("VkPlan streaming: each slot adds one device input buffer", "[vk][stream]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Network net = random_network(13, 10);
+  VkPlan one(ctx, net, small(Precision::FP32, 1)), three(ctx, net, small(Precision::FP32, 3));
+  CHECK(three.device_buffer_bytes() - one.device_buffer_bytes() == 2 * 2 * 3 * 32 * 40 * sizeof(float));
+}
