@@ -47,7 +47,7 @@ DispatchSpec dw_project_dispatch(const LayerVariant& dw, const LayerVariant& pw,
   s.bindings.resize(EFFNET_DW_PROJECT_BINDING_COUNT);
   s.bindings[EFFNET_BIND_DW_WEIGHT] = {b.params.at(2), false};
   s.bindings[EFFNET_BIND_DW_BIAS] = {b.params.at(3), false};
-  s.spec.set(EFFNET_SC_DW_ACT, act_code(dw.act)).set(EFFNET_SC_STRIDE, uint32_t(dw_layer.stride));
+  s.spec.set(EFFNET_SC_DW_ACT, act_code(dw.act));
   s.push = push_words(shaders::GemmPush{pw.gemm_m, pw.gemm_n, pw.gemm_k, uint32_t(dw.out.h * dw.out.w),
                                         uint32_t(dw.in.h), uint32_t(dw.in.w), uint32_t(dw.out.w),
                                         uint32_t(dw_layer.stride)});

@@ -28,7 +28,7 @@
 #define EFFNET_SC_VEC 13     // uint: channels per invocation (stem: output channels, depthwise: channels)
 #define EFFNET_SC_PIX 14     // uint: output pixels per invocation along W
 #define EFFNET_SC_ROWS 28    // uint: output rows per invocation (depthwise)
-#define EFFNET_SC_STRIDE 15  // uint: convolution stride (depthwise, stem, gemm DW_A; equals the push constant's)
+#define EFFNET_SC_STRIDE 15  // uint: convolution stride (depthwise; equals the push constant's)
 #define EFFNET_SC_SHARED 16  // uint: vec4 slots of weights staged in shared memory (stem)
 // Fused MBConv block (mbconv.comp; also STRIDE, ACT unused). Channel counts are
 // the packed row lengths of the block's weights (model/vk_mbconv.cpp).

@@ -51,42 +51,30 @@ shared uvec4 S[STAGES * AB_VEC4 > C_VEC4 ? STAGES * AB_VEC4 : C_VEC4];
   }
 EFFNET_GATHER(a_data)
 EFFNET_GATHER(b_data)
+#ifdef DW_A
+#include "gemm_dw_a.glsl"
+#endif
 
 // Chunks per invocation per step (the last round may be partial).
 const uint A_ROUNDS = (BM * KV + WG_SIZE - 1) / WG_SIZE;
 const uint B_ROUNDS = (BN * KV + WG_SIZE - 1) / WG_SIZE;
-#ifdef DW_A
-#include "gemm_dw_a.glsl"
-const uint DW_ROUNDS = (BM * KV / DW_P + WG_SIZE - 1) / WG_SIZE;  // units per invocation
-uvec4 a_next[DW_ROUNDS * DW_P];
-#else
 uvec4 a_next[A_ROUNDS];
-#endif
 uvec4 b_next[B_ROUNDS];
 
 // Next step's chunks into registers. Consecutive invocations read consecutive
 // chunks of a row, then the next row: a tile with BK >= K is one contiguous
 // block of A.
 void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {
-#ifdef DW_A
-  // Unit u = (DW_P consecutive rows, one chunk column): a_next[q * DW_P + p]
-  // holds row (u / KV) * DW_P + p, chunk u % KV, of round q.
-  [[unroll]] for (uint q = 0; q < DW_ROUNDS; ++q) {
-    const uint u = gl_LocalInvocationIndex + q * WG_SIZE;
-    const uint m = m0 + (u / KV) * DW_P, kk = k0 + (u % KV) * 8;
-    uvec4 r[DW_P];
-    [[unroll]] for (uint p = 0; p < DW_P; ++p) r[p] = uvec4(0);
-    if (u < BM * KV / DW_P && m < m_end && kk < pc.K) dw_chunks(m, m_end, kk, r);
-    [[unroll]] for (uint p = 0; p < DW_P; ++p) a_next[q * DW_P + p] = r[p];
-  }
-#else
   [[unroll]] for (uint q = 0; q < A_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
     const uint r = i / KV, m = m0 + r, kk = k0 + (i % KV) * 8;
     a_next[q] = uvec4(0);
+#ifdef DW_A
+    if (i < BM * KV && m < m_end && kk < pc.K) a_next[q] = dw_chunk(m, kk);
+#else
     if (i < BM * KV && m < m_end && kk < pc.K) a_next[q] = EFFNET_CHUNK(a_vec, a_data, m, kk);
-  }
 #endif
+  }
   [[unroll]] for (uint q = 0; q < B_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
     const uint r = i / KV, n = n0 + r, kk = k0 + (i % KV) * 8;
@@ -98,19 +86,10 @@ void fetch_tiles(uint m0, uint m_end, uint n0, uint k0) {
 // The fetched chunks into the shared tiles of the buffer at `base` (0, or
 // AB_VEC4 for the second buffer with STAGES == 2).
 void stage_tiles_at(uint base) {
-#ifdef DW_A
-  [[unroll]] for (uint q = 0; q < DW_ROUNDS; ++q) {
-    const uint u = gl_LocalInvocationIndex + q * WG_SIZE;
-    if (u < BM * KV / DW_P)
-      [[unroll]] for (uint p = 0; p < DW_P; ++p)
-        S[base + ((u / KV) * DW_P + p) * LDS + u % KV] = a_next[q * DW_P + p];
-  }
-#else
   [[unroll]] for (uint q = 0; q < A_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
     if (i < BM * KV) S[base + (i / KV) * LDS + i % KV] = a_next[q];
   }
-#endif
   [[unroll]] for (uint q = 0; q < B_ROUNDS; ++q) {
     const uint i = gl_LocalInvocationIndex + q * WG_SIZE;
     if (i < BN * KV) S[base + A_VEC4 + (i / KV) * LDS + i % KV] = b_next[q];

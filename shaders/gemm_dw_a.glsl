@@ -24,14 +24,6 @@ uvec3 dw_pixel(uint m) {
 }
 
 #ifdef COOPMAT
-// 8 activated fp32 values as 8 packed halves: float16_t(x), the rounding of the unfused store.
-uvec4 dw_pack(vec4 lo, vec4 hi) {
-  return uvec4(packFloat2x16(f16vec2(apply_act(lo.x, DW_ACT), apply_act(lo.y, DW_ACT))),
-               packFloat2x16(f16vec2(apply_act(lo.z, DW_ACT), apply_act(lo.w, DW_ACT))),
-               packFloat2x16(f16vec2(apply_act(hi.x, DW_ACT), apply_act(hi.y, DW_ACT))),
-               packFloat2x16(f16vec2(apply_act(hi.z, DW_ACT), apply_act(hi.w, DW_ACT))));
-}
-
 // A[m][kk .. kk + 8) as 8 packed halves (kk % 8 == 0, kk < K).
 uvec4 dw_chunk(uint m, uint kk) {
   const uvec3 p = dw_pixel(m);
@@ -48,49 +40,11 @@ uvec4 dw_chunk(uint m, uint kk) {
       hi = fma(vec4(unpackHalf2x16(x.z), unpackHalf2x16(x.w)), dw_w4[w + 1], hi);
     }
   }
-  return dw_pack(lo, hi);
-}
-
-// DW_P consecutive GEMM rows (output pixels) per fetch: where they lie in one
-// output row, each input chunk under them is loaded once for all DW_P (the
-// depthwise layer's own trick: (DW_P - 1) * DW_STRIDE + 3 columns per kernel
-// row instead of 3 * DW_P), and each tap's weights once.
-layout(constant_id = EFFNET_SC_STRIDE) const uint DW_STRIDE = 1;  // equals pc.stride
-const uint DW_P = A_ROUNDS >= 4 && BM % 4 == 0 ? 4 : A_ROUNDS >= 2 && BM % 2 == 0 ? 2 : 1;
-const uint DW_NCOL = (DW_P - 1) * DW_STRIDE + 3;
-
-// A[m + p][kk .. kk + 8) for p < DW_P into r[p] (m % DW_P == 0; rows at or
-// past m_end are zero).
-void dw_chunks(uint m, uint m_end, uint kk, out uvec4 r[DW_P]) {
-  const uvec3 p0 = dw_pixel(m);
-  if (m + DW_P > m_end || p0.z + DW_P > pc.out_w) {  // crosses an output row or the end of M
-    [[unroll]] for (uint p = 0; p < DW_P; ++p) r[p] = m + p < m_end ? dw_chunk(m + p, kk) : uvec4(0);
-    return;
-  }
-  vec4 lo[DW_P], hi[DW_P];
-  const vec4 b_lo = dw_b4[kk / 4], b_hi = dw_b4[kk / 4 + 1];
-  [[unroll]] for (uint p = 0; p < DW_P; ++p) lo[p] = b_lo, hi[p] = b_hi;
-  const int ix0 = int(p0.z * DW_STRIDE) - 1;
-  [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
-    const int iy = int(p0.y * DW_STRIDE + ky) - 1;
-    if (iy < 0 || iy >= int(pc.in_h)) continue;
-    const uint row = (p0.x * pc.in_h + uint(iy)) * pc.in_w;
-    [[unroll]] for (uint j = 0; j < DW_NCOL; ++j) {
-      const int ix = ix0 + int(j);
-      if (ix < 0 || ix >= int(pc.in_w)) continue;
-      const uvec4 x = a_vec[((row + uint(ix)) * pc.K + kk) / 8];
-      const vec4 x_lo = vec4(unpackHalf2x16(x.x), unpackHalf2x16(x.y));
-      const vec4 x_hi = vec4(unpackHalf2x16(x.z), unpackHalf2x16(x.w));
-      [[unroll]] for (uint p = 0; p < DW_P; ++p) {
-        const int kx = int(j) - int(p * DW_STRIDE);
-        if (kx < 0 || kx > 2) continue;
-        const uint w = ((ky * 3 + uint(kx)) * pc.K + kk) / 4;
-        lo[p] = fma(x_lo, dw_w4[w], lo[p]);
-        hi[p] = fma(x_hi, dw_w4[w + 1], hi[p]);
-      }
-    }
-  }
-  [[unroll]] for (uint p = 0; p < DW_P; ++p) r[p] = dw_pack(lo[p], hi[p]);
+  // float16_t(x) of each activated value: the rounding of the unfused store.
+  return uvec4(packFloat2x16(f16vec2(apply_act(lo.x, DW_ACT), apply_act(lo.y, DW_ACT))),
+               packFloat2x16(f16vec2(apply_act(lo.z, DW_ACT), apply_act(lo.w, DW_ACT))),
+               packFloat2x16(f16vec2(apply_act(hi.x, DW_ACT), apply_act(hi.y, DW_ACT))),
+               packFloat2x16(f16vec2(apply_act(hi.z, DW_ACT), apply_act(hi.w, DW_ACT))));
 }
 #else
 // A[m][k] (k < K), rounded to the storage type.
