@@ -30,7 +30,7 @@ struct BenchCommon {
   uint32_t mbconv_skip = 0;               // profiling only: EFFNET_MBCONV_SKIP (wrong results)
   bool no_cuda = false;                   // skip the CUDA peers even when present
   std::string gemm_epilogue = "auto";     // --gemm-epilogue: auto | f32 | f16 | direct (COOPMAT GEMMs)
-  bool no_dw_project = false;             // --no-dw-project: depthwise layers apart from the project GEMM
+  bool dw_project = false;                // --dw-project: depthwise layers inside the project GEMM
   std::string depthwise_tile, stem_tile;  // --depthwise-tile / --stem-tile VECxPIXxROWS ("" = the rule's)
 
   // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context

@@ -210,6 +210,7 @@ TEST_CASE("COOPMAT dw_project (depthwise inside the project GEMM) matches cpu_la
   for (const auto& tile : tiles) {
     VkPlanOptions opt;
     opt.force_gemm_tile = tile;
+    opt.fuse_dw_project = true;
     VkPlan plan(ctx, layers, x.shape, opt);
     INFO(plan.describe());
     REQUIRE(plan.stages().size() == 1);

@@ -79,20 +79,24 @@ TEST_CASE("dw_project with forced SCALAR tiles: rows and K steps off the tile", 
   CHECK(test::rel_l2(fused.y, ref) <= tol(p));
 }
 
-TEST_CASE("dw_project applies only where it fits, and not with fuse Never", "[vk][layers]") {
+TEST_CASE("dw_project applies only where it fits, when asked, and not with fuse Never", "[vk][layers]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  VkPlanOptions on;
+  on.fuse_dw_project = true;
   // 12 hidden channels are not a multiple of 8: the layers run apart.
   const std::vector<Layer> odd = {test::random_layer(LayerKind::Depthwise3x3, 12, 12, 1, Act::ReLU6, 1),
                                   test::random_layer(LayerKind::Pointwise, 12, 16, 1, Act::None, 2)};
-  VkPlan a(ctx, odd, {1, 6, 6, 12}, VkPlanOptions{});
+  VkPlan a(ctx, odd, {1, 6, 6, 12}, on);
   CHECK(a.stages().size() == 2);
   const std::vector<Layer> pair = {test::random_layer(LayerKind::Depthwise3x3, 16, 16, 1, Act::ReLU6, 1),
                                    test::random_layer(LayerKind::Pointwise, 16, 16, 1, Act::None, 2)};
-  VkPlanOptions never;
+  VkPlanOptions never = on;
   never.fuse = FusePolicy::Never;
   VkPlan b(ctx, pair, {1, 6, 6, 16}, never);
   CHECK(b.stages().size() == 2);
-  VkPlan c(ctx, pair, {1, 6, 6, 16}, VkPlanOptions{});
+  VkPlan off(ctx, pair, {1, 6, 6, 16}, VkPlanOptions{});  // off by default
+  CHECK(off.stages().size() == 2);
+  VkPlan c(ctx, pair, {1, 6, 6, 16}, on);
   REQUIRE(c.stages().size() == 1);
   CHECK(c.stages()[0].kind == StageKind::DwProject);
   CHECK(c.stages()[0].name == c.stages()[0].dw->layer + "+" + c.stages()[0].layer->layer);
