@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "model/network.h"
+#include "model/preprocess.h"
 #include "model/tensor.h"
 #include "model/ticket.h"
 #include "model/vk_variant.h"
@@ -22,6 +23,11 @@ struct BackendOptions {
   bool fuse = true;           // Vulkan: MBConv blocks fused where it measured faster (false: layer by layer)
   int batch = 1, height = 240, width = 240;  // input shape the backend is prepared for
   int inflight = 2;  // batches submit() may keep in flight, 1..kMaxInflight (model/vk_plan.h)
+  // Vulkan: the plan takes uint8 NHWC images (run(const ImagesU8&)), turned
+  // into the network input on the GPU; false: float32 NCHW. Other backends
+  // convert uint8 input on the host either way.
+  bool input_u8 = false;
+  bool normalize = true;  // uint8 input: ImageNet mean/std after v / 255 (model/preprocess.h)
   // Vulkan: the context options main read from --gpu and the environment
   // (apps/context_env.h); the backends read no environment themselves.
   vk::ContextOptions context;
@@ -39,6 +45,11 @@ class Backend {
   // TicketError for a call out of order (model/ticket.h); else run()'s errors.
   virtual Ticket submit(const Tensor& x);
   virtual Tensor wait(Ticket t);
+  // x: [batch, height, width, 3] uint8 NHWC images -> logits, as run() on
+  // images_u8_to_nchw(x, BackendOptions::normalize). Here: that conversion on
+  // the host; Vulkan with BackendOptions::input_u8: the bytes go to the GPU.
+  virtual Tensor run(const ImagesU8& x);
+  virtual Ticket submit(const ImagesU8& x);
   // Tickets submitted and not waited.
   virtual int outstanding() const { return held_.outstanding(); }
   // One line naming the device, e.g. "vulkan: NVIDIA H200 (driver 580.159.4)".
@@ -57,7 +68,11 @@ class Backend {
   virtual std::string first_nonfinite_stage(const Tensor& x) = 0;
 
  protected:
-  explicit Backend(int inflight) : held_(inflight), held_logits_(size_t(held_.slots())) {}
+  Backend(int inflight, bool normalize)
+      : normalize_(normalize), held_(inflight), held_logits_(size_t(held_.slots())) {}
+  // x as the float32 NCHW network input (images_u8_to_nchw).
+  Tensor to_nchw(const ImagesU8& x) const;
+  bool normalize_;
 
  private:
   TicketBook held_;                  // the default submit() / wait()

@@ -10,7 +10,8 @@ namespace {
 class CpuBackend final : public Backend {
  public:
   CpuBackend(const Network& net, const BackendOptions& opts)
-      : Backend(opts.inflight), net_(net), opts_(opts) {}
+      : Backend(opts.inflight, opts.normalize), net_(net), opts_(opts) {}
+  using Backend::run;
   Tensor run(const Tensor& x) override { return cpu_forward(net_, x); }
   std::string device_line() const override {
     return "cpu: reference (float32 data, float64 accumulation, " +

@@ -9,11 +9,12 @@ namespace {
 class CudaBackend final : public Backend {
  public:
   CudaBackend(const Network& net, const BackendOptions& o)
-      : Backend(o.inflight),
+      : Backend(o.inflight, o.normalize),
         net_(checked(net, o.precision)),
         ref_(net, CudaOptions{o.batch, o.height, o.width, o.precision, o.gpu < 0 ? 0 : o.gpu}),
         precision_(o.precision),
         device_(o.gpu < 0 ? 0 : o.gpu) {}
+  using Backend::run;
   Tensor run(const Tensor& x) override { return ref_.run(x); }
   std::string device_line() const override {
     return "cuda: " + ref_.device_name() + ", " + cuda_library_versions();

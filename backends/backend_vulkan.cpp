@@ -10,7 +10,7 @@ namespace {
 class VulkanBackend final : public Backend {
  public:
   VulkanBackend(const Network& net, const BackendOptions& opts)
-      : Backend(opts.inflight),
+      : Backend(opts.inflight, opts.normalize),
         net_(net),
         options_(plan_options(opts)),
         ctx_(opts.context),
@@ -18,6 +18,10 @@ class VulkanBackend final : public Backend {
 
   Tensor run(const Tensor& x) override { return plan_.run(x); }
   Ticket submit(const Tensor& x) override { return plan_.submit(x); }
+  // With BackendOptions::input_u8 the bytes go to the GPU (VkPlan's
+  // InputFormat::U8NHWC); else the host converts them.
+  Tensor run(const ImagesU8& x) override { return u8() ? plan_.run(x) : Backend::run(x); }
+  Ticket submit(const ImagesU8& x) override { return u8() ? plan_.submit(x) : Backend::submit(x); }
   Tensor wait(Ticket t) override { return plan_.wait(t); }
   int outstanding() const override { return plan_.outstanding(); }
 
@@ -89,8 +93,11 @@ class VulkanBackend final : public Backend {
     p.allow_coopmat = o.allow_coopmat;
     p.fuse = o.fuse ? FusePolicy::Auto : FusePolicy::Never;
     p.inflight = o.inflight;
+    p.input = o.input_u8 ? InputFormat::U8NHWC : InputFormat::F32NCHW;
+    p.normalize = o.normalize;
     return p;
   }
+  bool u8() const { return options_.input == InputFormat::U8NHWC; }
   const Network& net_;
   VkPlanOptions options_;
   vk::Context ctx_;

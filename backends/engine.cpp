@@ -7,6 +7,7 @@
 #include "model/arch.h"
 #include "model/errors.h"
 #include "model/network_input.h"
+#include "model/nonfinite.h"
 #include "model/weights.h"
 
 namespace effnet {
@@ -16,20 +17,34 @@ struct Engine::Impl {
   Network net;
   std::unique_ptr<app::Backend> backend;  // planned for `shape`
   std::vector<int64_t> shape;
+  bool u8 = false;  // the backend takes uint8 images
   // Engine tickets are the backend's ids plus `base`, the last id issued
   // before the backend was replaced: ids never repeat across plans.
   uint64_t base = 0, last = 0;
   // The backend for x's shape (checked), planned when the shape is new.
   app::Backend& backend_for(const Tensor& x);
+  app::Backend& backend_for(const ImagesU8& x);
+  // The backend for an input of shape s (NCHW; uint8: NHWC), planned when new.
+  app::Backend& backend_for(const std::vector<int64_t>& s, bool input_u8);
 };
 
 app::Backend& Engine::Impl::backend_for(const Tensor& x) {
   check_network_input(x);  // shape and finite values, as effnet-infer checks its --input
-  const auto& s = x.shape;
-  if (backend && shape == s) return *backend;
+  return backend_for(x.shape, false);
+}
+
+app::Backend& Engine::Impl::backend_for(const ImagesU8& x) {
+  check_network_input(x);
+  return backend_for(x.shape(), true);
+}
+
+app::Backend& Engine::Impl::backend_for(const std::vector<int64_t>& s, bool input_u8) {
+  if (backend && shape == s && u8 == input_u8) return *backend;
+  const auto what = [](const std::vector<int64_t>& d, bool b) { return (b ? "uint8 " : "") + shape_str(d); };
   if (backend && backend->outstanding() > 0)
-    throw TicketError("Engine: input " + shape_str(s) + " while " + std::to_string(backend->outstanding()) +
-                      " batch(es) of " + shape_str(shape) + " are in flight: wait for them first");
+    throw TicketError("Engine: input " + what(s, input_u8) + " while " +
+                      std::to_string(backend->outstanding()) + " batch(es) of " + what(shape, u8) +
+                      " are in flight: wait for them first");
   app::BackendOptions bo;
   bo.device = opt.device;
   bo.precision = opt.precision;
@@ -38,14 +53,17 @@ app::Backend& Engine::Impl::backend_for(const Tensor& x) {
   bo.fuse = opt.fuse;
   bo.inflight = opt.inflight;
   bo.batch = int(s[0]);
-  bo.height = int(s[2]);
-  bo.width = int(s[3]);
+  bo.height = int(input_u8 ? s[1] : s[2]);
+  bo.width = int(input_u8 ? s[2] : s[3]);
+  bo.input_u8 = input_u8;
+  bo.normalize = opt.normalize;
   bo.context.gpu = opt.gpu;
   bo.context.pipeline_cache_file = opt.pipeline_cache_file;
   backend.reset();  // one device context at a time
   base = last;
   backend = app::make_backend(net, bo);
   shape = s;
+  u8 = input_u8;
   return *backend;
 }
 
@@ -65,6 +83,24 @@ Tensor Engine::run(const Tensor& x) {
   Tensor y = b.run(x);
   app::check_logits_finite(b, x, y, [](int64_t row) { return "row " + std::to_string(row); });
   return y;
+}
+
+Tensor Engine::run(const ImagesU8& x) {
+  app::Backend& b = impl_->backend_for(x);
+  Tensor y = b.run(x);
+  if (first_nonfinite(y) >= 0) {  // name the stage: re-run the same values as float32
+    Tensor xf({x.n, 3, x.h, x.w});
+    images_u8_to_nchw(x, impl_->opt.normalize, xf.data.data());
+    app::check_logits_finite(b, xf, y, [](int64_t row) { return "row " + std::to_string(row); });
+  }
+  return y;
+}
+
+Ticket Engine::submit(const ImagesU8& x) {
+  Impl& p = *impl_;
+  const Ticket t = p.backend_for(x).submit(x);
+  p.last = p.base + t.id;
+  return Ticket{p.last};
 }
 
 Ticket Engine::submit(const Tensor& x) {

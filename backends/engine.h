@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "model/precision.h"
+#include "model/preprocess.h"
 #include "model/tensor.h"
 #include "model/ticket.h"
 
@@ -32,6 +33,9 @@ struct EngineOptions {
   bool fuse = true;                       // Vulkan: fused MBConv blocks where the plan's rule says so
   std::string pipeline_cache_file;        // Vulkan: pipeline cache file ("" : in memory only)
   int inflight = 2;                       // batches submit() may keep in flight, 1..4
+  // uint8 input (run(const ImagesU8&)): ImageNet mean/std after v / 255, as
+  // effnet-infer does (false: v / 255 only, inputs in [0, 1]).
+  bool normalize = true;
 };
 
 class Engine {
@@ -66,6 +70,17 @@ class Engine {
   // stage: run() names it).
   Ticket submit(const Tensor& x);
   Tensor wait(Ticket t);
+
+  // x: [N, H, W, 3] uint8 NHWC RGB images at the network's input size (as
+  // decoders write them; N >= 1, 32 <= H, W <= 4096; not copied beyond the
+  // call) -> logits, equal to run() on images_u8_to_nchw(x, normalize)
+  // (model/preprocess.h). On Vulkan the bytes are uploaded (a quarter of the
+  // float32 input) and normalised on the GPU inside the stem, bit for bit the
+  // host conversion; on cpu and cuda the host converts. A plan is per input
+  // format as per shape: switching between float32 and uint8 input replans.
+  // Errors as run(Tensor) (ShapeError for a null pointer or a bad shape).
+  Tensor run(const ImagesU8& x);
+  Ticket submit(const ImagesU8& x);
 
   int classes() const;
   // After a run: the device ("vulkan: NVIDIA H200 (...)") and the plan's

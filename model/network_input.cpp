@@ -40,4 +40,12 @@ void check_network_input(const Tensor& x) {
                      ") at flat index " + std::to_string(i));
 }
 
+void check_network_input(const ImagesU8& x) {
+  if (!x.data) throw ShapeError("uint8 input: null data pointer");
+  if (x.n < 1 || x.h < kMinImageSize || x.w < kMinImageSize || x.h > kMaxImageSize || x.w > kMaxImageSize)
+    throw ShapeError("uint8 input must be [N>=1, H>=" + std::to_string(kMinImageSize) +
+                     ", W>=" + std::to_string(kMinImageSize) + ", 3] NHWC with H, W <= " +
+                     std::to_string(kMaxImageSize) + ", got " + shape_str(x.shape()));
+}
+
 }  // namespace effnet

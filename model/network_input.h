@@ -1,6 +1,7 @@
 // The one check of a network input, for every entry point (effnet-infer's
 // --input, effnet::Engine, the Python module).
 #pragma once
+#include "model/preprocess.h"
 #include "model/tensor.h"
 
 namespace effnet {
@@ -10,5 +11,10 @@ namespace effnet {
 // the shape, or the first non-finite value and its flat index. The finite scan
 // runs on up to 4 threads (model/parallel.h) for large inputs.
 void check_network_input(const Tensor& x);
+
+// x must be a uint8 NHWC batch [N >= 1, H, W, 3] with data non-null and
+// kMinImageSize <= H, W <= kMaxImageSize (every byte is a valid pixel).
+// Throws ShapeError naming the shape.
+void check_network_input(const ImagesU8& x);
 
 }  // namespace effnet

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "model/parallel.h"
+
 namespace effnet {
 namespace {
 
@@ -12,6 +14,13 @@ struct Taps {
   int i0, i1;
   double l0, l1;
 };
+
+// The one expression from a 0..255 value (float64) to the network's input value.
+float normalized(double s, int c, bool normalize) {
+  const double mean = normalize ? double(kImageNetMean[c]) : 0.0;
+  const double inv_std = normalize ? 1.0 / double(kImageNetStd[c]) : 1.0;
+  return float((s / 255.0 - mean) * inv_std);
+}
 
 Taps taps(int dst, int in, int out) {
   const double scale = double(in) / double(out);
@@ -39,8 +48,6 @@ void resize_normalize(const ImageU8View& img, int size, bool normalize, float* d
     auto at = [&](int y, int x) {
       return double(img.px[(size_t(y) * size_t(img.w) + size_t(x)) * ch + src_c]);
     };
-    const double mean = normalize ? double(kImageNetMean[c]) : 0.0;
-    const double inv_std = normalize ? 1.0 / double(kImageNetStd[c]) : 1.0;
     float* out = dst + size_t(c) * plane;
     for (int y = 0; y < size; ++y) {
       const Taps& v = ty[size_t(y)];
@@ -48,10 +55,36 @@ void resize_normalize(const ImageU8View& img, int size, bool normalize, float* d
         const Taps& h = tx[size_t(x)];
         const double s = v.l0 * (h.l0 * at(v.i0, h.i0) + h.l1 * at(v.i0, h.i1)) +
                          v.l1 * (h.l0 * at(v.i1, h.i0) + h.l1 * at(v.i1, h.i1));
-        out[size_t(y) * size_t(size) + size_t(x)] = float((s / 255.0 - mean) * inv_std);
+        out[size_t(y) * size_t(size) + size_t(x)] = normalized(s, c, normalize);
       }
     }
   }
+}
+
+float normalize_u8(uint8_t v, int c, bool normalize) { return normalized(double(v), c, normalize); }
+
+std::vector<float> normalize_u8_table(bool normalize) {
+  std::vector<float> t(3 * 256);
+  for (int c = 0; c < 3; ++c)
+    for (int v = 0; v < 256; ++v) t[size_t(c * 256 + v)] = normalize_u8(uint8_t(v), c, normalize);
+  return t;
+}
+
+void images_u8_to_nchw(const ImagesU8& x, bool normalize, float* dst) {
+  const std::vector<float> t = normalize_u8_table(normalize);
+  const size_t plane = size_t(x.h) * size_t(x.w);
+  const auto run = [&](int64_t b, int64_t e) {  // images b..e
+    for (int64_t i = b; i < e; ++i) {
+      const uint8_t* src = x.data + size_t(i) * plane * 3;
+      float* out = dst + size_t(i) * plane * 3;
+      for (size_t p = 0; p < plane; ++p)
+        for (size_t c = 0; c < 3; ++c) out[c * plane + p] = t[c * 256 + src[p * 3 + c]];
+    }
+  };
+  if (x.bytes() < (size_t(4) << 20))
+    run(0, x.n);
+  else
+    parallel_for(x.n, run);
 }
 
 }  // namespace effnet

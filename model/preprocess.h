@@ -2,7 +2,9 @@
 // IDX datasets): bilinear resize to size x size, scale to [0, 1], optional
 // ImageNet standardisation, NCHW float32 RGB.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace effnet {
 
@@ -24,5 +26,31 @@ struct ImageU8View {
 // kImageNetStd[c]. Preconditions (checked by the callers that parse files):
 // px non-null, w, h, size >= 1, channels 1 or 3.
 void resize_normalize(const ImageU8View& img, int size, bool normalize, float* dst);
+
+// The network input value of an 8-bit value v of RGB channel c (0, 1, 2):
+// float((v / 255 - kImageNetMean[c]) / kImageNetStd[c]) computed in float64
+// (without `normalize`: float(v / 255)), exactly resize_normalize's
+// arithmetic when no resize happens (size equal to the image's).
+float normalize_u8(uint8_t v, int c, bool normalize);
+
+// normalize_u8 of every value: [3][256] float32, channel-major (the table the
+// GPU's uint8 input path reads, shaders/stem_conv.comp -DINPUT_U8).
+std::vector<float> normalize_u8_table(bool normalize);
+
+// A batch of 8-bit RGB images in host memory, NHWC [n][h][w][3] bytes
+// (decoder order: row-major, interleaved channels), already at the network's
+// input size. Not owning: `data` must hold n * h * w * 3 bytes.
+struct ImagesU8 {
+  const uint8_t* data = nullptr;
+  int64_t n = 0, h = 0, w = 0;
+  std::vector<int64_t> shape() const { return {n, h, w, 3}; }  // NHWC
+  size_t bytes() const { return size_t(n) * size_t(h) * size_t(w) * 3; }
+};
+
+// The float32 NCHW network input [n][3][h][w] of x (normalize_u8 per value)
+// into dst (n * 3 * h * w floats): the CPU's side of the uint8 input path,
+// equal bit for bit to what the GPU computes from the same bytes. Large
+// batches on several threads (model/parallel.h).
+void images_u8_to_nchw(const ImagesU8& x, bool normalize, float* dst);
 
 }  // namespace effnet

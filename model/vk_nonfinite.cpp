@@ -15,6 +15,7 @@ std::string vk_first_nonfinite_stage(vk::Context& ctx, const std::vector<Layer>&
     o.force_mbconv_tile = st.mbconv ? std::optional<MBConvTile>(st.mbconv->tile) : std::nullopt;
     o.profile_layers = false;
     o.inflight = 1;  // one run: no second input buffer
+    o.input = InputFormat::F32NCHW;
     VkPlan one(ctx, sub, layout_dims(kind_info(sub.front().kind).in, st.in), o);
     cur = one.run(cur);
     if (first_nonfinite(cur) >= 0)

@@ -11,7 +11,8 @@
 
 namespace effnet {
 
-// plan: built from `layers` with `opt`; x: the input plan.run() took.
+// plan: built from `layers` with `opt`; x: the fp32 input plan.run() took (for
+// a plan with uint8 input: images_u8_to_nchw of its images, the same values).
 // Returns "<stage> (<kind>)" of the first stage whose output holds a NaN or Inf
 // ("mbconv3 (fused MBConv block)", "mbconv3.6 (pointwise)"), or "" when none
 // does. Throws what VkPlan's constructor and run() throw.

@@ -25,13 +25,17 @@ using vk::Buffer;
 using vk::MemoryKind;
 
 // The plan's input, parsed from a shape in the first layer's input layout
-// (layer_kind.h): NHWC ActShape (stem: NCHW as {n, h, w, c}).
-ActShape parse_input(const Layer& first, const std::vector<int64_t>& s) {
+// (layer_kind.h): NHWC ActShape (stem: NCHW as {n, h, w, c}); for uint8
+// input the stem's [N, H, W, 3].
+ActShape parse_input(const Layer& first, const std::vector<int64_t>& s, InputFormat f) {
   const std::string what =
       "input " + shape_str(s) + " for layer " + first.name + " (" + kind_name(first.kind) + ")";
   for (int64_t d : s)
     if (d < 1 || d > (int64_t(1) << 30)) throw ShapeError(what + ": bad dimension");
-  const ActShape a = layout_shape(kind_info(first.kind).in, s, what);
+  if (f == InputFormat::U8NHWC && first.kind != LayerKind::StemConv3x3)
+    throw ShapeError(what + ": uint8 NHWC input needs the stem as the first layer");
+  const ActShape a = f == InputFormat::U8NHWC ? layout_shape(Layout::NHWC, s, what)
+                                              : layout_shape(kind_info(first.kind).in, s, what);
   if (a.c != first.cin) throw ShapeError(what + ": expected " + std::to_string(first.cin) + " channels");
   return a;
 }
@@ -41,6 +45,8 @@ ActShape parse_input(const Layer& first, const std::vector<int64_t>& s) {
 struct VkPlan::Impl {
   vk::Context& ctx;
   Precision precision;
+  InputFormat input;
+  bool normalize;
   std::vector<Stage> stages;
   std::vector<LayerVariant> variants;  // of the single-layer stages
   std::vector<int64_t> in_shape, out_shape;
@@ -96,10 +102,14 @@ struct VkPlan::Impl {
   void record();
   // ShapeError when x's shape is not the plan's input shape.
   void check_input(const Tensor& x) const;
+  void check_input(const ImagesU8& x) const;
   // The host input x (check_input passed) into a slot's mapped upload buffer,
   // in the plan's input storage (fp32 or fp16): the one place where a host
   // input format becomes the bytes the first stage reads.
   void stage_input(const Tensor& x, Slot& slot) const;
+  void stage_input(const ImagesU8& x, Slot& slot) const;
+  // Queues slot k's upload and stages (its input staged); the ticket.
+  Ticket queue(int k);
   void read_timing(const vk::Sequence& seq);
   // TicketError when a batch is in flight (`what` names the caller).
   void require_idle(const char* what) const;
@@ -108,6 +118,8 @@ struct VkPlan::Impl {
 VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt)
     : ctx(c),
       precision(opt.precision),
+      input(opt.input),
+      normalize(opt.normalize),
       book(opt.inflight),
       timeline(c),
       profile_layers(opt.profile_layers),
@@ -148,8 +160,9 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       st.count = 3;
       st.out = st.mbconv->out;
     } else {
-      const GemmChoice choice{opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
-                              opt.gemm_epilogue, opt.depthwise_tile,  opt.stem_tile};
+      GemmChoice choice{opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
+                        opt.gemm_epilogue, opt.depthwise_tile,  opt.stem_tile};
+      choice.stem_input_u8 = i == 0 && input == InputFormat::U8NHWC;
       st.layer = choose_variant(layers[i], cur, precision, dev, choice);
       if (opt.fuse_dw_project && opt.fuse != FusePolicy::Never && i + 1 < layers.size() &&
           layers[i].kind == LayerKind::Depthwise3x3 && layers[i + 1].kind == LayerKind::Pointwise &&
@@ -179,7 +192,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
   }
   // Storage of every tensor between stages: the kind table's (storage_bytes).
   const LayerKind first = layers.front().kind, last = layers.back().kind;
-  in_bytes = storage_bytes(first, TensorRole::Input, precision);
+  in_bytes = input == InputFormat::U8NHWC ? 1 : storage_bytes(first, TensorRole::Input, precision);
   out_bytes = storage_bytes(last, TensorRole::Output, precision);
   in_elems = size_t(in.numel());
   out_elems = size_t(cur.numel());
@@ -268,10 +281,15 @@ void VkPlan::Impl::build_stage(size_t k, const std::vector<Layer>& layers, const
                                const Buffer& dst, std::vector<Buffer>& staging, vk::Sequence& s) {
   const Stage& st = stages[k];
   const Layer& l = layers[st.first];
-  const std::vector<std::vector<uint8_t>> blobs =
+  std::vector<std::vector<uint8_t>> blobs =
       st.mbconv ? mbconv_params(l, layers[st.first + 1], layers[st.first + 2], *st.mbconv)
       : st.dw   ? dw_project_params(l, layers[st.first + 1], precision)
                 : layer_params(l, precision);
+  if (st.layer && st.layer->input_u8) {  // the stem's third parameter: the byte -> input value table
+    const std::vector<float> t = normalize_u8_table(normalize);
+    blobs.emplace_back(t.size() * sizeof(float));
+    std::memcpy(blobs.back().data(), t.data(), blobs.back().size());
+  }
   weights.emplace_back();
   for (const auto& p : blobs) weights.back().push_back(&param(p.data(), p.size(), staging, s));
   dispatches.push_back(stage_dispatches(k, layers, src, dst));
@@ -352,15 +370,18 @@ VkPlan::VkPlan(vk::Context& ctx, const Network& net, const VkPlanOptions& opt) {
   if (net.layers.empty() || net.layers.front().kind != LayerKind::StemConv3x3 ||
       net.layers.back().kind != LayerKind::Linear)
     throw ShapeError("VkPlan: the network must start with the stem and end with the FC layer");
-  const std::vector<int64_t> shape = {opt.batch, net.layers.front().cin, opt.height, opt.width};
-  impl_ = std::make_unique<Impl>(ctx, net.layers, parse_input(net.layers.front(), shape), opt);
+  const int64_t c = net.layers.front().cin;
+  const std::vector<int64_t> shape = opt.input == InputFormat::U8NHWC
+                                         ? std::vector<int64_t>{opt.batch, opt.height, opt.width, c}
+                                         : std::vector<int64_t>{opt.batch, c, opt.height, opt.width};
+  impl_ = std::make_unique<Impl>(ctx, net.layers, parse_input(net.layers.front(), shape, opt.input), opt);
   impl_->in_shape = shape;
 }
 
 VkPlan::VkPlan(vk::Context& ctx, std::vector<Layer> layers, const std::vector<int64_t>& input_shape,
                const VkPlanOptions& opt) {
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
-  const ActShape in = parse_input(layers.front(), input_shape);
+  const ActShape in = parse_input(layers.front(), input_shape, opt.input);
   impl_ = std::make_unique<Impl>(ctx, std::move(layers), in, opt);
   impl_->in_shape = input_shape;
 }
@@ -374,6 +395,9 @@ constexpr size_t kParallelPackBytes = size_t(4) << 20;
 }  // namespace
 
 void VkPlan::Impl::check_input(const Tensor& x) const {
+  if (input == InputFormat::U8NHWC)
+    throw ShapeError("this plan takes uint8 NHWC input (ImagesU8 " + shape_str(in_shape) +
+                     "), not a float32 tensor");
   if (x.shape != in_shape || x.data.size() != in_elems)
     throw ShapeError("input " + shape_str(x.shape) + " differs from the plan's " + shape_str(in_shape));
 }
@@ -393,21 +417,52 @@ void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) const {
   slot.upload.flush();
 }
 
+void VkPlan::Impl::check_input(const ImagesU8& x) const {
+  if (input != InputFormat::U8NHWC)
+    throw ShapeError("this plan takes float32 input " + shape_str(in_shape) + ", not uint8 images");
+  if (!x.data) throw ShapeError("uint8 input: null data pointer");
+  if (x.shape() != in_shape)
+    throw ShapeError("input " + shape_str(x.shape()) + " differs from the plan's " + shape_str(in_shape));
+}
+
+void VkPlan::Impl::stage_input(const ImagesU8& x, Slot& slot) const {
+  auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
+  if (x.bytes() < kParallelPackBytes) {
+    std::memcpy(dst, x.data, x.bytes());
+  } else {
+    parallel_for(int64_t(x.bytes()),
+                 [&](int64_t b, int64_t e) { std::memcpy(dst + b, x.data + b, size_t(e - b)); });
+  }
+  slot.upload.flush();
+}
+
 void VkPlan::Impl::require_idle(const char* what) const {
   if (const int n = book.outstanding())
     throw TicketError(std::string(what) + ": " + std::to_string(n) +
                       " submitted batch(es) not waited yet: wait for them first");
 }
 
+Ticket VkPlan::Impl::queue(int k) {
+  Slot& slot = slots[size_t(k)];
+  vk::submit(ctx, {slot.up.get(), slot.net.get()}, timeline, signalled + 1);
+  slot.value = ++signalled;
+  return book.issue(k);
+}
+
 Ticket VkPlan::submit(const Tensor& x) {
   Impl& p = *impl_;
   p.check_input(x);
   const int k = p.book.free_slot("VkPlan::submit");
-  Impl::Slot& slot = p.slots[size_t(k)];
-  p.stage_input(x, slot);
-  vk::submit(p.ctx, {slot.up.get(), slot.net.get()}, p.timeline, p.signalled + 1);
-  slot.value = ++p.signalled;
-  return p.book.issue(k);
+  p.stage_input(x, p.slots[size_t(k)]);
+  return p.queue(k);
+}
+
+Ticket VkPlan::submit(const ImagesU8& x) {
+  Impl& p = *impl_;
+  p.check_input(x);
+  const int k = p.book.free_slot("VkPlan::submit");
+  p.stage_input(x, p.slots[size_t(k)]);
+  return p.queue(k);
 }
 
 Tensor VkPlan::wait(Ticket t) {
@@ -425,6 +480,7 @@ Tensor VkPlan::wait(Ticket t) {
 }
 
 Tensor VkPlan::run(const Tensor& x) { return wait(submit(x)); }
+Tensor VkPlan::run(const ImagesU8& x) { return wait(submit(x)); }
 
 int VkPlan::inflight() const { return impl_->book.slots(); }
 int VkPlan::outstanding() const { return impl_->book.outstanding(); }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "model/network.h"
+#include "model/preprocess.h"
 #include "model/tensor.h"
 #include "model/ticket.h"
 #include "model/vk_stage.h"
@@ -36,6 +37,15 @@ namespace effnet {
 
 // The most batches a plan keeps in flight (VkPlanOptions::inflight).
 constexpr int kMaxInflight = 4;
+
+// What the plan's host input is (VkPlanOptions::input).
+enum class InputFormat {
+  F32NCHW,  // Tensor, float32, the first layer's layout (the stem: [N, 3, H, W])
+  // ImagesU8, [N, H, W, 3] bytes: uploaded as bytes (a quarter of fp32), turned
+  // into the network input on the GPU inside the stem (shaders/stem_conv.comp
+  // -DINPUT_U8), exactly as images_u8_to_nchw on the host. Needs the stem first.
+  U8NHWC,
+};
 
 struct VkPlanOptions {
   int batch = 1;                   // images per run, >= 1
@@ -60,11 +70,13 @@ struct VkPlanOptions {
   // Always where a tile fits the device, Never (effnet-infer --no-fuse,
   // EFFNET_NO_FUSE=1) layer by layer.
   FusePolicy fuse = FusePolicy::Auto;
-  // A depthwise layer that is not part of a fused block runs inside the
-  // pointwise GEMM after it (StageKind::DwProject) where that fits
-  // (dw_project_fuse, model/vk_stage_code.h); false, or fuse Never: apart
-  // (effnet-bench --no-dw-project, for A/B runs).
-  bool fuse_dw_project = true;
+  // Opt in (effnet-bench --dw-project, for A/B runs): a depthwise layer that
+  // is not part of a fused block runs inside the pointwise GEMM after it
+  // (StageKind::DwProject) where that fits (dw_project_fuse,
+  // model/vk_stage_code.h); ignored with fuse Never. Off by default: on the
+  // H200 it measured slower than the two layers apart at every batch
+  // (docs/PERFORMANCE.md, "dw_project: a negative result").
+  bool fuse_dw_project = false;
   std::optional<MBConvTile> force_mbconv_tile;  // test-only: this tile for every fused block
   uint32_t mbconv_skip = 0;  // profiling only (EFFNET_SC_SKIP, shaders/abi.h): wrong results when not 0
   // Profiling only (effnet-bench mbconv-profile): fused blocks run the
@@ -81,6 +93,11 @@ struct VkPlanOptions {
   // commands), measured at ~9 us per stage on an H200, so the default records
   // only the first and last timestamps (PlanTiming::total_ms; stage_ms empty).
   bool profile_layers = false;
+  // The host input run() / submit() take (ShapeError for the other one).
+  InputFormat input = InputFormat::F32NCHW;
+  // U8NHWC: ImageNet mean/std normalisation after v / 255 (false: v / 255
+  // only, KernelBench-style inputs in [0, 1]); model/preprocess.h normalize_u8.
+  bool normalize = true;
 };
 
 // GPU time of the last run() / wait() / replay() from timestamp queries, in milliseconds.
@@ -92,8 +109,9 @@ struct PlanTiming {
 
 class VkPlan {
  public:
-  // The whole network: run(x) takes x [batch, 3, height, width] fp32 NCHW and
-  // returns logits [batch, net.classes] fp32.
+  // The whole network: run(x) takes x [batch, 3, height, width] fp32 NCHW (or,
+  // InputFormat::U8NHWC, ImagesU8 [batch, height, width, 3]) and returns logits
+  // [batch, net.classes] fp32.
   // Throws ShapeError (batch < 1, height or width < kMinImageSize, malformed
   // layers; fp16: a folded weight stored in fp16 that overflows it, naming the
   // tensor, model/fp16_range.h), DeviceError (fp16 asked on a device without shaderFloat16 +
@@ -103,7 +121,8 @@ class VkPlan {
 
   // Consecutive layers (shapes must chain) on an input of `input_shape` in the
   // layout cpu_layer takes for layers[0]: [N, C, H, W] for the stem, [N, H, W, C]
-  // for Pointwise/Depthwise3x3/HeadPool, [N, C] for Linear. Output in cpu_layer's
+  // for Pointwise/Depthwise3x3/HeadPool, [N, C] for Linear; with
+  // InputFormat::U8NHWC the stem's [N, H, W, 3]. Output in cpu_layer's
   // layout of the last layer. opt.batch/height/width are ignored (the shape says
   // them); any H, W >= 1. Same errors as above; ShapeError when input_shape does
   // not fit layers[0] or the stem is not first.
@@ -120,6 +139,13 @@ class VkPlan {
   // submitted and not waited). Throws ShapeError when x's shape differs from
   // the plan's; VulkanError on a GPU failure (including VK_TIMEOUT after 10 minutes).
   Tensor run(const Tensor& x);
+
+  // The same for a plan with InputFormat::U8NHWC: x.shape() must equal
+  // input_shape() ([batch, height, width, 3]). ShapeError on a shape mismatch,
+  // a null x.data, or a plan that takes fp32 input (and run(Tensor) on a
+  // uint8 plan).
+  Tensor run(const ImagesU8& x);
+  Ticket submit(const ImagesU8& x);
 
   // Asynchronous run. submit() packs x (as run()) into a free slot's upload
   // buffer, queues the batch and returns at once; x may be changed or freed

@@ -68,6 +68,11 @@ const char* dw_project_shader(Precision p, bool coopmat) {
   return pick(p, coopmat, sv::gemm_dw_coopmat_fp16, sv::gemm_dw_fp16, sv::gemm_dw_fp32, "dw_project");
 }
 
+const char* stem_u8_shader(Precision p) {
+  namespace sv = shaders::variant;
+  return pick(p, false, nullptr, sv::stem_conv_u8_fp16, sv::stem_conv_u8_fp32, "stem (uint8 input)");
+}
+
 const char* mbconv_reduce_shader(Precision p) {
   namespace sv = shaders::variant;
   return pick(p, false, nullptr, sv::mbconv_reduce_fp16, sv::mbconv_reduce_fp32, "mbconv_reduce");

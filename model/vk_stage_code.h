@@ -78,6 +78,8 @@ const char* mbconv_shader(Precision p, bool coopmat);
 // it, vk_stage_dw_project.cpp): gemm.comp -DDW_A.
 const char* dw_project_shader(Precision p, bool coopmat);
 const char* mbconv_reduce_shader(Precision p);
+// The stem reading uint8 NHWC input: stem_conv_u8_<p> (stem_conv.comp -DINPUT_U8).
+const char* stem_u8_shader(Precision p);
 
 // n fp32 values as `bytes`-wide storage (4: a copy; 2: fp16, round to nearest even).
 void pack_storage(const float* src, size_t n, int bytes, void* dst);

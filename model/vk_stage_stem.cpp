@@ -1,9 +1,11 @@
 // The stem (LayerKind::StemConv3x3, kind name "stem") on Vulkan:
-// shaders/stem_conv.comp reads the fp32 NCHW network input and writes NHWC.
+// shaders/stem_conv.comp reads the fp32 NCHW network input (or, -DINPUT_U8,
+// uint8 NHWC images and the normalisation table) and writes NHWC.
 // CPU reference: stem() in model/cpu_reference.cpp; CUDA: ConvStep in
 // cuda_ref/cuda_steps.cpp; tests: tests/test_vk_layers.cpp.
 #include <algorithm>
 
+#include "model/errors.h"
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
 #include "vk_runtime/errors.h"
@@ -18,7 +20,12 @@ namespace {
 // "Head + pool from the C stage"): 16 x 1 344 us, 32 x 1 384, 32 x 2 370,
 // 16 x 2 355, 8 x 4 376, 8 x 1 514.
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& choice) {
-  v.shader = layer_shader(LayerKind::StemConv3x3, v.precision, false);
+  v.input_u8 = choice.stem_input_u8;
+  if (v.input_u8 && l.cin != 3)
+    throw ShapeError("layer " + l.name + ": uint8 input needs 3 (RGB) channels, the stem takes " +
+                     std::to_string(l.cin));
+  v.shader =
+      v.input_u8 ? stem_u8_shader(v.precision) : layer_shader(LayerKind::StemConv3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
   const uint64_t c = uint64_t(v.out.c);
   v.vec = uint32_t(std::min<uint64_t>(16, (c + 3) / 4 * 4));
@@ -41,7 +48,12 @@ void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const Gemm
 }
 
 DispatchSpec dispatch(const LayerVariant& v, const Layer& l, const StageBuffers& b) {
-  return conv_dispatch(v, l, b);
+  DispatchSpec s = conv_dispatch(v, l, b);
+  if (v.input_u8) {  // params: weight, bias, the normalisation table (VkPlan)
+    s.bindings.resize(EFFNET_STEM_U8_BINDING_COUNT);
+    s.bindings[EFFNET_BIND_INPUT_TABLE] = {b.params.at(2), false};
+  }
+  return s;
 }
 
 }  // namespace

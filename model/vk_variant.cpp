@@ -35,6 +35,7 @@ std::string LayerVariant::describe() const {
   o << layer << " " << kind_name(kind) << " " << shader;
   if (gemm) o << " tile " << tile.str();
   if (!gemm) o << " " << vec << " ch x " << rows << "x" << pix << " px per invocation,";
+  if (input_u8) o << " uint8 NHWC input,";
   o << " " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups";
   return o.str();
 }

@@ -67,6 +67,9 @@ struct GemmChoice {
   // Instead of the rule's invocation tile of every depthwise / stem layer
   // (benchmarks, tests); DeviceError when it breaks a shader limit (see the stage files).
   std::optional<ConvTile> depthwise_tile, stem_tile;
+  // The stem reads the plan's uint8 NHWC input (VkPlanOptions::input,
+  // shaders/stem_conv.comp -DINPUT_U8) instead of fp32 NCHW.
+  bool stem_input_u8 = false;
 };
 
 // Whether `device` runs the shaders of precision p: fp16 storage and
@@ -94,6 +97,7 @@ struct LayerVariant {
   // along W and output rows per invocation (depthwise), vec4 slots of weights
   // in shared memory (stem).
   uint32_t vec = 1, pix = 1, rows = 1, shared_vec4 = 0;
+  bool input_u8 = false;  // stem: reads uint8 NHWC (GemmChoice::stem_input_u8); params weight, bias, table
   std::array<uint32_t, 3> groups{1, 1, 1};
   double flops = 0;  // multiply-adds * 2 of this layer
 

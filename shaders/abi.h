@@ -78,6 +78,9 @@
 #define EFFNET_BIND_DW_WEIGHT 4  // depthwise weight, fp32 tap-major [9][hidden]
 #define EFFNET_BIND_DW_BIAS 5    // depthwise bias [hidden], fp32
 #define EFFNET_DW_PROJECT_BINDING_COUNT 6
+// The stem reading uint8 NHWC input (stem_conv.comp -DINPUT_U8) adds one.
+#define EFFNET_BIND_INPUT_TABLE 4  // fp32 [3][256]: the network input value of each byte
+#define EFFNET_STEM_U8_BINDING_COUNT 5
 
 // ---- push constants -------------------------------------------------------------
 // Written as a member list so that GLSL (`uniform Push { ... }`) and C++

@@ -1,6 +1,12 @@
 // Stem: dense 3x3 convolution, stride STRIDE (2), padding 1, with bias and
 // activation; reads the user's NCHW fp32 input and writes NHWC.
 //   in  [n][cin][h][w]    fp32 (NCHW)
+//       -DINPUT_U8: [n][h][w][cin] bytes (NHWC, as image decoders write them;
+//       four to a uint, little-endian), each byte v of channel c turned into
+//       table[c][v] (the network input value, ImageNet normalisation
+//       included: model/preprocess.h normalize_u8_table) as it is loaded.
+//       Padding stays 0 after that: PyTorch pads the normalised tensor.
+//   table [3][256]        fp32 (-DINPUT_U8 only, binding EFFNET_BIND_INPUT_TABLE; cin must be 3)
 //   w   [cout][cin][3][3] fp32 (OIHW) (fp32 in both precisions: tiny, and
 //                      fp16 rounding here costs end-to-end accuracy)
 //   bias[cout]            fp32
@@ -30,7 +36,13 @@ layout(constant_id = EFFNET_SC_SHARED) const uint SHARED = 1;  // vec4 slots: ci
 layout(constant_id = EFFNET_SC_PIX) const uint PIX = 1;        // output pixels per invocation along W
 layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 2;  // equals the push constant's stride
 
+#ifdef INPUT_U8
+layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { uint in_data[]; };
+layout(std430, binding = EFFNET_BIND_INPUT_TABLE) readonly buffer TableBuf { float table_data[]; };
+shared float table_s[3 * 256];
+#else
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { float in_data[]; };
+#endif
 layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data[]; };
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
@@ -50,6 +62,9 @@ void main() {
     }
     w_s[i] = a;
   }
+#ifdef INPUT_U8
+  for (uint i = gl_LocalInvocationID.x; i < 3 * 256; i += WG_SIZE) table_s[i] = table_data[i];
+#endif
   barrier();
 
   const uint groups = (pc.cout + VEC - 1) / VEC;
@@ -76,11 +91,22 @@ void main() {
       [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
         const int iy = int(oy * STRIDE + ky) - 1;
         const bool row_inside = iy >= 0 && iy < int(pc.h);
+#ifdef INPUT_U8
+        const uint row = (img * pc.h + uint(max(iy, 0))) * pc.w;  // pixel index of the row's column 0
+#else
         const uint row = ((img * pc.cin + ci) * pc.h + uint(max(iy, 0))) * pc.w;
+#endif
         float x[NCOL];  // the input columns under the PIX outputs, loaded once
         [[unroll]] for (uint j = 0; j < NCOL; ++j) {
           const int ix = ix0 + int(j);
-          x[j] = row_inside && ix >= 0 && ix < int(pc.w) ? in_data[row + uint(ix)] : 0.0;
+          const bool inside = row_inside && ix >= 0 && ix < int(pc.w);
+#ifdef INPUT_U8
+          const uint byte = (row + uint(max(ix, 0))) * pc.cin + ci;
+          const uint v = (in_data[byte / 4] >> (8 * (byte % 4))) & 0xffu;
+          x[j] = inside ? table_s[ci * 256 + v] : 0.0;
+#else
+          x[j] = inside ? in_data[row + uint(ix)] : 0.0;
+#endif
         }
         [[unroll]] for (uint kx = 0; kx < 3; ++kx) {
           const uint wbase = (ci * 9 + ky * 3 + kx) * co4 + c0 / 4;
