@@ -1,10 +1,11 @@
 // The Python module effnet_vk (pybind11): effnet::Engine (backends/engine.h) on
 // numpy arrays.
 //   engine = effnet_vk.Engine("w.safetensors", device="vulkan", precision="fp16")
-//   logits = engine(x)   # x: float32 [N, 3, H, W] NCHW, or uint8 [N, S, S, 3] NHWC
-// uint8 input is converted on the CPU exactly as effnet-infer converts decoded
-// images (model/preprocess.h: / 255, ImageNet mean and std), then run. The GIL
-// is released while the device works. Errors: ValueError (a bad shape, dtype
+//   logits = engine(x)   # x: float32 [N, 3, H, W] NCHW, or uint8 [N, H, W, 3] NHWC
+// uint8 images go to Engine::run(ImagesU8): on Vulkan the bytes are uploaded and
+// normalised on the GPU (/ 255, then ImageNet mean and std unless
+// normalize=False), bit for bit the host conversion of model/preprocess.h that
+// the cpu and cuda devices use. The GIL is released while the device works. Errors: ValueError (a bad shape, dtype
 // or option; non-finite logits), OSError (weights unreadable), RuntimeError
 // (the device).
 #include <pybind11/numpy.h>
@@ -23,7 +24,7 @@ using effnet::Engine;
 namespace {
 
 Engine make_engine(const std::string& weights, const std::string& device, const std::string& precision,
-                   int gpu, bool coopmat, bool fuse) {
+                   int gpu, bool coopmat, bool fuse, bool normalize) {
   effnet::EngineOptions o;
   o.device = device;
   if (precision == "fp16")
@@ -35,31 +36,27 @@ Engine make_engine(const std::string& weights, const std::string& device, const 
   o.gpu = gpu;
   o.allow_coopmat = coopmat;
   o.fuse = fuse;
+  o.normalize = normalize;
   return Engine(weights, o);
 }
 
 py::array_t<float> call(Engine& e, const py::array& x) {
-  effnet::Tensor t;
+  effnet::Tensor y;
   if (py::isinstance<py::array_t<float>>(x) && x.ndim() == 4) {
     const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(x);
-    t = effnet::Tensor({a.shape(0), a.shape(1), a.shape(2), a.shape(3)});
+    effnet::Tensor t({a.shape(0), a.shape(1), a.shape(2), a.shape(3)});
     std::memcpy(t.data.data(), a.data(), t.data.size() * sizeof(float));
-  } else if (py::isinstance<py::array_t<uint8_t>>(x) && x.ndim() == 4) {
-    const auto a = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>::ensure(x);
-    const int64_t n = a.shape(0), h = a.shape(1), w = a.shape(2);
-    if (a.shape(3) != 3 || h != w || n < 1)
-      throw py::value_error("uint8 input must be [N >= 1, S, S, 3] NHWC (RGB, square)");
-    t = effnet::Tensor({n, 3, h, w});
-    for (int64_t i = 0; i < n; ++i)
-      effnet::resize_normalize({a.data() + i * h * w * 3, int(w), int(h), 3}, int(h), true,
-                               t.data.data() + i * 3 * h * w);
-  } else {
-    throw py::value_error("input must be a 4-D float32 [N, 3, H, W] or uint8 [N, S, S, 3] array");
-  }
-  effnet::Tensor y;
-  {
     py::gil_scoped_release release;
     y = e.run(t);
+  } else if (py::isinstance<py::array_t<uint8_t>>(x) && x.ndim() == 4) {
+    // A C-contiguous view (a copy only when x is not); alive until the run returns.
+    const auto a = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>::ensure(x);
+    if (a.shape(3) != 3) throw py::value_error("uint8 input must be [N >= 1, H, W, 3] NHWC (RGB)");
+    const effnet::ImagesU8 images{a.data(), a.shape(0), a.shape(1), a.shape(2)};
+    py::gil_scoped_release release;
+    y = e.run(images);
+  } else {
+    throw py::value_error("input must be a 4-D float32 [N, 3, H, W] or uint8 [N, H, W, 3] array");
   }
   py::array_t<float> out({y.shape[0], y.shape[1]});
   std::memcpy(out.mutable_data(), y.data.data(), y.data.size() * sizeof(float));
@@ -78,11 +75,12 @@ PYBIND11_MODULE(effnet_vk, m) {
   py::class_<Engine>(m, "Engine")
       .def(py::init(&make_engine), py::arg("weights") = "", py::arg("device") = "vulkan",
            py::arg("precision") = "fp16", py::arg("gpu") = -1, py::arg("coopmat") = true,
-           py::arg("fuse") = true,
+           py::arg("fuse") = true, py::arg("normalize") = true,
            "weights: safetensors state_dict of the reference model ('' = built-in random weights); device: "
-           "vulkan | cpu | cuda; precision: fp16 | fp32")
+           "vulkan | cpu | cuda; precision: fp16 | fp32; normalize: uint8 input gets the ImageNet mean/std "
+           "after / 255 (False: / 255 only)")
       .def("__call__", &call, py::arg("x"),
-           "x: float32 [N, 3, H, W] NCHW (normalised) or uint8 [N, S, S, 3] NHWC RGB -> float32 logits [N, "
+           "x: float32 [N, 3, H, W] NCHW (normalised) or uint8 [N, H, W, 3] NHWC RGB -> float32 logits [N, "
            "classes]")
       .def_property_readonly("classes", &Engine::classes)
       .def_property_readonly("device", &Engine::device_line)

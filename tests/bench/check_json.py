@@ -46,12 +46,18 @@ def main():
             positive(s["cold"]["total_ms"], "startup cold")
             positive(s["warm"]["total_ms"], "startup warm")
     elif mode == "stream":
-        want = {(p, b) for p in j["options"]["precisions"] for b in j["options"]["batches"]}
-        got = {(r["precision"], r["batch"]) for r in j["results"]}
+        want = {(p, i, b) for p in j["options"]["precisions"] for i in j["options"]["inputs"]
+                for b in j["options"]["batches"]}
+        got = {(r["precision"], r["input"], r["batch"]) for r in j["results"]}
         if got != want:
             fail(f"results for {sorted(got)}, expected {sorted(want)}")
         for r in j["results"]:
-            what = f"{r['precision']} batch {r['batch']}"
+            what = f"{r['precision']} {r['input']} batch {r['batch']}"
+            # The bytes that cross PCIe: float32 NCHW, or one byte per value for uint8 images.
+            per_value = 1 if r["input"] == "u8" else 4
+            want_bytes = r["batch"] * 3 * j["options"]["size"] ** 2 * per_value
+            if r["input_bytes"] != want_bytes:
+                fail(f"{what}: input_bytes {r['input_bytes']}, expected {want_bytes}")
             stats(r["gpu"], what + " gpu")
             stats(r["round_trip"], what + " round_trip")
             stats(r["copy_h2d"]["ms"], what + " copy_h2d")

@@ -1,5 +1,6 @@
 """The Python module effnet_vk on lavapipe (ctest python.effnet_vk): Vulkan fp32
-equals the CPU reference, uint8 NHWC equals its float32 conversion, errors are
+equals the CPU reference, uint8 NHWC equals its float32 conversion (on Vulkan,
+normalised on the GPU: bit for bit the host's), errors are
 Python exceptions. Usage: PYTHONPATH=build/python python3 test_effnet_vk.py WEIGHTS"""
 import sys
 
@@ -26,15 +27,26 @@ def main():
     assert err <= 1e-5, f"vulkan fp32 vs cpu: rel L2 {err}"
     assert vk.device.startswith("vulkan"), vk.device
     # uint8 NHWC: / 255 and ImageNet mean/std, as effnet-infer converts images.
-    img = rng.integers(0, 256, (1, 64, 64, 3), dtype=np.uint8)
+    img = rng.integers(0, 256, (2, 64, 48, 3), dtype=np.uint8)
     mean = np.array([0.485, 0.456, 0.406], dtype=np.float64).reshape(1, 3, 1, 1)
     std = np.array([0.229, 0.224, 0.225], dtype=np.float64).reshape(1, 3, 1, 1)
     xf = ((img.transpose(0, 3, 1, 2).astype(np.float64) / 255.0 - mean) / std).astype(np.float32)
     err = rel_l2(cpu(img), cpu(xf))
     assert err <= 1e-6, f"uint8 vs float32 conversion: rel L2 {err}"
+    # The exact conversion (model/preprocess.h): float64 (v / 255 - mean) * (1 / std)
+    # with mean and std the float32 constants, rounded to float32 once.
+    mean32 = np.float32([0.485, 0.456, 0.406]).astype(np.float64).reshape(1, 3, 1, 1)
+    inv_std32 = 1.0 / np.float32([0.229, 0.224, 0.225]).astype(np.float64).reshape(1, 3, 1, 1)
+    xe = ((img.transpose(0, 3, 1, 2).astype(np.float64) / 255.0 - mean32) * inv_std32).astype(np.float32)
+    assert np.array_equal(vk(img), vk(xe)), "vulkan: uint8 on the GPU differs from the float32 conversion"
+    raw = effnet_vk.Engine(weights, device="vulkan", precision="fp32", normalize=False)
+    x01 = (img.transpose(0, 3, 1, 2).astype(np.float64) / 255.0).astype(np.float32)
+    assert np.array_equal(raw(img), raw(x01)), "normalize=False: uint8 differs from / 255"
+    assert np.array_equal(vk(img[:, ::-1]), vk(np.ascontiguousarray(img[:, ::-1]))), "strided uint8 view"
     # Errors.
     for bad in (np.zeros((1, 4, 64, 64), np.float32), np.zeros((3, 64, 64), np.float32),
-                np.zeros((1, 3, 64, 64), np.float64), np.zeros((1, 64, 48, 3), np.uint8)):
+                np.zeros((1, 3, 64, 64), np.float64), np.zeros((1, 64, 48, 4), np.uint8),
+                np.zeros((0, 64, 64, 3), np.uint8), np.zeros((1, 16, 64, 3), np.uint8)):
         try:
             cpu(bad)
         except ValueError:
