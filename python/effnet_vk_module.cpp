@@ -5,9 +5,8 @@
 // uint8 images go to Engine::run(ImagesU8): on Vulkan the bytes are uploaded and
 // normalised on the GPU (/ 255, then ImageNet mean and std unless
 // normalize=False), bit for bit the host conversion of model/preprocess.h that
-// the cpu and cuda devices use. The GIL is released while the device works. Errors: ValueError (a bad shape, dtype
-// or option; non-finite logits), OSError (weights unreadable), RuntimeError
-// (the device).
+// the cpu and cuda devices use. The GIL is released while the device works. Errors: ValueError (a bad shape,
+// dtype or option; non-finite logits), OSError (weights unreadable), RuntimeError (the device).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 

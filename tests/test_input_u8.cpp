@@ -51,7 +51,8 @@ TEST_CASE("uint8 images to NCHW equal resize_normalize at the same size, bit for
   }
   CHECK(normalize_u8(255, 0, false) == 1.0f);
   CHECK(normalize_u8(0, 2, false) == 0.0f);
-  CHECK(normalize_u8(0, 0, true) == float((0.0 - double(kImageNetMean[0])) * (1.0 / double(kImageNetStd[0]))));
+  CHECK(normalize_u8(0, 0, true) ==
+        float((0.0 - double(kImageNetMean[0])) * (1.0 / double(kImageNetStd[0]))));
 }
 
 TEST_CASE("check_network_input rejects bad uint8 batches with one line", "[image][u8][errors]") {

@@ -107,8 +107,8 @@ TEST_CASE("uint8 input: the wrong format, shape, pointer or first layer is a one
   VkPlan a(ctx, stem, {1, 8, 8, 3}, u8);
   const std::vector<uint8_t> px(8 * 8 * 3 * 2, 7);
   test::error_text<ShapeError>([&] { a.run(test::random_tensor({1, 3, 8, 8}, 1)); });  // float32 into uint8
-  test::error_text<ShapeError>([&] { a.run(ImagesU8{px.data(), 2, 8, 8}); });         // another batch
-  test::error_text<ShapeError>([&] { a.run(ImagesU8{px.data(), 1, 8, 4}); });         // another size
+  test::error_text<ShapeError>([&] { a.run(ImagesU8{px.data(), 2, 8, 8}); });          // another batch
+  test::error_text<ShapeError>([&] { a.run(ImagesU8{px.data(), 1, 8, 4}); });          // another size
   test::error_text<ShapeError>([&] { a.run(ImagesU8{nullptr, 1, 8, 8}); });
   CHECK(a.run(ImagesU8{px.data(), 1, 8, 8}).shape == std::vector<int64_t>{1, 4, 4, 16});  // still works
   VkPlanOptions f32 = u8;
