@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
     s_stream->add_option("--precision", stream.precisions, "fp16, fp32 or fp16,fp32 (default both)");
     s_stream->add_option("--inflight", stream.inflight, "batches in flight while streaming (default 2)")
         ->check(CLI::Range(1, kMaxInflight));
-    s_stream->add_option("--input", stream.inputs,
-                         "host input formats: f32 (float32 NCHW), u8 (uint8 NHWC images, normalised on the GPU) "
-                         "or f32,u8 (default)");
+    s_stream->add_option(
+        "--input", stream.inputs,
+        "host input formats: f32 (float32 NCHW), u8 (uint8 NHWC images, normalised on the GPU) "
+        "or f32,u8 (default)");
     s_stream->add_option("--buffers", stream.buffers, "distinct random inputs used in turn (default 4)")
         ->check(CLI::Range(1, 64));
 
