@@ -50,7 +50,8 @@ struct StreamOptions : BenchCommon {
   std::string precisions = "fp16,fp32";
   int inflight = 2;  // VkPlanOptions::inflight of the streamed run
   int buffers = 4;   // distinct random inputs, used in turn
-  std::string inputs = "f32,u8";  // host input formats: f32 (float32 NCHW), u8 (uint8 NHWC, normalised on the GPU)
+  std::string inputs =
+      "f32,u8";  // host input formats: f32 (float32 NCHW), u8 (uint8 NHWC, normalised on the GPU)
 };
 
 struct LayersOptions : BenchCommon {
