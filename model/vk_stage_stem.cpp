@@ -17,7 +17,7 @@ namespace {
 // the network's 32-channel stem), the weights staged in shared memory as vec4
 // [cin][3][3][ceil(cout / 4)]; a grid-stride loop over the pixels. Measured on
 // the H200 at batch 256 (`effnet-bench layers --stem-tile`, docs/PERFORMANCE.md
-// "Head + pool from the C stage"): 16 x 1 344 us, 32 x 1 384, 32 x 2 370,
+// "Stem and depthwise invocation tiles"): 16 x 1 344 us, 32 x 1 384, 32 x 2 370,
 // 16 x 2 355, 8 x 4 376, 8 x 1 514.
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& choice) {
   v.input_u8 = choice.stem_input_u8;
