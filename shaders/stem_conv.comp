@@ -92,7 +92,9 @@ void main() {
         const int iy = int(oy * STRIDE + ky) - 1;
         const bool row_inside = iy >= 0 && iy < int(pc.h);
 #ifdef INPUT_U8
-        const uint row = (img * pc.h + uint(max(iy, 0))) * pc.w;  // pixel index of the row's column 0
+        // Pixel index of the row's column 0, clamped into the image: the byte
+        // load below is unconditional (masked after), so it must stay in bounds.
+        const uint row = (img * pc.h + uint(clamp(iy, 0, int(pc.h) - 1))) * pc.w;
 #else
         const uint row = ((img * pc.cin + ci) * pc.h + uint(max(iy, 0))) * pc.w;
 #endif
@@ -101,7 +103,7 @@ void main() {
           const int ix = ix0 + int(j);
           const bool inside = row_inside && ix >= 0 && ix < int(pc.w);
 #ifdef INPUT_U8
-          const uint byte = (row + uint(max(ix, 0))) * pc.cin + ci;
+          const uint byte = (row + uint(clamp(ix, 0, int(pc.w) - 1))) * pc.cin + ci;
           const uint v = (in_data[byte / 4] >> (8 * (byte % 4))) & 0xffu;
           x[j] = inside ? table_s[ci * 256 + v] : 0.0;
 #else
