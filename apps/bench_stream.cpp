@@ -19,7 +19,6 @@
 #include "apps/bench_modes.h"
 #include "apps/bench_util.h"
 #include "apps/exit_codes.h"
-#include "model/errors.h"
 #include "model/layer_kind.h"
 #include "model/weights.h"
 
@@ -97,14 +96,10 @@ StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& 
 int run_stream(const StreamOptions& o) {
   const std::vector<int> batches = parse_int_list(o.batches, "--batch", 1, 4096);
   const std::vector<std::string> precisions = parse_precision_list(o.precisions, "--precision");
-  std::vector<std::string> inputs;
-  for (size_t a = 0; a <= o.inputs.size();) {
-    const size_t e = std::min(o.inputs.find(',', a), o.inputs.size());
-    const std::string f = o.inputs.substr(a, e - a);
-    if (f != "f32" && f != "u8") throw UsageError("--input '" + o.inputs + "': expected f32, u8 or f32,u8");
-    if (std::find(inputs.begin(), inputs.end(), f) == inputs.end()) inputs.push_back(f);
-    a = e + 1;
-  }
+  const std::vector<std::string> inputs = parse_word_list(o.inputs, "--input", {"f32", "u8"});
+  const auto wants = [&](const char* f) {
+    return std::find(inputs.begin(), inputs.end(), f) != inputs.end();
+  };
   Progress progress;
   const Network net = random_network(o.seed, kDefaultClasses);
   vk::Context ctx(o.context);
@@ -131,9 +126,8 @@ int run_stream(const StreamOptions& o) {
     Inputs in;
     for (int i = 0; i < std::max(1, o.buffers); ++i) {
       const uint64_t seed = o.seed + 1000 * uint64_t(b) + uint64_t(i);
-      if (std::find(inputs.begin(), inputs.end(), "f32") != inputs.end())
-        in.f32.push_back(random_tensor({b, 3, o.size, o.size}, seed));
-      if (std::find(inputs.begin(), inputs.end(), "u8") != inputs.end()) {
+      if (wants("f32")) in.f32.push_back(random_tensor({b, 3, o.size, o.size}, seed));
+      if (wants("u8")) {
         const Tensor t = random_tensor({b, o.size, o.size, 3}, seed);  // values in (0, 1)
         in.bytes.emplace_back(t.data.size());
         for (size_t k = 0; k < t.data.size(); ++k) in.bytes.back()[k] = uint8_t(t.data[k] * 255.0f);

@@ -64,6 +64,23 @@ std::vector<int> parse_int_list(const std::string& s, const std::string& option,
   return out;
 }
 
+std::vector<std::string> parse_word_list(const std::string& s, const std::string& option,
+                                         const std::vector<std::string>& allowed) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (std::find(allowed.begin(), allowed.end(), item) == allowed.end()) {
+      std::string words;
+      for (const std::string& w : allowed) words += (words.empty() ? "" : ", ") + w;
+      throw UsageError(option + " '" + s + "': expected comma-separated words of " + words + " (see --help)");
+    }
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
+  }
+  if (out.empty()) throw UsageError(option + ": empty list (see --help)");
+  return out;
+}
+
 std::vector<std::string> parse_precision_list(const std::string& s, const std::string& option) {
   std::vector<std::string> out;
   std::stringstream ss(s);

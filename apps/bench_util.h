@@ -31,6 +31,10 @@ std::vector<uint16_t> to_half_bits(const std::vector<float>& v);
 std::vector<int> parse_int_list(const std::string& s, const std::string& option, int lo, int hi);
 // "fp16,fp32" -> {"fp16", "fp32"}; throws UsageError for any other word.
 std::vector<std::string> parse_precision_list(const std::string& s, const std::string& option);
+// "f32,u8" -> {"f32", "u8"}: each word one of `allowed`, repeats dropped;
+// throws UsageError naming `option` on an empty list or any other word.
+std::vector<std::string> parse_word_list(const std::string& s, const std::string& option,
+                                         const std::vector<std::string>& allowed);
 
 // A progress line on stderr: begin() prints "effnet-bench: <what>", tick()
 // prints "  <what>: i/n" at most every 5 seconds, so long runs show life in logs.

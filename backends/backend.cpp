@@ -11,14 +11,8 @@ Ticket Backend::submit(const Tensor& x) {
   return held_.issue(slot);
 }
 
-Tensor Backend::to_nchw(const ImagesU8& x) const {
-  Tensor t({x.n, 3, x.h, x.w});
-  images_u8_to_nchw(x, normalize_, t.data.data());
-  return t;
-}
-
-Tensor Backend::run(const ImagesU8& x) { return run(to_nchw(x)); }
-Ticket Backend::submit(const ImagesU8& x) { return submit(to_nchw(x)); }
+Tensor Backend::run(const ImagesU8& x) { return run(images_u8_to_nchw(x, normalize_)); }
+Ticket Backend::submit(const ImagesU8& x) { return submit(images_u8_to_nchw(x, normalize_)); }
 
 Tensor Backend::wait(Ticket t) {
   const int slot = held_.slot_of(t, "wait");

@@ -70,9 +70,7 @@ class Backend {
  protected:
   Backend(int inflight, bool normalize)
       : normalize_(normalize), held_(inflight), held_logits_(size_t(held_.slots())) {}
-  // x as the float32 NCHW network input (images_u8_to_nchw).
-  Tensor to_nchw(const ImagesU8& x) const;
-  bool normalize_;
+  bool normalize_;  // BackendOptions::normalize, for the host conversion of uint8 input
 
  private:
   TicketBook held_;                  // the default submit() / wait()

@@ -88,11 +88,9 @@ Tensor Engine::run(const Tensor& x) {
 Tensor Engine::run(const ImagesU8& x) {
   app::Backend& b = impl_->backend_for(x);
   Tensor y = b.run(x);
-  if (first_nonfinite(y) >= 0) {  // name the stage: re-run the same values as float32
-    Tensor xf({x.n, 3, x.h, x.w});
-    images_u8_to_nchw(x, impl_->opt.normalize, xf.data.data());
-    app::check_logits_finite(b, xf, y, [](int64_t row) { return "row " + std::to_string(row); });
-  }
+  if (first_nonfinite(y) >= 0)  // name the stage: re-run the same values as float32
+    app::check_logits_finite(b, images_u8_to_nchw(x, impl_->opt.normalize), y,
+                             [](int64_t row) { return "row " + std::to_string(row); });
   return y;
 }
 

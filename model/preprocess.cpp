@@ -87,4 +87,10 @@ void images_u8_to_nchw(const ImagesU8& x, bool normalize, float* dst) {
     parallel_for(x.n, run);
 }
 
+Tensor images_u8_to_nchw(const ImagesU8& x, bool normalize) {
+  Tensor t({x.n, 3, x.h, x.w});
+  images_u8_to_nchw(x, normalize, t.data.data());
+  return t;
+}
+
 }  // namespace effnet

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/tensor.h"
+
 namespace effnet {
 
 inline constexpr float kImageNetMean[3] = {0.485f, 0.456f, 0.406f};
@@ -52,5 +54,7 @@ struct ImagesU8 {
 // equal bit for bit to what the GPU computes from the same bytes. Large
 // batches on several threads (model/parallel.h).
 void images_u8_to_nchw(const ImagesU8& x, bool normalize, float* dst);
+// The same as a new Tensor [n, 3, h, w].
+Tensor images_u8_to_nchw(const ImagesU8& x, bool normalize);
 
 }  // namespace effnet

@@ -108,8 +108,10 @@ struct VkPlan::Impl {
   // input format becomes the bytes the first stage reads.
   void stage_input(const Tensor& x, Slot& slot) const;
   void stage_input(const ImagesU8& x, Slot& slot) const;
-  // Queues slot k's upload and stages (its input staged); the ticket.
-  Ticket queue(int k);
+  // check_input, a free slot, stage_input, then that slot's upload and stages
+  // queued; the ticket. X: Tensor or ImagesU8.
+  template <typename X>
+  Ticket submit(const X& x);
   void read_timing(const vk::Sequence& seq);
   // TicketError when a batch is in flight (`what` names the caller).
   void require_idle(const char* what) const;
@@ -442,28 +444,19 @@ void VkPlan::Impl::require_idle(const char* what) const {
                       " submitted batch(es) not waited yet: wait for them first");
 }
 
-Ticket VkPlan::Impl::queue(int k) {
+template <typename X>
+Ticket VkPlan::Impl::submit(const X& x) {
+  check_input(x);
+  const int k = book.free_slot("VkPlan::submit");
   Slot& slot = slots[size_t(k)];
+  stage_input(x, slot);
   vk::submit(ctx, {slot.up.get(), slot.net.get()}, timeline, signalled + 1);
   slot.value = ++signalled;
   return book.issue(k);
 }
 
-Ticket VkPlan::submit(const Tensor& x) {
-  Impl& p = *impl_;
-  p.check_input(x);
-  const int k = p.book.free_slot("VkPlan::submit");
-  p.stage_input(x, p.slots[size_t(k)]);
-  return p.queue(k);
-}
-
-Ticket VkPlan::submit(const ImagesU8& x) {
-  Impl& p = *impl_;
-  p.check_input(x);
-  const int k = p.book.free_slot("VkPlan::submit");
-  p.stage_input(x, p.slots[size_t(k)]);
-  return p.queue(k);
-}
+Ticket VkPlan::submit(const Tensor& x) { return impl_->submit(x); }
+Ticket VkPlan::submit(const ImagesU8& x) { return impl_->submit(x); }
 
 Tensor VkPlan::wait(Ticket t) {
   Impl& p = *impl_;

@@ -9,30 +9,20 @@
 #include "model/network_input.h"
 #include "model/preprocess.h"
 #include "tests/support/error_text.h"
+#include "tests/support/test_util.h"
 
 using namespace effnet;
 
-namespace {
-
-std::vector<uint8_t> pattern(size_t n, uint32_t seed) {
-  std::vector<uint8_t> v(n);
-  uint32_t s = seed;
-  for (auto& b : v) b = uint8_t((s = s * 1664525u + 1013904223u) >> 24);
-  return v;
-}
-
-}  // namespace
-
 TEST_CASE("uint8 images to NCHW equal resize_normalize at the same size, bit for bit", "[image][u8]") {
   const int h = 7, w = 5;
-  const std::vector<uint8_t> px = pattern(size_t(2 * h * w * 3), 11);
+  const std::vector<uint8_t> px = test::random_bytes(size_t(2 * h * w * 3), 11);
   for (const bool normalize : {true, false}) {
     CAPTURE(normalize);
     std::vector<float> got(px.size());
     images_u8_to_nchw(ImagesU8{px.data(), 2, h, w}, normalize, got.data());
     // resize_normalize makes size x size images: at a square image's own size
     // it is the identity resize, and its values must be the table's.
-    const std::vector<uint8_t> sq = pattern(size_t(6 * 6 * 3), 5);
+    const std::vector<uint8_t> sq = test::random_bytes(size_t(6 * 6 * 3), 5);
     std::vector<float> a(sq.size()), b(sq.size());
     images_u8_to_nchw(ImagesU8{sq.data(), 1, 6, 6}, normalize, a.data());
     resize_normalize(ImageU8View{sq.data(), 6, 6, 3}, 6, normalize, b.data());

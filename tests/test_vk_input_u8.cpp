@@ -21,23 +21,6 @@
 
 using namespace effnet;
 
-namespace {
-
-std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
-  std::vector<uint8_t> v(n);
-  uint32_t s = seed;
-  for (auto& b : v) b = uint8_t((s = s * 1664525u + 1013904223u) >> 24);
-  return v;
-}
-
-Tensor nchw(const ImagesU8& x, bool normalize) {
-  Tensor t({x.n, 3, x.h, x.w});
-  images_u8_to_nchw(x, normalize, t.data.data());
-  return t;
-}
-
-}  // namespace
-
 TEST_CASE("the stem on uint8 NHWC input equals the stem on the host-normalised float32 input",
           "[vk][u8][layers]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
@@ -46,7 +29,8 @@ TEST_CASE("the stem on uint8 NHWC input equals the stem on the host-normalised f
   const bool normalize = GENERATE(true, false);
   const auto hw = GENERATE(std::array<int, 2>{33, 47}, std::array<int, 2>{2, 3}, std::array<int, 2>{16, 16});
   const std::vector<Layer> stem = {test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, 3)};
-  const std::vector<uint8_t> px = random_bytes(size_t(3 * hw[0] * hw[1] * 3), uint32_t(hw[0] * 131 + hw[1]));
+  const std::vector<uint8_t> px =
+      test::random_bytes(size_t(3 * hw[0] * hw[1] * 3), uint32_t(hw[0] * 131 + hw[1]));
   const ImagesU8 x{px.data(), 3, hw[0], hw[1]};
   CAPTURE(precision_name(p), normalize, hw[0], hw[1]);
   VkPlanOptions f32;
@@ -61,7 +45,7 @@ TEST_CASE("the stem on uint8 NHWC input equals the stem on the host-normalised f
   CHECK(a.input_shape() == std::vector<int64_t>{3, hw[0], hw[1], 3});
   a.poison_outputs();
   const Tensor ya = a.run(x);
-  const Tensor xf = nchw(x, normalize);
+  const Tensor xf = images_u8_to_nchw(x, normalize);
   const Tensor yb = b.run(xf);
   CHECK(ya.shape == yb.shape);
   CHECK(ya.data == yb.data);  // the same values reach the same arithmetic
@@ -84,8 +68,8 @@ TEST_CASE("the network on uint8 input equals it on float32 input; streaming keep
   std::vector<std::vector<uint8_t>> px;
   std::vector<Tensor> ref;
   for (uint32_t i = 0; i < 3; ++i) {
-    px.push_back(random_bytes(size_t(2 * 35 * 32 * 3), 100 + i));
-    ref.push_back(f32.run(nchw(ImagesU8{px.back().data(), 2, 35, 32}, true)));
+    px.push_back(test::random_bytes(size_t(2 * 35 * 32 * 3), 100 + i));
+    ref.push_back(f32.run(images_u8_to_nchw(ImagesU8{px.back().data(), 2, 35, 32}, true)));
   }
   CHECK(u8.run(ImagesU8{px[0].data(), 2, 35, 32}).data == ref[0].data);
   // Two in flight, waited out of order; then the third in the freed slot.
@@ -126,7 +110,7 @@ TEST_CASE("uint8 input: the wrong format, shape, pointer or first layer is a one
 TEST_CASE("Engine runs uint8 images: equal to its float32 run of the host conversion, cpu and Vulkan",
           "[vk][u8][engine]") {
   const std::string w = test::data_path("fashion_weights.safetensors");
-  const std::vector<uint8_t> px = random_bytes(size_t(2 * 64 * 64 * 3), 9);
+  const std::vector<uint8_t> px = test::random_bytes(size_t(2 * 64 * 64 * 3), 9);
   const ImagesU8 x{px.data(), 2, 64, 64};
   std::vector<std::string> devices = {"cpu"};
   if (test::shared_context()) devices.push_back("vulkan");
@@ -140,7 +124,7 @@ TEST_CASE("Engine runs uint8 images: equal to its float32 run of the host conver
       Engine e(w, o);
       const Tensor y = e.run(x);
       CHECK(y.shape == std::vector<int64_t>{2, 10});
-      CHECK(e.run(nchw(x, normalize)).data == y.data);  // switching formats replans
+      CHECK(e.run(images_u8_to_nchw(x, normalize)).data == y.data);  // switching formats replans
       CHECK(e.wait(e.submit(x)).data == y.data);
     }
   }

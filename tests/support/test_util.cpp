@@ -52,6 +52,13 @@ int argmax_row(const Tensor& t, int64_t row) {
   return best;
 }
 
+std::vector<uint8_t> random_bytes(size_t n, uint32_t seed) {
+  std::vector<uint8_t> v(n);
+  uint32_t s = seed;
+  for (auto& b : v) b = uint8_t((s = s * 1664525u + 1013904223u) >> 24);
+  return v;
+}
+
 std::string slurp(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());

@@ -18,6 +18,8 @@ double max_abs_err(const Tensor& y, const Tensor& ref);
 
 // Uniform values in [lo, hi) from a fixed-seed generator; never all zero.
 Tensor random_tensor(std::vector<int64_t> shape, uint64_t seed, float lo = -1.0f, float hi = 1.0f);
+// n pseudo-random bytes from `seed` (an LCG: every value 0..255 occurs), e.g. uint8 images.
+std::vector<uint8_t> random_bytes(size_t n, uint32_t seed);
 
 // Index of the largest value in row `row` of a [N, C] tensor.
 int argmax_row(const Tensor& t, int64_t row);
