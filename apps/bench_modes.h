@@ -52,6 +52,8 @@ struct StreamOptions : BenchCommon {
   int buffers = 4;   // distinct random inputs, used in turn
   std::string inputs =
       "f32,u8";  // host input formats: f32 (float32 NCHW), u8 (uint8 NHWC, normalised on the GPU)
+  std::string upload_queues = "auto";  // VkPlanOptions::upload_queue: auto, compute, transfer
+  int spin_us = 0;                     // VkPlanOptions::wait_spin_us
 };
 
 struct LayersOptions : BenchCommon {

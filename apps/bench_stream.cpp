@@ -19,6 +19,7 @@
 #include "apps/bench_modes.h"
 #include "apps/bench_util.h"
 #include "apps/exit_codes.h"
+#include "model/errors.h"
 #include "model/layer_kind.h"
 #include "model/weights.h"
 
@@ -30,7 +31,8 @@ struct StreamResult {
   double stream_s = 0;  // wall clock of the streamed batches
   int stream_batches = 0;
   CopyCeiling copy;
-  size_t input_bytes = 0;  // per batch, as uploaded
+  size_t input_bytes = 0;                           // per batch, as uploaded
+  UploadQueue upload_queue = UploadQueue::Compute;  // as the plan resolved it
 };
 
 // `n` batches through submit() / wait() with plan.inflight() in flight, the
@@ -58,15 +60,26 @@ struct Inputs {
   std::vector<ImagesU8> u8;                 // views of `bytes`
 };
 
+UploadQueue parse_upload_queue(const std::string& s) {
+  return s == "compute" ? UploadQueue::Compute : s == "transfer" ? UploadQueue::Transfer : UploadQueue::Auto;
+}
+
+const char* upload_queue_name(UploadQueue q) {
+  return q == UploadQueue::Compute ? "compute" : q == UploadQueue::Transfer ? "transfer" : "auto";
+}
+
 template <typename X>
 StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& o, int batch, Precision p,
-                     const std::vector<X>& xs, size_t input_bytes, Progress& progress) {
+                     UploadQueue queue, const std::vector<X>& xs, size_t input_bytes, Progress& progress) {
   VkPlanOptions po = plan_options(o, batch, p);
   po.inflight = o.inflight;
+  po.upload_queue = queue;
+  po.wait_spin_us = uint32_t(o.spin_us);
   if constexpr (std::is_same_v<X, ImagesU8>) po.input = InputFormat::U8NHWC;
   VkPlan plan(ctx, net, po);
   StreamResult r;
   r.input_bytes = input_bytes;
+  r.upload_queue = plan.upload_queue();
   for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
 
   std::vector<double> gpu, host;
@@ -97,6 +110,8 @@ int run_stream(const StreamOptions& o) {
   const std::vector<int> batches = parse_int_list(o.batches, "--batch", 1, 4096);
   const std::vector<std::string> precisions = parse_precision_list(o.precisions, "--precision");
   const std::vector<std::string> inputs = parse_word_list(o.inputs, "--input", {"f32", "u8"});
+  const std::vector<std::string> queues =
+      parse_word_list(o.upload_queues, "--upload-queue", {"auto", "compute", "transfer"});
   const auto wants = [&](const char* f) {
     return std::find(inputs.begin(), inputs.end(), f) != inputs.end();
   };
@@ -104,6 +119,8 @@ int run_stream(const StreamOptions& o) {
   const Network net = random_network(o.seed, kDefaultClasses);
   vk::Context ctx(o.context);
   const vk::DeviceInfo& info = ctx.info();
+  if (!ctx.has_transfer_queue() && std::find(queues.begin(), queues.end(), "transfer") != queues.end())
+    throw UsageError("--upload-queue transfer: " + info.name + " has no transfer-only queue family");
 
   nlohmann::json j;
   j["tool"] = "effnet-bench stream";
@@ -111,7 +128,7 @@ int run_stream(const StreamOptions& o) {
   j["options"] = {{"batches", batches}, {"precisions", precisions}, {"iters", o.iters},
                   {"warmup", o.warmup}, {"inflight", o.inflight},   {"buffers", o.buffers},
                   {"size", o.size},     {"seed", o.seed},           {"coopmat_allowed", !o.no_coopmat},
-                  {"inputs", inputs}};
+                  {"inputs", inputs},   {"upload_queues", queues},  {"spin_us", o.spin_us}};
   std::printf("device: %s (%s, Vulkan %s)\n", info.name.c_str(), info.driver.c_str(),
               info.api_version_str.c_str());
   std::printf(
@@ -119,8 +136,9 @@ int run_stream(const StreamOptions& o) {
       "flight\n(submit/wait), wall clock over %d batches; copy: host-visible -> device-local "
       "vkCmdCopyBuffer of the input.\n\n",
       o.inflight, o.iters);
-  std::printf("%-5s %-4s %5s | %9s %10s | %9s %9s | %10s | %9s %10s | %7s\n", "prec", "in", "batch", "GPU ms",
-              "GPU img/s", "trip ms", "trip-GPU", "stream i/s", "copy GB/s", "copy img/s", "ratio");
+  std::printf("%-5s %-4s %-8s %5s | %9s %10s | %9s %9s | %10s | %9s %10s | %7s\n", "prec", "in", "upload",
+              "batch", "GPU ms", "GPU img/s", "trip ms", "trip-GPU", "stream i/s", "copy GB/s", "copy img/s",
+              "ratio");
   j["results"] = nlohmann::json::array();
   for (int b : batches) {
     Inputs in;
@@ -135,43 +153,48 @@ int run_stream(const StreamOptions& o) {
       }
     }
     for (const std::string& ps : precisions)
-      for (const std::string& fmt : inputs) {
-        progress.begin("stream " + ps + " " + fmt + " batch " + std::to_string(b) + ", " +
-                       std::to_string(o.iters) + " runs of each");
-        const Precision p = parse_precision(ps);
-        const size_t f32_bytes = size_t(b) * 3 * size_t(o.size) * size_t(o.size) *
-                                 size_t(storage_bytes(net.layers.front().kind, TensorRole::Input, p));
-        const StreamResult r = fmt == "u8"
-                                   ? measure(ctx, net, o, b, p, in.u8, in.u8.front().bytes(), progress)
-                                   : measure(ctx, net, o, b, p, in.f32, f32_bytes, progress);
-        const double gpu_ips = b / (r.gpu.median * 1e-3);
-        const double stream_ips = double(b) * r.stream_batches / r.stream_s;
-        const double copy_ips = r.copy.bytes_per_s() / double(r.input_bytes) * b;
-        const double ratio = stream_ips / std::min(gpu_ips, copy_ips);
-        const double trip_over_us = (r.round_trip.median - r.gpu.median) * 1e3;
-        j["results"].push_back(
-            {{"precision", ps},
-             {"input", fmt},
-             {"batch", b},
-             {"inflight", o.inflight},
-             {"input_bytes", r.input_bytes},
-             {"gpu", r.gpu.json()},
-             {"gpu_images_per_s", gpu_ips},
-             {"round_trip", r.round_trip.json()},
-             {"round_trip_minus_gpu_us", trip_over_us},
-             {"stream",
-              {{"batches", r.stream_batches}, {"seconds", r.stream_s}, {"images_per_s", stream_ips}}},
-             {"copy_h2d",
-              {{"bytes", r.copy.bytes},
-               {"ms", r.copy.ms.json()},
-               {"bytes_per_s", r.copy.bytes_per_s()},
-               {"images_per_s", copy_ips}}},
-             {"ratio_stream_over_min_gpu_copy", ratio}});
-        std::printf("%-5s %-4s %5d | %9.3f %10.0f | %9.3f %9.1f | %10.0f | %9.2f %10.0f | %7.3f\n",
-                    ps.c_str(), fmt.c_str(), b, r.gpu.median, gpu_ips, r.round_trip.median, trip_over_us,
-                    stream_ips, r.copy.bytes_per_s() * 1e-9, copy_ips, ratio);
-        std::fflush(stdout);
-      }
+      for (const std::string& fmt : inputs)
+        for (const std::string& qs : queues) {
+          progress.begin("stream " + ps + " " + fmt + " upload " + qs + " batch " + std::to_string(b) + ", " +
+                         std::to_string(o.iters) + " runs of each");
+          const Precision p = parse_precision(ps);
+          const UploadQueue q = parse_upload_queue(qs);
+          const size_t f32_bytes = size_t(b) * 3 * size_t(o.size) * size_t(o.size) *
+                                   size_t(storage_bytes(net.layers.front().kind, TensorRole::Input, p));
+          const StreamResult r = fmt == "u8"
+                                     ? measure(ctx, net, o, b, p, q, in.u8, in.u8.front().bytes(), progress)
+                                     : measure(ctx, net, o, b, p, q, in.f32, f32_bytes, progress);
+          const double gpu_ips = b / (r.gpu.median * 1e-3);
+          const double stream_ips = double(b) * r.stream_batches / r.stream_s;
+          const double copy_ips = r.copy.bytes_per_s() / double(r.input_bytes) * b;
+          const double ratio = stream_ips / std::min(gpu_ips, copy_ips);
+          const double trip_over_us = (r.round_trip.median - r.gpu.median) * 1e3;
+          j["results"].push_back(
+              {{"precision", ps},
+               {"input", fmt},
+               {"upload_queue_asked", qs},
+               {"upload_queue", upload_queue_name(r.upload_queue)},
+               {"batch", b},
+               {"inflight", o.inflight},
+               {"input_bytes", r.input_bytes},
+               {"gpu", r.gpu.json()},
+               {"gpu_images_per_s", gpu_ips},
+               {"round_trip", r.round_trip.json()},
+               {"round_trip_minus_gpu_us", trip_over_us},
+               {"stream",
+                {{"batches", r.stream_batches}, {"seconds", r.stream_s}, {"images_per_s", stream_ips}}},
+               {"copy_h2d",
+                {{"bytes", r.copy.bytes},
+                 {"ms", r.copy.ms.json()},
+                 {"bytes_per_s", r.copy.bytes_per_s()},
+                 {"images_per_s", copy_ips}}},
+               {"ratio_stream_over_min_gpu_copy", ratio}});
+          std::printf("%-5s %-4s %-8s %5d | %9.3f %10.0f | %9.3f %9.1f | %10.0f | %9.2f %10.0f | %7.3f\n",
+                      ps.c_str(), fmt.c_str(), upload_queue_name(r.upload_queue), b, r.gpu.median, gpu_ips,
+                      r.round_trip.median, trip_over_us, stream_ips, r.copy.bytes_per_s() * 1e-9, copy_ips,
+                      ratio);
+          std::fflush(stdout);
+        }
   }
   std::printf(
       "\ntrip-GPU: round trip minus GPU time, in us. ratio: streaming images/s over the lesser of the "

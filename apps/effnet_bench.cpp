@@ -116,6 +116,13 @@ int main(int argc, char** argv) {
         "or f32,u8 (default)");
     s_stream->add_option("--buffers", stream.buffers, "distinct random inputs used in turn (default 4)")
         ->check(CLI::Range(1, 64));
+    s_stream->add_option("--upload-queue", stream.upload_queues,
+                         "queue of the input upload: auto (transfer queue for inputs of 1 MiB or more where "
+                         "the device has one), compute, transfer, or a comma-separated list (default auto)");
+    s_stream
+        ->add_option("--spin-us", stream.spin_us,
+                     "wait() polls the GPU for up to this many microseconds before blocking (default 0)")
+        ->check(CLI::Range(0, 1000000));
 
     LayersOptions layers;
     CLI::App* s_layers =

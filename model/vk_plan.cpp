@@ -67,8 +67,10 @@ struct VkPlan::Impl {
   std::vector<std::vector<const Buffer*>> weights;  // per stage, its parameters (StageBuffers::params)
   // One batch in flight (VkPlanOptions::inflight of them): its own staging
   // buffers and device input, and two command buffers: `up` copies upload ->
-  // input, `net` waits for everything submitted before it (the activations are
-  // shared), runs the stages on this input and copies output -> readback.
+  // input, `net` waits for everything submitted before it on the compute
+  // queue (the activations are shared), runs the stages on this input and
+  // copies output -> readback. With a transfer upload, `up` runs on the
+  // transfer queue and signals up_timeline, which `net` waits for.
   struct Slot {
     Buffer input, upload, readback;
     std::vector<Dispatch> first;  // stage 0 reading this slot's input (empty for slot 0: dispatches[0])
@@ -78,8 +80,12 @@ struct VkPlan::Impl {
   std::vector<Slot> slots;
   TicketBook book;
   vk::Timeline timeline;
-  uint64_t signalled = 0;  // the last timeline value submitted
-  int last_slot = 0;       // of the last wait(): replay() runs its input again
+  uint64_t signalled = 0;        // the last timeline value submitted
+  bool transfer_upload = false;  // UploadQueue resolved: Transfer
+  vk::Timeline up_timeline;      // raised by the transfer queue's uploads
+  uint64_t up_signalled = 0;
+  uint64_t wait_spin_ns = 0;
+  int last_slot = 0;  // of the last wait(): replay() runs its input again
   PlanTiming timing;
   bool profile_layers = false;
   uint32_t mbconv_skip = 0;
@@ -124,6 +130,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       normalize(opt.normalize),
       book(opt.inflight),
       timeline(c),
+      up_timeline(c),
+      wait_spin_ns(uint64_t(opt.wait_spin_us) * 1000),
       profile_layers(opt.profile_layers),
       mbconv_skip(opt.mbconv_skip),
       mbconv_prof(opt.mbconv_profile) {
@@ -222,9 +230,17 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     throw vk::DeviceError("the plan needs " + std::to_string(total >> 20) + " MiB of device memory; " +
                           dev.name + " has " + std::to_string(dev.device_local_bytes >> 20) + " MiB");
 
+  if (opt.upload_queue == UploadQueue::Transfer && !ctx.has_transfer_queue())
+    throw vk::DeviceError("upload on the transfer queue: " + dev.name +
+                          (dev.transfer_queue_family == UINT32_MAX ? " has no transfer-only queue family"
+                                                                   : ": the context made no transfer queue"));
+  transfer_upload =
+      opt.upload_queue == UploadQueue::Transfer ||
+      (opt.upload_queue == UploadQueue::Auto && ctx.has_transfer_queue() && in_size >= kTransferUploadBytes);
   slots.resize(n_slots);
   for (Slot& sl : slots) {
-    sl.input = Buffer(ctx, in_size, MemoryKind::DeviceLocal);
+    sl.input = Buffer(ctx, in_size, MemoryKind::DeviceLocal,
+                      transfer_upload ? vk::Sharing::ComputeAndTransfer : vk::Sharing::Exclusive);
     sl.upload = Buffer(ctx, in_size, MemoryKind::Upload);
     sl.readback = Buffer(ctx, out_size, MemoryKind::Readback);
   }
@@ -274,6 +290,7 @@ VkPlan::Impl::Dispatch VkPlan::Impl::make_dispatch(DispatchSpec d) {
 
 VkPlan::Impl::~Impl() {
   try {
+    up_timeline.wait(up_signalled);  // an upload whose stages failed to submit
     timeline.wait(signalled);
   } catch (const std::exception&) {  // Timeline::wait waited the device idle
   }
@@ -332,7 +349,8 @@ std::vector<VkPlan::Impl::Dispatch> VkPlan::Impl::stage_dispatches(size_t k, con
 void VkPlan::Impl::record() {
   const uint32_t queries = profile_layers ? uint32_t(stages.size() + 1) : 2;
   for (Slot& sl : slots) {
-    sl.up = std::make_unique<vk::Sequence>(ctx);
+    sl.up = std::make_unique<vk::Sequence>(
+        ctx, 0, transfer_upload ? vk::QueueKind::Transfer : vk::QueueKind::Compute);
     sl.up->begin();
     sl.up->copy(sl.upload, sl.input, sl.upload.size());
     sl.up->end();
@@ -394,6 +412,10 @@ namespace {
 // Inputs from this size on are packed on several threads (below it the thread
 // start costs more than it saves: a 240x240 image is 0.7 MB).
 constexpr size_t kParallelPackBytes = size_t(4) << 20;
+// Threads that pack a large input: host-visible (write-combined) memory takes
+// one thread's writes at a fraction of the bandwidth, so more than the CPU
+// reference's 4 (the machine's cores, at most this many).
+constexpr int64_t kPackThreads = 16;
 }  // namespace
 
 void VkPlan::Impl::check_input(const Tensor& x) const {
@@ -412,9 +434,12 @@ void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) const {
   if (in_elems * size_t(in_bytes) < kParallelPackBytes) {
     pack_storage(x.data.data(), in_elems, in_bytes, dst);
   } else {
-    parallel_for(int64_t(in_elems), [&](int64_t b, int64_t e) {
-      pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
-    });
+    parallel_for(
+        int64_t(in_elems),
+        [&](int64_t b, int64_t e) {
+          pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
+        },
+        kPackThreads);
   }
   slot.upload.flush();
 }
@@ -432,8 +457,9 @@ void VkPlan::Impl::stage_input(const ImagesU8& x, Slot& slot) const {
   if (x.bytes() < kParallelPackBytes) {
     std::memcpy(dst, x.data, x.bytes());
   } else {
-    parallel_for(int64_t(x.bytes()),
-                 [&](int64_t b, int64_t e) { std::memcpy(dst + b, x.data + b, size_t(e - b)); });
+    parallel_for(
+        int64_t(x.bytes()), [&](int64_t b, int64_t e) { std::memcpy(dst + b, x.data + b, size_t(e - b)); },
+        kPackThreads);
   }
   slot.upload.flush();
 }
@@ -450,7 +476,14 @@ Ticket VkPlan::Impl::submit(const X& x) {
   const int k = book.free_slot("VkPlan::submit");
   Slot& slot = slots[size_t(k)];
   stage_input(x, slot);
-  vk::submit(ctx, {slot.up.get(), slot.net.get()}, timeline, signalled + 1);
+  if (transfer_upload) {
+    // The slot's input is free: its last batch was waited (TicketBook).
+    vk::submit(ctx, {slot.up.get()}, up_timeline, up_signalled + 1);
+    ++up_signalled;
+    vk::submit(ctx, {slot.net.get()}, timeline, signalled + 1, {&up_timeline, up_signalled});
+  } else {
+    vk::submit(ctx, {slot.up.get(), slot.net.get()}, timeline, signalled + 1);
+  }
   slot.value = ++signalled;
   return book.issue(k);
 }
@@ -463,7 +496,7 @@ Tensor VkPlan::wait(Ticket t) {
   const int k = p.book.slot_of(t, "VkPlan::wait");
   p.book.release(t, "VkPlan::wait");  // a GPU failure below leaves no slot held
   Impl::Slot& slot = p.slots[size_t(k)];
-  p.timeline.wait(slot.value);
+  p.timeline.wait(slot.value, 600'000'000'000ull, p.wait_spin_ns);
   p.read_timing(*slot.net);
   p.last_slot = k;
   slot.readback.invalidate();
@@ -476,6 +509,9 @@ Tensor VkPlan::run(const Tensor& x) { return wait(submit(x)); }
 Tensor VkPlan::run(const ImagesU8& x) { return wait(submit(x)); }
 
 int VkPlan::inflight() const { return impl_->book.slots(); }
+UploadQueue VkPlan::upload_queue() const {
+  return impl_->transfer_upload ? UploadQueue::Transfer : UploadQueue::Compute;
+}
 int VkPlan::outstanding() const { return impl_->book.outstanding(); }
 
 void VkPlan::replay() {

@@ -47,6 +47,25 @@ enum class InputFormat {
   U8NHWC,
 };
 
+// Which queue copies a batch's input from its host-visible staging buffer
+// into device memory.
+enum class UploadQueue {
+  // Transfer where the context has a transfer queue and the batch input is at
+  // least kTransferUploadBytes (below that the second submission and the
+  // semaphore between the queues cost more than the copy: docs/PERFORMANCE.md,
+  // "Uploads on the transfer queue"); else Compute.
+  Auto,
+  // Recorded just before the stages, on the compute queue: one submission, but
+  // the copy cannot run while the previous batch's stages do.
+  Compute,
+  // On the transfer queue (a DMA engine), the stages waiting for it through a
+  // timeline semaphore: the next batch's upload overlaps this batch's stages.
+  // DeviceError when the context has no transfer queue.
+  Transfer,
+};
+// UploadQueue::Auto's threshold, bytes of device input per batch.
+constexpr size_t kTransferUploadBytes = size_t(1) << 20;
+
 struct VkPlanOptions {
   int batch = 1;                   // images per run, >= 1
   int height = kDefaultImageSize;  // input H, >= kMinImageSize
@@ -88,6 +107,11 @@ struct VkPlanOptions {
   // (ShapeError otherwise): each adds an input-sized device buffer and two
   // host-visible ones (upload, readback); device_buffer_bytes() counts the first.
   int inflight = 2;
+  UploadQueue upload_queue = UploadQueue::Auto;
+  // wait() / run() poll the GPU's progress for up to this many microseconds
+  // before blocking in the driver (0: block at once). Polling keeps a core
+  // busy but saves the wake-up latency of a blocking wait.
+  uint32_t wait_spin_us = 0;
   // Per-stage GPU times (effnet-bench layers): a timestamp after every stage.
   // Each costs two full pipeline barriers (a timestamp does not order later
   // commands), measured at ~9 us per stage on an H200, so the default records
@@ -159,7 +183,9 @@ class VkPlan {
   // already), VulkanError (VK_TIMEOUT after 10 minutes, a lost device: the
   // ticket is then spent).
   Tensor wait(Ticket t);
-  int inflight() const;     // VkPlanOptions::inflight
+  int inflight() const;  // VkPlanOptions::inflight
+  // The queue that uploads the input (UploadQueue::Auto resolved).
+  UploadQueue upload_queue() const;
   int outstanding() const;  // tickets submitted and not waited
 
   // Replays the recorded stages on the input already on the device (that of

@@ -40,7 +40,13 @@ TEST_CASE("VkPlan streaming: batches in flight equal separate run() calls bit fo
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
   if (!precision_supported(ctx.info(), p)) SKIP("no fp16 on " << ctx.info().name);
   const int inflight = GENERATE(1, 2, 3);
-  INFO(precision_name(p) << ", inflight " << inflight);
+  // The upload on the compute queue, or on the transfer queue with the stages
+  // waiting on a semaphore (forced: these inputs are below Auto's threshold).
+  const UploadQueue queue = GENERATE(UploadQueue::Compute, UploadQueue::Transfer);
+  if (queue == UploadQueue::Transfer && !ctx.has_transfer_queue())
+    SKIP("no transfer-only queue family on " << ctx.info().name);
+  INFO(precision_name(p) << ", inflight " << inflight << ", transfer upload "
+                         << (queue == UploadQueue::Transfer));
   const Network net = random_network(11, 10);
   const std::vector<Tensor> xs = inputs(7);
   std::vector<Tensor> ref;
@@ -50,8 +56,12 @@ TEST_CASE("VkPlan streaming: batches in flight equal separate run() calls bit fo
   }
   for (size_t i = 1; i < ref.size(); ++i) REQUIRE(ref[i].data != ref[0].data);  // the inputs matter
 
-  VkPlan plan(ctx, net, small(p, inflight));
+  VkPlanOptions po = small(p, inflight);
+  po.upload_queue = queue;
+  po.wait_spin_us = inflight == 2 ? 200 : 0;  // polling before the blocking wait changes nothing
+  VkPlan plan(ctx, net, po);
   CHECK(plan.inflight() == inflight);
+  CHECK(plan.upload_queue() == queue);
   plan.poison_outputs();  // every element of every slot's logits is written
 
   // In order, as a pipeline: keep `inflight` batches queued, wait the oldest.
@@ -132,4 +142,33 @@ TEST_CASE("VkPlan streaming: each slot adds one device input buffer", "[vk][stre
   const Network net = random_network(13, 10);
   VkPlan one(ctx, net, small(Precision::FP32, 1)), three(ctx, net, small(Precision::FP32, 3));
   CHECK(three.device_buffer_bytes() - one.device_buffer_bytes() == 2 * 2 * 3 * 32 * 40 * sizeof(float));
+}
+
+TEST_CASE("VkPlan upload queue: Auto picks by size, Transfer needs a transfer queue",
+          "[vk][stream][errors]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Network net = random_network(11, 10);
+  // 2x3x32x40 float32: 30 KB, below kTransferUploadBytes.
+  CHECK(VkPlan(ctx, net, small(Precision::FP32, 2)).upload_queue() == UploadQueue::Compute);
+  VkPlanOptions big = small(Precision::FP32, 1);
+  big.batch = 4;
+  big.height = big.width = 160;  // 4x3x160x160 float32: 1.2 MB
+  CHECK(VkPlan(ctx, net, big).upload_queue() ==
+        (ctx.has_transfer_queue() ? UploadQueue::Transfer : UploadQueue::Compute));
+
+  VkPlanOptions t = small(Precision::FP32, 2);
+  t.upload_queue = UploadQueue::Transfer;
+  if (!ctx.has_transfer_queue()) {
+    const std::string e = test::error_text<vk::DeviceError>([&] { (void)VkPlan(ctx, net, t); });
+    CHECK(e.find("transfer") != std::string::npos);
+    return;
+  }
+  // A context made without its transfer queue refuses it too.
+  vk::ContextOptions co;
+  co.gpu = int(ctx.info().index);
+  co.transfer_queue = false;
+  vk::Context no_transfer(co);
+  CHECK_FALSE(no_transfer.has_transfer_queue());
+  const std::string e = test::error_text<vk::DeviceError>([&] { (void)VkPlan(no_transfer, net, t); });
+  CHECK(e.find("transfer queue") != std::string::npos);
 }

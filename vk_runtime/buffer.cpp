@@ -7,7 +7,7 @@
 
 namespace effnet::vk {
 
-Buffer::Buffer(Context& ctx, size_t bytes, MemoryKind kind)
+Buffer::Buffer(Context& ctx, size_t bytes, MemoryKind kind, Sharing sharing)
     : allocator_(ctx.allocator()), bytes_(bytes), kind_(kind) {
   if (bytes == 0) throw DeviceError("Buffer: size 0");
   if (kind == MemoryKind::DeviceLocal && bytes > ctx.info().max_storage_buffer_range)
@@ -18,6 +18,12 @@ Buffer::Buffer(Context& ctx, size_t bytes, MemoryKind kind)
   bci.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   if (kind == MemoryKind::DeviceLocal) bci.usage |= VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
   bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
+  const uint32_t families[2] = {ctx.info().compute_queue_family, ctx.info().transfer_queue_family};
+  if (sharing == Sharing::ComputeAndTransfer && ctx.has_transfer_queue()) {
+    bci.sharingMode = VK_SHARING_MODE_CONCURRENT;
+    bci.queueFamilyIndexCount = 2;
+    bci.pQueueFamilyIndices = families;
+  }
   VmaAllocationCreateInfo aci{};
   aci.usage = VMA_MEMORY_USAGE_AUTO;
   switch (kind) {

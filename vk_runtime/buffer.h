@@ -18,12 +18,19 @@ enum class MemoryKind {
   Readback,     // host-visible, persistently mapped, host-cached where possible (results)
 };
 
+// Which queues use a buffer. Exclusive: one queue family (whichever uses it
+// first; the compute queue in practice). ComputeAndTransfer: both the compute
+// and the transfer queue access it (VK_SHARING_MODE_CONCURRENT over the two
+// families, so no ownership transfer is needed, Vulkan spec 12.7 "Resource
+// Sharing Mode"); the same as Exclusive when the context has no transfer queue.
+enum class Sharing { Exclusive, ComputeAndTransfer };
+
 class Buffer {
  public:
   Buffer() = default;
   // bytes > 0. Throws VulkanError (e.g. VK_ERROR_OUT_OF_DEVICE_MEMORY) or
   // DeviceError when bytes exceeds maxStorageBufferRange.
-  Buffer(Context& ctx, size_t bytes, MemoryKind kind);
+  Buffer(Context& ctx, size_t bytes, MemoryKind kind, Sharing sharing = Sharing::Exclusive);
   ~Buffer();
   Buffer(Buffer&& o) noexcept;
   Buffer& operator=(Buffer&& o) noexcept;

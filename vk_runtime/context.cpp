@@ -192,14 +192,19 @@ Context::Context(const ContextOptions& options) {
                  info_.name.c_str());
 
   const float priority = 1.0f;
-  VkDeviceQueueCreateInfo qci{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
-  qci.queueFamilyIndex = info_.compute_queue_family;
-  qci.queueCount = 1;
-  qci.pQueuePriorities = &priority;
+  const bool want_transfer = options.transfer_queue && info_.transfer_queue_family != UINT32_MAX;
+  VkDeviceQueueCreateInfo qci[2]{{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO},
+                                 {VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO}};
+  qci[0].queueFamilyIndex = info_.compute_queue_family;
+  qci[1].queueFamilyIndex = info_.transfer_queue_family;
+  for (VkDeviceQueueCreateInfo& q : qci) {
+    q.queueCount = 1;
+    q.pQueuePriorities = &priority;
+  }
   VkDeviceCreateInfo dci{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   dci.pNext = &want_f;
-  dci.queueCreateInfoCount = 1;
-  dci.pQueueCreateInfos = &qci;
+  dci.queueCreateInfoCount = want_transfer ? 2 : 1;
+  dci.pQueueCreateInfos = qci;
   dci.enabledExtensionCount = uint32_t(exts.size());
   dci.ppEnabledExtensionNames = exts.empty() ? nullptr : exts.data();
   VkDevice dev = VK_NULL_HANDLE;
@@ -209,6 +214,7 @@ Context::Context(const ContextOptions& options) {
     vkDestroyDevice(d, nullptr);
   });
   vkGetDeviceQueue(dev, info_.compute_queue_family, 0, &queue_);
+  if (want_transfer) vkGetDeviceQueue(dev, info_.transfer_queue_family, 0, &transfer_queue_);
 
   allocator_ = create_allocator(instance_.get(), physical_, dev);
 
@@ -219,11 +225,33 @@ Context::Context(const ContextOptions& options) {
   check(vkCreateCommandPool(dev, &pci, nullptr, &pool), "vkCreateCommandPool");
   command_pool_ =
       Handle<VkCommandPool>(pool, [dev](VkCommandPool p) { vkDestroyCommandPool(dev, p, nullptr); });
+  if (want_transfer) {
+    pci.queueFamilyIndex = info_.transfer_queue_family;
+    check(vkCreateCommandPool(dev, &pci, nullptr, &pool), "vkCreateCommandPool (transfer)");
+    transfer_pool_ =
+        Handle<VkCommandPool>(pool, [dev](VkCommandPool p) { vkDestroyCommandPool(dev, p, nullptr); });
+  }
 
   cache_ = std::make_unique<PipelineCache>(
       dev, physical_, info_,
       vk::pipeline_cache_path(options.pipeline_cache_file, options.pipeline_cache_dir, info_));
   kernels_ = std::make_unique<KernelCache>();
+}
+
+VkQueue Context::queue(QueueKind kind) const {
+  if (kind == QueueKind::Compute) return queue_;
+  if (!has_transfer_queue()) throw DeviceError(info_.name + " has no transfer queue in this context");
+  return transfer_queue_;
+}
+
+uint32_t Context::queue_family(QueueKind kind) const {
+  queue(kind);  // DeviceError when absent
+  return kind == QueueKind::Compute ? info_.compute_queue_family : info_.transfer_queue_family;
+}
+
+VkCommandPool Context::command_pool(QueueKind kind) const {
+  queue(kind);
+  return kind == QueueKind::Compute ? command_pool_.get() : transfer_pool_.get();
 }
 
 Context::~Context() {

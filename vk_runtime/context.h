@@ -1,5 +1,6 @@
 // The Vulkan context: instance, the chosen physical device, a logical device
-// with one compute queue, the memory allocator (VMA), a command pool and the
+// with one compute queue (and one transfer-only queue where the device has a
+// copy engine), the memory allocator (VMA), a command pool and the
 // on-disk pipeline cache. Everything else in the runtime borrows from it, so it
 // must outlive every Buffer, Algorithm and Sequence made with it.
 #pragma once
@@ -57,7 +58,14 @@ struct ContextOptions {
   // pipeline_cache_dir is not empty; else none (the cache lives in memory).
   std::string pipeline_cache_file;
   std::string pipeline_cache_dir;
+  // Also create a queue of DeviceInfo::transfer_queue_family when the device
+  // has one (a DMA engine: uploads overlap the compute queue's work).
+  bool transfer_queue = true;
 };
+
+// The queues a Context has: Compute always; Transfer (a transfer-only family,
+// DeviceInfo::transfer_queue_family) when has_transfer_queue().
+enum class QueueKind { Compute, Transfer };
 
 class Context {
  public:
@@ -79,6 +87,14 @@ class Context {
   VkDevice device() const { return device_.get(); }
   VkQueue queue() const { return queue_; }
   uint32_t queue_family() const { return info_.compute_queue_family; }
+  // A queue of a transfer-only family was created (ContextOptions::transfer_queue
+  // and the device has one).
+  bool has_transfer_queue() const { return transfer_queue_ != VK_NULL_HANDLE; }
+  // The queue, its family and command pool of `kind`; DeviceError for
+  // QueueKind::Transfer without has_transfer_queue().
+  VkQueue queue(QueueKind kind) const;
+  uint32_t queue_family(QueueKind kind) const;
+  VkCommandPool command_pool(QueueKind kind) const;
   VmaAllocator allocator() const { return allocator_.get(); }
   VkCommandPool command_pool() const { return command_pool_.get(); }
   VkPipelineCache pipeline_cache() const { return cache_->get(); }
@@ -102,8 +118,10 @@ class Context {
   bool shader_clock_ = false;
   Handle<VkDevice> device_;
   VkQueue queue_ = VK_NULL_HANDLE;
+  VkQueue transfer_queue_ = VK_NULL_HANDLE;
   Handle<VmaAllocator> allocator_;
   Handle<VkCommandPool> command_pool_;
+  Handle<VkCommandPool> transfer_pool_;
   std::unique_ptr<PipelineCache> cache_;
   std::unique_ptr<KernelCache> kernels_;  // destroyed first (declared last)
 };

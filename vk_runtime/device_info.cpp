@@ -165,6 +165,12 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
     d.compute_queue_family = i;
     d.timestamp_valid_bits = qf[i].timestampValidBits;
   }
+  for (uint32_t i = 0; i < nq && d.transfer_queue_family == UINT32_MAX; ++i) {
+    const VkQueueFlags f = qf[i].queueFlags;
+    if ((f & VK_QUEUE_TRANSFER_BIT) && !(f & (VK_QUEUE_GRAPHICS_BIT | VK_QUEUE_COMPUTE_BIT)) &&
+        qf[i].queueCount > 0)
+      d.transfer_queue_family = i;
+  }
 
   VkPhysicalDeviceVulkan13Properties p13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_PROPERTIES};
   if (d.api13()) {  // subgroup size control is core in 1.3
@@ -253,6 +259,8 @@ std::string DeviceInfo::report() const {
     << ", Vulkan memory model: " << (vulkan_memory_model ? "yes" : "no")
     << ", device-local memory: " << (device_local_bytes >> 20) << " MiB\n"
     << "  timestamps: " << (timestamp_valid_bits ? std::to_string(timestamp_period_ns) + " ns/tick" : "none")
+    << ", queue families: compute " << compute_queue_family << ", transfer-only "
+    << (transfer_queue_family == UINT32_MAX ? std::string("none") : std::to_string(transfer_queue_family))
     << "\n"
     << "  cooperative matrix: " << (has_coopmat ? "" : "no");
   for (size_t i = 0; i < coopmat_shapes.size(); ++i) o << (i ? ", " : "") << coopmat_shapes[i].str();

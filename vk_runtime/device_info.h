@@ -57,6 +57,10 @@ struct DeviceInfo {
   float timestamp_period_ns = 0.0f;            // ns per timestamp tick
   uint32_t timestamp_valid_bits = 0;           // of the chosen compute queue family (0: no timestamps)
   uint32_t compute_queue_family = UINT32_MAX;  // UINT32_MAX: no compute queue
+  // A family with transfer but neither graphics nor compute: a copy (DMA)
+  // engine that moves data while the compute queue runs (VkPlan's uploads).
+  // UINT32_MAX: none (lavapipe, most integrated GPUs).
+  uint32_t transfer_queue_family = UINT32_MAX;
 
   bool api13() const { return api_version >= VK_API_VERSION_1_3; }
   // A pipeline may require subgroups of `size` invocations (a power of two in

@@ -1,5 +1,7 @@
 #include "vk_runtime/sequence.h"
 
+#include <string>
+
 #include "vk_runtime/errors.h"
 
 namespace effnet::vk {
@@ -14,10 +16,12 @@ VkPipelineStageFlags stage_bits(bool transfer, bool compute) {
 
 }  // namespace
 
-Sequence::Sequence(Context& ctx, uint32_t timestamp_slots) : ctx_(ctx) {
+Sequence::Sequence(Context& ctx, uint32_t timestamp_slots, QueueKind queue) : ctx_(ctx), kind_(queue) {
   const VkDevice dev = ctx.device();
+  const VkCommandPool pool = ctx.command_pool(queue);  // DeviceError without that queue
+  if (queue == QueueKind::Transfer) timestamp_slots = 0;
   VkCommandBufferAllocateInfo ai{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
-  ai.commandPool = ctx.command_pool();
+  ai.commandPool = pool;
   ai.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
   ai.commandBufferCount = 1;
   check(vkAllocateCommandBuffers(dev, &ai, &cmd_), "vkAllocateCommandBuffers");
@@ -26,7 +30,7 @@ Sequence::Sequence(Context& ctx, uint32_t timestamp_slots) : ctx_(ctx) {
   VkFence f = VK_NULL_HANDLE;
   VkResult r = vkCreateFence(dev, &fi, nullptr, &f);
   if (r != VK_SUCCESS) {
-    vkFreeCommandBuffers(dev, ctx.command_pool(), 1, &cmd_);
+    vkFreeCommandBuffers(dev, pool, 1, &cmd_);
     throw VulkanError("vkCreateFence", r);
   }
   fence_ = Handle<VkFence>(f, [dev](VkFence h) { vkDestroyFence(dev, h, nullptr); });
@@ -38,7 +42,7 @@ Sequence::Sequence(Context& ctx, uint32_t timestamp_slots) : ctx_(ctx) {
     VkQueryPool q = VK_NULL_HANDLE;
     r = vkCreateQueryPool(dev, &qi, nullptr, &q);
     if (r != VK_SUCCESS) {
-      vkFreeCommandBuffers(dev, ctx.command_pool(), 1, &cmd_);
+      vkFreeCommandBuffers(dev, pool, 1, &cmd_);
       throw VulkanError("vkCreateQueryPool", r);
     }
     query_pool_ = Handle<VkQueryPool>(q, [dev](VkQueryPool h) { vkDestroyQueryPool(dev, h, nullptr); });
@@ -48,7 +52,7 @@ Sequence::Sequence(Context& ctx, uint32_t timestamp_slots) : ctx_(ctx) {
 
 Sequence::~Sequence() {
   if (cmd_) {
-    vkFreeCommandBuffers(ctx_.device(), ctx_.command_pool(), 1, &cmd_);
+    vkFreeCommandBuffers(ctx_.device(), ctx_.command_pool(kind_), 1, &cmd_);
   }
 }
 
@@ -108,7 +112,13 @@ void Sequence::fill(const Buffer& dst, uint32_t word) {
   vkCmdFillBuffer(cmd_, dst.get(), 0, VK_WHOLE_SIZE, word);
 }
 
+void Sequence::require_compute(const char* what) const {
+  if (kind_ != QueueKind::Compute)
+    throw DeviceError(std::string("Sequence::") + what + ": not on a transfer queue (copies and fills only)");
+}
+
 void Sequence::dispatch(const Algorithm& alg, const void* push, uint32_t gx, uint32_t gy, uint32_t gz) {
+  require_compute("dispatch");
   std::vector<VkBuffer> reads, writes;
   for (const auto& b : alg.bindings()) (b.writes ? writes : reads).push_back(b.buffer->get());
   track(reads, writes, Stage::Compute);
@@ -121,6 +131,7 @@ void Sequence::dispatch(const Algorithm& alg, const void* push, uint32_t gx, uin
 }
 
 void Sequence::timestamp(uint32_t slot) {
+  require_compute("timestamp");
   if (!query_pool_) return;
   if (slot >= slots_)
     throw DeviceError("Sequence::timestamp: slot " + std::to_string(slot) + " >= " + std::to_string(slots_));
@@ -130,9 +141,13 @@ void Sequence::timestamp(uint32_t slot) {
   slots_written_ = std::max(slots_written_, slot + 1);
 }
 
-void Sequence::barrier() { full_barrier(); }
+void Sequence::barrier() {
+  require_compute("barrier");
+  full_barrier();
+}
 
 void Sequence::host_barrier() {
+  require_compute("host_barrier");
   VkMemoryBarrier mb{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   mb.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT | VK_ACCESS_SHADER_WRITE_BIT;
   mb.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
@@ -152,7 +167,7 @@ void Sequence::submit_and_wait(uint64_t timeout_ns) {
   VkSubmitInfo si{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   si.commandBufferCount = 1;
   si.pCommandBuffers = &cmd_;
-  check(vkQueueSubmit(ctx_.queue(), 1, &si, f), "vkQueueSubmit");
+  check(vkQueueSubmit(ctx_.queue(kind_), 1, &si, f), "vkQueueSubmit");
   const VkResult r = vkWaitForFences(ctx_.device(), 1, &f, VK_TRUE, timeout_ns);
   if (r != VK_SUCCESS) {
     vkDeviceWaitIdle(ctx_.device());  // leave nothing in flight that references our buffers

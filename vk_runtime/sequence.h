@@ -24,7 +24,11 @@ class Sequence {
   // timestamp_slots: how many timestamps record() may write (0: none). If the
   // queue has no timestamp support, timestamp() records nothing and
   // timestamps_ns() returns an empty vector.
-  explicit Sequence(Context& ctx, uint32_t timestamp_slots = 0);
+  // queue: the queue it is recorded for and submitted to. A Transfer sequence
+  // records copies and fills only (dispatch(), barrier(), host_barrier() and
+  // timestamps throw DeviceError there); DeviceError when the context has no
+  // transfer queue.
+  explicit Sequence(Context& ctx, uint32_t timestamp_slots = 0, QueueKind queue = QueueKind::Compute);
   ~Sequence();
   Sequence(const Sequence&) = delete;
   Sequence& operator=(const Sequence&) = delete;
@@ -56,6 +60,7 @@ class Sequence {
   void submit_and_wait(uint64_t timeout_ns = 600'000'000'000ull);
 
   bool has_timestamps() const { return bool(query_pool_); }
+  QueueKind queue_kind() const { return kind_; }
   bool recorded() const { return recorded_; }
   // For vk::submit (vk_runtime/timeline.h).
   VkCommandBuffer command_buffer() const { return cmd_; }
@@ -69,8 +74,10 @@ class Sequence {
   // then records these accesses as pending.
   void track(const std::vector<VkBuffer>& reads, const std::vector<VkBuffer>& writes, Stage stage);
   void full_barrier();
+  void require_compute(const char* what) const;
 
   Context& ctx_;
+  QueueKind kind_ = QueueKind::Compute;
   VkCommandBuffer cmd_ = VK_NULL_HANDLE;
   Handle<VkFence> fence_;
   Handle<VkQueryPool> query_pool_;

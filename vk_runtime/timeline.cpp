@@ -1,5 +1,6 @@
 #include "vk_runtime/timeline.h"
 
+#include <chrono>
 #include <vector>
 
 #include "vk_runtime/errors.h"
@@ -25,7 +26,13 @@ uint64_t Timeline::value() const {
   return v;
 }
 
-void Timeline::wait(uint64_t v, uint64_t timeout_ns) const {
+void Timeline::wait(uint64_t v, uint64_t timeout_ns, uint64_t spin_ns) const {
+  if (spin_ns > 0) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(spin_ns);
+    do {
+      if (value() >= v) return;
+    } while (std::chrono::steady_clock::now() < until);
+  }
   const VkSemaphore s = sem_.get();
   VkSemaphoreWaitInfo wi{VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO};
   wi.semaphoreCount = 1;
@@ -38,10 +45,13 @@ void Timeline::wait(uint64_t v, uint64_t timeout_ns) const {
   }
 }
 
-void submit(Context& ctx, std::initializer_list<const Sequence*> seqs, const Timeline& t, uint64_t value) {
+void submit(Context& ctx, std::initializer_list<const Sequence*> seqs, const Timeline& t, uint64_t value,
+            TimelineWait wait) {
   std::vector<VkCommandBuffer> cmds;
+  const QueueKind kind = seqs.size() ? (*seqs.begin())->queue_kind() : QueueKind::Compute;
   for (const Sequence* s : seqs) {
     if (!s->recorded()) throw DeviceError("vk::submit: a Sequence is not recorded");
+    if (s->queue_kind() != kind) throw DeviceError("vk::submit: Sequences of different queues");
     cmds.push_back(s->command_buffer());
   }
   VkTimelineSemaphoreSubmitInfo ts{VK_STRUCTURE_TYPE_TIMELINE_SEMAPHORE_SUBMIT_INFO};
@@ -54,7 +64,16 @@ void submit(Context& ctx, std::initializer_list<const Sequence*> seqs, const Tim
   si.pCommandBuffers = cmds.data();
   si.signalSemaphoreCount = 1;
   si.pSignalSemaphores = &sem;
-  check(vkQueueSubmit(ctx.queue(), 1, &si, VK_NULL_HANDLE), "vkQueueSubmit");
+  const VkSemaphore wait_sem = wait.timeline ? wait.timeline->get() : VK_NULL_HANDLE;
+  const VkPipelineStageFlags wait_stage = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
+  if (wait.timeline) {
+    ts.waitSemaphoreValueCount = 1;
+    ts.pWaitSemaphoreValues = &wait.value;
+    si.waitSemaphoreCount = 1;
+    si.pWaitSemaphores = &wait_sem;
+    si.pWaitDstStageMask = &wait_stage;
+  }
+  check(vkQueueSubmit(ctx.queue(kind), 1, &si, VK_NULL_HANDLE), "vkQueueSubmit");
 }
 
 }  // namespace effnet::vk

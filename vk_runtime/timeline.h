@@ -25,21 +25,35 @@ class Timeline {
   VkSemaphore get() const { return sem_.get(); }
   // The counter now (vkGetSemaphoreCounterValue).
   uint64_t value() const;
-  // Blocks until the counter is >= v. After timeout_ns (default 10 minutes, as
-  // Sequence::submit_and_wait) or a device loss: waits the device idle (nothing
-  // left in flight that references the caller's buffers) and throws VulkanError.
-  void wait(uint64_t v, uint64_t timeout_ns = 600'000'000'000ull) const;
+  // Blocks until the counter is >= v. With spin_ns > 0 it first polls the
+  // counter for up to spin_ns nanoseconds (a core busy, but no wake-up latency
+  // of a blocking wait: tens of microseconds on some drivers), then blocks.
+  // After timeout_ns (default 10 minutes, as Sequence::submit_and_wait) or a
+  // device loss: waits the device idle (nothing left in flight that references
+  // the caller's buffers) and throws VulkanError.
+  void wait(uint64_t v, uint64_t timeout_ns = 600'000'000'000ull, uint64_t spin_ns = 0) const;
 
  private:
   Context& ctx_;
   Handle<VkSemaphore> sem_;
 };
 
+// A value of a timeline that a submission waits for before any of its commands start.
+struct TimelineWait {
+  const Timeline* timeline = nullptr;  // nullptr: no wait
+  uint64_t value = 0;
+};
+
 // Submits the recorded command buffers of `seqs` in this order, in one
-// vkQueueSubmit on the context's queue, and returns without waiting; the queue
-// sets `t` to `value` (greater than every value signalled before) when they
-// are all done. A Sequence must not be submitted again, nor re-recorded, before
-// then. Throws DeviceError for a Sequence that is not recorded, VulkanError.
-void submit(Context& ctx, std::initializer_list<const Sequence*> seqs, const Timeline& t, uint64_t value);
+// vkQueueSubmit on the queue they were recorded for (all the same
+// Sequence::queue_kind()), and returns without waiting; the queue sets `t` to
+// `value` (greater than every value signalled before) when they are all done.
+// With `wait`, no command starts before wait.timeline reaches wait.value (a
+// semaphore wait at all stages: the signalling queue's writes are visible,
+// Vulkan spec 7.4.1 "Semaphore Waiting"). A Sequence must not be submitted
+// again, nor re-recorded, before then. Throws DeviceError for a Sequence that
+// is not recorded or sequences of different queues, VulkanError.
+void submit(Context& ctx, std::initializer_list<const Sequence*> seqs, const Timeline& t, uint64_t value,
+            TimelineWait wait = {});
 
 }  // namespace effnet::vk

@@ -46,9 +46,9 @@ def main():
             positive(s["cold"]["total_ms"], "startup cold")
             positive(s["warm"]["total_ms"], "startup warm")
     elif mode == "stream":
-        want = {(p, i, b) for p in j["options"]["precisions"] for i in j["options"]["inputs"]
-                for b in j["options"]["batches"]}
-        got = {(r["precision"], r["input"], r["batch"]) for r in j["results"]}
+        want = {(p, i, q, b) for p in j["options"]["precisions"] for i in j["options"]["inputs"]
+                for q in j["options"]["upload_queues"] for b in j["options"]["batches"]}
+        got = {(r["precision"], r["input"], r["upload_queue_asked"], r["batch"]) for r in j["results"]}
         if got != want:
             fail(f"results for {sorted(got)}, expected {sorted(want)}")
         for r in j["results"]:
@@ -67,6 +67,9 @@ def main():
                 positive(r["stream"][k], f"{what} stream.{k}")
             for k in ("images_per_s", "bytes_per_s", "bytes"):
                 positive(r["copy_h2d"][k], f"{what} copy_h2d.{k}")
+            if r["upload_queue"] not in ("compute", "transfer") or (
+                    r["upload_queue_asked"] != "auto" and r["upload_queue"] != r["upload_queue_asked"]):
+                fail(f"{what}: upload_queue {r['upload_queue']} for {r['upload_queue_asked']}")
             if r["inflight"] != j["options"]["inflight"]:
                 fail(f"{what}: inflight {r['inflight']}")
             if r["copy_h2d"]["bytes"] != r["input_bytes"]:
