@@ -30,9 +30,13 @@ InputBatches::InputBatches(const InputSpec& spec) : spec_(spec) {
   if (spec.size < kMinImageSize || spec.size > kMaxImageSize)
     throw UsageError("--size " + std::to_string(spec.size) + ": must be " + std::to_string(kMinImageSize) +
                      ".." + std::to_string(kMaxImageSize));
+  if (spec.threads < 1 || spec.threads > ThreadPool::kMaxThreads)
+    throw UsageError("--threads " + std::to_string(spec.threads) + ": must be 1.." +
+                     std::to_string(ThreadPool::kMaxThreads));
   if (spec.npy.empty()) {
     count_ = int64_t(spec.images.size());
     h_ = w_ = spec.size;
+    pool_ = std::make_unique<ThreadPool>(int(std::min<int64_t>(spec.threads, count_)));
     return;
   }
   npy_ = load_npy(spec.npy);
@@ -50,29 +54,87 @@ std::string reason_of(const std::string& what, const std::string& path) {
 }
 }  // namespace
 
+// The pool's tasks write into pending_.data and pending_.round: pool_, the last
+// member, is destroyed first, which waits for the running ones.
+InputBatches::~InputBatches() = default;
+
+void InputBatches::start_round() {
+  Pending& p = pending_;
+  const int64_t k = std::min(p.n - int64_t(p.rows.size()), count_ - taken_);
+  const size_t row = size_t(kInChannels) * size_t(spec_.size) * size_t(spec_.size);
+  p.first = taken_;
+  p.round.assign(size_t(k), Decoded{});
+  p.tasks.clear();
+  for (int64_t j = 0; j < k; ++j) {
+    const std::string* path = &spec_.images[size_t(taken_ + j)];
+    float* dst = p.data.data() + (p.rows.size() + size_t(j)) * row;
+    Decoded* res = &p.round[size_t(j)];
+    p.tasks.push_back(pool_->submit([this, path, dst, res] {
+      Rgb8 img;
+      try {
+        img = decode_image_file(*path);
+      } catch (const FileError& e) {
+        res->error = std::current_exception();
+        res->reason = reason_of(e.what(), *path);
+        return;
+      }
+      resize_normalize({img.px.data(), img.w, img.h, 3}, spec_.size, spec_.normalize, dst);
+    }));
+  }
+  taken_ += k;
+}
+
+void InputBatches::finish_round() {
+  Pending& p = pending_;
+  wait_all(p.tasks);
+  p.tasks.clear();
+  const size_t row = size_t(kInChannels) * size_t(spec_.size) * size_t(spec_.size);
+  const size_t base = p.rows.size();  // the round's images went to rows base, base + 1, ...
+  for (size_t j = 0; j < p.round.size(); ++j) {
+    const int64_t index = p.first + int64_t(j);
+    if (p.round[j].error) {
+      if (count_ == 1) std::rethrow_exception(p.round[j].error);
+      p.skipped.push_back({index, spec_.images[size_t(index)], p.round[j].reason});
+      continue;
+    }
+    if (p.rows.size() != base + j)  // down over a failed one: rows never overlap
+      std::copy_n(p.data.begin() + int64_t((base + j) * row), row,
+                  p.data.begin() + int64_t(p.rows.size() * row));
+    p.rows.push_back(index);
+  }
+  p.round.clear();
+}
+
+void InputBatches::prefetch(int64_t n) {
+  if (n < 1) throw ShapeError("InputBatches::prefetch: chunk of " + std::to_string(n) + " rows");
+  if (pending_.active || taken_ >= count_ || !spec_.npy.empty()) return;
+  pending_ = Pending{};
+  pending_.active = true;
+  pending_.n = n;
+  pending_.data.resize(size_t(n) * size_t(kInChannels) * size_t(h_) * size_t(w_));
+  start_round();
+}
+
 bool InputBatches::next(int64_t n, Chunk& out) {
   if (n < 1) throw ShapeError("InputBatches::next: chunk of " + std::to_string(n) + " rows");
+  if (pending_.active && pending_.n != n)
+    throw ShapeError("InputBatches::next: chunk of " + std::to_string(n) + " rows after a prefetch of " +
+                     std::to_string(pending_.n));
   out = Chunk{};
-  if (taken_ >= count_) return false;
+  if (!pending_.active && taken_ >= count_) return false;
   const size_t row = size_t(kInChannels) * size_t(h_) * size_t(w_);
   std::vector<float> data;
   if (spec_.npy.empty()) {
-    const size_t plane = size_t(spec_.size) * size_t(spec_.size);
-    for (; taken_ < count_ && int64_t(out.rows.size()) < n; ++taken_) {
-      const std::string& path = spec_.images[size_t(taken_)];
-      Rgb8 img;
-      try {
-        img = decode_image_file(path);
-      } catch (const FileError& e) {
-        if (count_ == 1) throw;
-        out.skipped.push_back({taken_, path, reason_of(e.what(), path)});
-        continue;
-      }
-      if (data.empty()) data.resize(size_t(n) * row);
-      resize_normalize({img.px.data(), img.w, img.h, 3}, spec_.size, spec_.normalize,
-                       data.data() + out.rows.size() * 3 * plane);
-      out.rows.push_back(taken_);
+    prefetch(n);  // nothing when prefetched already
+    for (;;) {
+      finish_round();
+      if (int64_t(pending_.rows.size()) == n || taken_ >= count_) break;
+      start_round();
     }
+    out.rows = std::move(pending_.rows);
+    out.skipped = std::move(pending_.skipped);
+    data = std::move(pending_.data);
+    pending_ = Pending{};
   } else {
     const int64_t real = std::min(n, count_ - taken_);
     data.resize(size_t(n) * row);

@@ -1,9 +1,13 @@
 // Input of the tools: images or an .npy batch, validated, taken in chunks.
 #pragma once
 #include <cstdint>
+#include <exception>
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "apps/thread_pool.h"
 #include "model/tensor.h"
 
 namespace effnet::app {
@@ -13,6 +17,7 @@ struct InputSpec {
   std::string npy;                  // [N, 3, H, W] float32 NCHW
   int size = 240;
   bool normalize = true;
+  int threads = 1;  // images decoded at once, one per worker of a ThreadPool; 1..ThreadPool::kMaxThreads
 };
 
 // An image that could not be decoded, skipped in a run of several images.
@@ -23,9 +28,13 @@ struct SkippedImage {
 };
 
 // The rows of the input (one per image, or the .npy's N), taken chunk by chunk
-// (next()): an image is decoded only when its chunk is taken, so memory stays
-// that of one chunk whatever the number of images; an .npy is read and
-// validated whole when constructed.
+// (next()): an image is decoded only when its chunk is taken or prefetched, so
+// memory stays that of two chunks (the one taken and the one prefetched)
+// whatever the number of images; an .npy is read and validated whole when
+// constructed. A chunk's images are decoded, resized and normalised on a pool
+// of InputSpec::threads workers, one image per task, each into its own row:
+// the values are those of decoding them one after the other, bit for bit, in
+// input order. Not thread-safe: one caller.
 class InputBatches {
  public:
   // One chunk: `rows` (count <= the n asked for) real rows, padded to n by
@@ -36,10 +45,15 @@ class InputBatches {
     std::vector<SkippedImage> skipped;  // inputs passed over while filling this chunk
   };
 
-  // Throws UsageError when neither or both sources are given or spec.size is
-  // outside [kMinImageSize, kMaxImageSize] (model/arch.h); for an .npy,
-  // FileError (unreadable, malformed) and ShapeError (validate_input).
+  // Throws UsageError when neither or both sources are given, spec.size is
+  // outside [kMinImageSize, kMaxImageSize] (model/arch.h) or spec.threads
+  // outside [1, ThreadPool::kMaxThreads]; for an .npy, FileError (unreadable,
+  // malformed) and ShapeError (validate_input).
   explicit InputBatches(const InputSpec& spec);
+  InputBatches(const InputBatches&) = delete;
+  InputBatches& operator=(const InputBatches&) = delete;
+  // Waits for the tasks of a prefetch still running (the rest are dropped).
+  ~InputBatches();
 
   int64_t count() const { return count_; }
   int height() const { return h_; }
@@ -49,16 +63,46 @@ class InputBatches {
   // or JPEG, corrupt) is put in `skipped` and the chunk is filled from the
   // following ones (when all remaining images are bad, a chunk has no rows);
   // with one image its FileError is thrown, naming the file. ShapeError when
-  // n < 1.
+  // n < 1 or n differs from a pending prefetch's. Blocks until the chunk's
+  // images are decoded (those of a prefetch may be already). An exception of
+  // a decode task other than FileError is rethrown here (the first in input
+  // order), after every task of the chunk has finished.
   bool next(int64_t n, Chunk& out);
+  // Starts decoding the chunk the next next(n) returns, on the pool, and
+  // returns at once (the caller runs the current chunk meanwhile). Does
+  // nothing when a prefetch is pending, every input was taken, or the input
+  // is an .npy (copied in next()). Where a prefetched image fails to decode,
+  // next() decodes the following ones in its place. ShapeError when n < 1.
+  void prefetch(int64_t n);
   // An image's path, or "<npy> row <i>".
   std::string row_name(int64_t i) const;
 
  private:
+  // A chunk of images being decoded: rounds of tasks, one per image, until it
+  // holds n rows or the images run out (a round replaces the failures of the
+  // previous one).
+  struct Decoded {             // one image of the current round
+    std::exception_ptr error;  // its FileError, when it failed
+    std::string reason;        // that error's message without "<path>: "
+  };
+  struct Pending {
+    bool active = false;
+    int64_t n = 0;
+    std::vector<float> data;               // [n, 3, H, W]
+    std::vector<int64_t> rows;             // input index of each row decoded so far
+    std::vector<SkippedImage> skipped;     // in input order
+    int64_t first = 0;                     // input index of the round's first image
+    std::vector<Decoded> round;            // per image of the round
+    std::vector<std::future<void>> tasks;  // per image of the round
+  };
+  void start_round();   // the next n - rows images, into the rows after rows.size()
+  void finish_round();  // waits, moves the good rows down over the failed ones
   InputSpec spec_;
   Tensor npy_;
   int64_t count_ = 0, taken_ = 0;
   int h_ = 0, w_ = 0;
+  Pending pending_;
+  std::unique_ptr<ThreadPool> pool_;  // images only; last member: joined before pending_ is freed
 };
 
 // Throws ShapeError unless x is [N>=1, 3, H, W] with H, W in [kMinImageSize,

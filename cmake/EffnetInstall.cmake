@@ -25,6 +25,7 @@ set(_effnet_exports
     effnet_cuda_ref cuda_ref
     effnet_context_env context_env
     effnet_backends backends
+    effnet_thread_pool thread_pool
     effnet_app app)
 set(_effnet_targets "")
 while(_effnet_exports)
