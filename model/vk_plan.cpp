@@ -1,13 +1,15 @@
 #include "model/vk_plan.h"
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <sstream>
+#include <thread>
 
 #include "model/errors.h"
 #include "model/fp16_range.h"
-#include "model/parallel.h"
 #include "model/vk_stage_code.h"
+#include "model/worker_pool.h"
 #include "shaders/abi.h"
 #include "shaders/embedded.h"
 #include "shaders/mbconv_layout.h"
@@ -112,8 +114,11 @@ struct VkPlan::Impl {
   // The host input x (check_input passed) into a slot's mapped upload buffer,
   // in the plan's input storage (fp32 or fp16): the one place where a host
   // input format becomes the bytes the first stage reads.
-  void stage_input(const Tensor& x, Slot& slot) const;
-  void stage_input(const ImagesU8& x, Slot& slot) const;
+  void stage_input(const Tensor& x, Slot& slot);
+  void stage_input(const ImagesU8& x, Slot& slot);
+  // The threads that pack large inputs, started at the first one.
+  WorkerPool& packers();
+  std::unique_ptr<WorkerPool> pack_pool;
   // check_input, a free slot, stage_input, then that slot's upload and stages
   // queued; the ticket. X: Tensor or ImagesU8.
   template <typename X>
@@ -409,14 +414,24 @@ VkPlan::VkPlan(vk::Context& ctx, std::vector<Layer> layers, const std::vector<in
 VkPlan::~VkPlan() = default;
 
 namespace {
-// Inputs from this size on are packed on several threads (below it the thread
-// start costs more than it saves: a 240x240 image is 0.7 MB).
-constexpr size_t kParallelPackBytes = size_t(4) << 20;
-// Threads that pack a large input: host-visible (write-combined) memory takes
-// one thread's writes at a fraction of the bandwidth, so more than the CPU
-// reference's 4 (the machine's cores, at most this many).
-constexpr int64_t kPackThreads = 16;
+// Inputs from this size on are packed on several threads of the plan's
+// WorkerPool, one per kPackChunkBytes up to kPackThreads: host-visible
+// (write-combined) memory takes one thread's writes at a fraction of the
+// bandwidth (docs/PERFORMANCE.md, "Uploads on the transfer queue").
+constexpr size_t kParallelPackBytes = size_t(256) << 10;
+constexpr size_t kPackChunkBytes = size_t(128) << 10;
+constexpr int kPackThreads = 16;
+
+int pack_chunks(size_t bytes) { return int(std::min<size_t>(kPackThreads, bytes / kPackChunkBytes)); }
 }  // namespace
+
+WorkerPool& VkPlan::Impl::packers() {
+  if (!pack_pool) {
+    const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
+    pack_pool = std::make_unique<WorkerPool>(std::min(kPackThreads, hw));
+  }
+  return *pack_pool;
+}
 
 void VkPlan::Impl::check_input(const Tensor& x) const {
   if (input == InputFormat::U8NHWC)
@@ -426,20 +441,18 @@ void VkPlan::Impl::check_input(const Tensor& x) const {
     throw ShapeError("input " + shape_str(x.shape) + " differs from the plan's " + shape_str(in_shape));
 }
 
-void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) const {
+void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) {
   // Straight into the mapped upload buffer; large inputs on several threads
   // (one thread writes host-visible memory at a fraction of the bandwidth: the
   // host time of a 177 MB batch of 256 was 7x its GPU time on the H200).
   auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
-  if (in_elems * size_t(in_bytes) < kParallelPackBytes) {
+  const size_t bytes = in_elems * size_t(in_bytes);
+  if (bytes < kParallelPackBytes) {
     pack_storage(x.data.data(), in_elems, in_bytes, dst);
   } else {
-    parallel_for(
-        int64_t(in_elems),
-        [&](int64_t b, int64_t e) {
-          pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
-        },
-        kPackThreads);
+    packers().parallel_for(int64_t(in_elems), pack_chunks(bytes), [&](int64_t b, int64_t e) {
+      pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
+    });
   }
   slot.upload.flush();
 }
@@ -452,14 +465,13 @@ void VkPlan::Impl::check_input(const ImagesU8& x) const {
     throw ShapeError("input " + shape_str(x.shape()) + " differs from the plan's " + shape_str(in_shape));
 }
 
-void VkPlan::Impl::stage_input(const ImagesU8& x, Slot& slot) const {
+void VkPlan::Impl::stage_input(const ImagesU8& x, Slot& slot) {
   auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
   if (x.bytes() < kParallelPackBytes) {
     std::memcpy(dst, x.data, x.bytes());
   } else {
-    parallel_for(
-        int64_t(x.bytes()), [&](int64_t b, int64_t e) { std::memcpy(dst + b, x.data + b, size_t(e - b)); },
-        kPackThreads);
+    packers().parallel_for(int64_t(x.bytes()), pack_chunks(x.bytes()),
+                           [&](int64_t b, int64_t e) { std::memcpy(dst + b, x.data + b, size_t(e - b)); });
   }
   slot.upload.flush();
 }
