@@ -417,7 +417,7 @@ namespace {
 // Inputs from this size on are packed on several threads of the plan's
 // WorkerPool, one per kPackChunkBytes up to kPackThreads: host-visible
 // (write-combined) memory takes one thread's writes at a fraction of the
-// bandwidth (docs/PERFORMANCE.md, "Uploads on the transfer queue").
+// bandwidth (docs/PERFORMANCE.md, "Eighth session").
 constexpr size_t kParallelPackBytes = size_t(256) << 10;
 constexpr size_t kPackChunkBytes = size_t(128) << 10;
 constexpr int kPackThreads = 16;

@@ -51,9 +51,10 @@ enum class InputFormat {
 // into device memory.
 enum class UploadQueue {
   // Transfer where the context has a transfer queue and the batch input is at
-  // least kTransferUploadBytes (below that the second submission and the
-  // semaphore between the queues cost more than the copy: docs/PERFORMANCE.md,
-  // "Uploads on the transfer queue"); else Compute.
+  // least kTransferUploadBytes, else Compute. (On the H200 at batch 1, 173 and
+  // 691 KB, both gave the same round trip within noise and Transfer streamed
+  // 6-10% more images/s; the threshold keeps small inputs in one submission
+  // until other devices are measured: docs/PERFORMANCE.md, "Eighth session".)
   Auto,
   // Recorded just before the stages, on the compute queue: one submission, but
   // the copy cannot run while the previous batch's stages do.
