@@ -10,13 +10,12 @@
 namespace effnet {
 
 // Calls fn(begin, end) on contiguous, disjoint chunks covering [0, count), on up
-// to max_threads threads (fewer when the machine has fewer cores or count is
-// small; 4 by default, the CPU reference's). The results must not depend on
-// the chunking. Rethrows the first exception of a chunk.
+// to 4 threads (fewer when the machine has fewer cores or count is small). The
+// results must not depend on the chunking. Rethrows the first exception of a chunk.
 template <typename Fn>
-void parallel_for(int64_t count, Fn&& fn, int64_t max_threads = 4) {
+void parallel_for(int64_t count, Fn&& fn) {
   const int64_t hw = std::max<int64_t>(1, std::thread::hardware_concurrency());
-  const int64_t nt = std::min<int64_t>({max_threads, hw, count});
+  const int64_t nt = std::min<int64_t>({4, hw, count});
   if (nt <= 1) {
     if (count > 0) fn(int64_t{0}, count);
     return;

@@ -442,9 +442,7 @@ void VkPlan::Impl::check_input(const Tensor& x) const {
 }
 
 void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) {
-  // Straight into the mapped upload buffer; large inputs on several threads
-  // (one thread writes host-visible memory at a fraction of the bandwidth: the
-  // host time of a 177 MB batch of 256 was 7x its GPU time on the H200).
+  // Straight into the mapped upload buffer; large inputs on the packers (kParallelPackBytes).
   auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
   const size_t bytes = in_elems * size_t(in_bytes);
   if (bytes < kParallelPackBytes) {
