@@ -33,6 +33,7 @@ struct StreamResult {
   CopyCeiling copy;
   size_t input_bytes = 0;                           // per batch, as uploaded
   UploadQueue upload_queue = UploadQueue::Compute;  // as the plan resolved it
+  double import_ms = 0;                             // import: import_input of every buffer, wall clock
 };
 
 // `n` batches through submit() / wait() with plan.inflight() in flight, the
@@ -48,6 +49,22 @@ double stream(VkPlan& plan, const std::vector<X>& xs, int n) {
       queued.pop_front();
     }
     queued.push_back(plan.submit(xs[size_t(i) % xs.size()]));
+  }
+  for (Ticket t : queued) plan.wait(t);
+  return ms_since(t0) * 1e-3;
+}
+
+// The same through buffers imported once (VkPlan::import_input): the `i`-th
+// batch reads hosts[i % size], no host copy at submit.
+double stream(VkPlan& plan, const std::vector<HostInput>& hosts, int n) {
+  std::deque<Ticket> queued;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) {
+    if (int(queued.size()) == plan.inflight()) {
+      plan.wait(queued.front());
+      queued.pop_front();
+    }
+    queued.push_back(plan.submit(hosts[size_t(i) % hosts.size()]));
   }
   for (Ticket t : queued) plan.wait(t);
   return ms_since(t0) * 1e-3;
@@ -70,7 +87,8 @@ const char* upload_queue_name(UploadQueue q) {
 
 template <typename X>
 StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& o, int batch, Precision p,
-                     UploadQueue queue, const std::vector<X>& xs, size_t input_bytes, Progress& progress) {
+                     UploadQueue queue, bool import, const std::vector<X>& xs, size_t input_bytes,
+                     Progress& progress) {
   VkPlanOptions po = plan_options(o, batch, p);
   po.inflight = o.inflight;
   po.upload_queue = queue;
@@ -90,16 +108,32 @@ StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& 
     gpu.push_back(t.total_ms);
   }
   r.gpu = stats_of(gpu);
+  std::vector<HostInput> hosts;
+  if (import) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (const X& x : xs) hosts.push_back(plan.import_input(x));
+    r.import_ms = ms_since(t0);
+    for (int i = 0; i < o.warmup; ++i) plan.run(hosts[size_t(i) % hosts.size()]);
+  }
   for (int i = 0; i < o.iters; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
-    plan.run(xs[size_t(i) % xs.size()]);
+    if (import)
+      plan.run(hosts[size_t(i) % hosts.size()]);
+    else
+      plan.run(xs[size_t(i) % xs.size()]);
     host.push_back(ms_since(t0));
     progress.tick(i + 1, o.iters);
   }
   r.round_trip = stats_of(host);
-  stream(plan, xs, std::max(o.warmup, plan.inflight()));  // the pipeline filled once, untimed
+  const int fill = std::max(o.warmup, plan.inflight());  // the pipeline filled once, untimed
   r.stream_batches = o.iters;
-  r.stream_s = stream(plan, xs, o.iters);
+  if (import) {
+    stream(plan, hosts, fill);
+    r.stream_s = stream(plan, hosts, o.iters);
+  } else {
+    stream(plan, xs, fill);
+    r.stream_s = stream(plan, xs, o.iters);
+  }
   r.copy = measure_copy_bandwidth(ctx, r.input_bytes, o.warmup, o.iters, vk::MemoryKind::Upload);
   return r;
 }
@@ -112,6 +146,8 @@ int run_stream(const StreamOptions& o) {
   const std::vector<std::string> inputs = parse_word_list(o.inputs, "--input", {"f32", "u8"});
   const std::vector<std::string> queues =
       parse_word_list(o.upload_queues, "--upload-queue", {"auto", "compute", "transfer"});
+  const std::vector<std::string> host_inputs =
+      parse_word_list(o.host_inputs, "--host-input", {"staging", "import"});
   const auto wants = [&](const char* f) {
     return std::find(inputs.begin(), inputs.end(), f) != inputs.end();
   };
@@ -121,14 +157,25 @@ int run_stream(const StreamOptions& o) {
   const vk::DeviceInfo& info = ctx.info();
   if (!ctx.has_transfer_queue() && std::find(queues.begin(), queues.end(), "transfer") != queues.end())
     throw UsageError("--upload-queue transfer: " + info.name + " has no transfer-only queue family");
+  if (!info.host_import && std::find(host_inputs.begin(), host_inputs.end(), "import") != host_inputs.end())
+    throw UsageError("--host-input import: " + info.name + " lacks VK_EXT_external_memory_host");
 
   nlohmann::json j;
   j["tool"] = "effnet-bench stream";
   j["device"] = device_json(info);
-  j["options"] = {{"batches", batches}, {"precisions", precisions}, {"iters", o.iters},
-                  {"warmup", o.warmup}, {"inflight", o.inflight},   {"buffers", o.buffers},
-                  {"size", o.size},     {"seed", o.seed},           {"coopmat_allowed", !o.no_coopmat},
-                  {"inputs", inputs},   {"upload_queues", queues},  {"spin_us", o.spin_us}};
+  j["options"] = {{"batches", batches},
+                  {"precisions", precisions},
+                  {"iters", o.iters},
+                  {"warmup", o.warmup},
+                  {"inflight", o.inflight},
+                  {"buffers", o.buffers},
+                  {"size", o.size},
+                  {"seed", o.seed},
+                  {"coopmat_allowed", !o.no_coopmat},
+                  {"inputs", inputs},
+                  {"upload_queues", queues},
+                  {"spin_us", o.spin_us},
+                  {"host_inputs", host_inputs}};
   std::printf("device: %s (%s, Vulkan %s)\n", info.name.c_str(), info.driver.c_str(),
               info.api_version_str.c_str());
   std::printf(
@@ -136,9 +183,9 @@ int run_stream(const StreamOptions& o) {
       "flight\n(submit/wait), wall clock over %d batches; copy: host-visible -> device-local "
       "vkCmdCopyBuffer of the input.\n\n",
       o.inflight, o.iters);
-  std::printf("%-5s %-4s %-8s %5s | %9s %10s | %9s %9s | %10s | %9s %10s | %7s\n", "prec", "in", "upload",
-              "batch", "GPU ms", "GPU img/s", "trip ms", "trip-GPU", "stream i/s", "copy GB/s", "copy img/s",
-              "ratio");
+  std::printf("%-5s %-4s %-8s %-7s %5s | %9s %10s | %9s %9s | %10s | %9s %10s | %7s\n", "prec", "in",
+              "upload", "host", "batch", "GPU ms", "GPU img/s", "trip ms", "trip-GPU", "stream i/s",
+              "copy GB/s", "copy img/s", "ratio");
   j["results"] = nlohmann::json::array();
   for (int b : batches) {
     Inputs in;
@@ -154,47 +201,52 @@ int run_stream(const StreamOptions& o) {
     }
     for (const std::string& ps : precisions)
       for (const std::string& fmt : inputs)
-        for (const std::string& qs : queues) {
-          progress.begin("stream " + ps + " " + fmt + " upload " + qs + " batch " + std::to_string(b) + ", " +
-                         std::to_string(o.iters) + " runs of each");
-          const Precision p = parse_precision(ps);
-          const UploadQueue q = parse_upload_queue(qs);
-          const size_t f32_bytes = size_t(b) * 3 * size_t(o.size) * size_t(o.size) *
-                                   size_t(storage_bytes(net.layers.front().kind, TensorRole::Input, p));
-          const StreamResult r = fmt == "u8"
-                                     ? measure(ctx, net, o, b, p, q, in.u8, in.u8.front().bytes(), progress)
-                                     : measure(ctx, net, o, b, p, q, in.f32, f32_bytes, progress);
-          const double gpu_ips = b / (r.gpu.median * 1e-3);
-          const double stream_ips = double(b) * r.stream_batches / r.stream_s;
-          const double copy_ips = r.copy.bytes_per_s() / double(r.input_bytes) * b;
-          const double ratio = stream_ips / std::min(gpu_ips, copy_ips);
-          const double trip_over_us = (r.round_trip.median - r.gpu.median) * 1e3;
-          j["results"].push_back(
-              {{"precision", ps},
-               {"input", fmt},
-               {"upload_queue_asked", qs},
-               {"upload_queue", upload_queue_name(r.upload_queue)},
-               {"batch", b},
-               {"inflight", o.inflight},
-               {"input_bytes", r.input_bytes},
-               {"gpu", r.gpu.json()},
-               {"gpu_images_per_s", gpu_ips},
-               {"round_trip", r.round_trip.json()},
-               {"round_trip_minus_gpu_us", trip_over_us},
-               {"stream",
-                {{"batches", r.stream_batches}, {"seconds", r.stream_s}, {"images_per_s", stream_ips}}},
-               {"copy_h2d",
-                {{"bytes", r.copy.bytes},
-                 {"ms", r.copy.ms.json()},
-                 {"bytes_per_s", r.copy.bytes_per_s()},
-                 {"images_per_s", copy_ips}}},
-               {"ratio_stream_over_min_gpu_copy", ratio}});
-          std::printf("%-5s %-4s %-8s %5d | %9.3f %10.0f | %9.3f %9.1f | %10.0f | %9.2f %10.0f | %7.3f\n",
-                      ps.c_str(), fmt.c_str(), upload_queue_name(r.upload_queue), b, r.gpu.median, gpu_ips,
-                      r.round_trip.median, trip_over_us, stream_ips, r.copy.bytes_per_s() * 1e-9, copy_ips,
-                      ratio);
-          std::fflush(stdout);
-        }
+        for (const std::string& qs : queues)
+          for (const std::string& hs : host_inputs) {
+            progress.begin("stream " + ps + " " + fmt + " upload " + qs + " " + hs + " batch " +
+                           std::to_string(b) + ", " + std::to_string(o.iters) + " runs of each");
+            const Precision p = parse_precision(ps);
+            const UploadQueue q = parse_upload_queue(qs);
+            const bool import = hs == "import";
+            const size_t f32_bytes = size_t(b) * 3 * size_t(o.size) * size_t(o.size) *
+                                     size_t(storage_bytes(net.layers.front().kind, TensorRole::Input, p));
+            const StreamResult r =
+                fmt == "u8" ? measure(ctx, net, o, b, p, q, import, in.u8, in.u8.front().bytes(), progress)
+                            : measure(ctx, net, o, b, p, q, import, in.f32, f32_bytes, progress);
+            const double gpu_ips = b / (r.gpu.median * 1e-3);
+            const double stream_ips = double(b) * r.stream_batches / r.stream_s;
+            const double copy_ips = r.copy.bytes_per_s() / double(r.input_bytes) * b;
+            const double ratio = stream_ips / std::min(gpu_ips, copy_ips);
+            const double trip_over_us = (r.round_trip.median - r.gpu.median) * 1e3;
+            j["results"].push_back(
+                {{"precision", ps},
+                 {"input", fmt},
+                 {"upload_queue_asked", qs},
+                 {"upload_queue", upload_queue_name(r.upload_queue)},
+                 {"host_input", hs},
+                 {"import_ms", r.import_ms},
+                 {"batch", b},
+                 {"inflight", o.inflight},
+                 {"input_bytes", r.input_bytes},
+                 {"gpu", r.gpu.json()},
+                 {"gpu_images_per_s", gpu_ips},
+                 {"round_trip", r.round_trip.json()},
+                 {"round_trip_minus_gpu_us", trip_over_us},
+                 {"stream",
+                  {{"batches", r.stream_batches}, {"seconds", r.stream_s}, {"images_per_s", stream_ips}}},
+                 {"copy_h2d",
+                  {{"bytes", r.copy.bytes},
+                   {"ms", r.copy.ms.json()},
+                   {"bytes_per_s", r.copy.bytes_per_s()},
+                   {"images_per_s", copy_ips}}},
+                 {"ratio_stream_over_min_gpu_copy", ratio}});
+            std::printf(
+                "%-5s %-4s %-8s %-7s %5d | %9.3f %10.0f | %9.3f %9.1f | %10.0f | %9.2f %10.0f | %7.3f\n",
+                ps.c_str(), fmt.c_str(), upload_queue_name(r.upload_queue), hs.c_str(), b, r.gpu.median,
+                gpu_ips, r.round_trip.median, trip_over_us, stream_ips, r.copy.bytes_per_s() * 1e-9, copy_ips,
+                ratio);
+            std::fflush(stdout);
+          }
   }
   std::printf(
       "\ntrip-GPU: round trip minus GPU time, in us. ratio: streaming images/s over the lesser of the "

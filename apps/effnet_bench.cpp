@@ -119,6 +119,10 @@ int main(int argc, char** argv) {
     s_stream->add_option("--upload-queue", stream.upload_queues,
                          "queue of the input upload: auto (transfer queue for inputs of 1 MiB or more where "
                          "the device has one), compute, transfer, or a comma-separated list (default auto)");
+    s_stream->add_option("--host-input", stream.host_inputs,
+                         "how the input reaches the upload: staging (copied into the plan's staging "
+                         "buffer at each submit), import (the host buffers imported once with "
+                         "VK_EXT_external_memory_host: no host copy) or staging,import (default staging)");
     s_stream
         ->add_option("--spin-us", stream.spin_us,
                      "wait() polls the GPU for up to this many microseconds before blocking (default 0)")

@@ -5,6 +5,7 @@
 #include <deque>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "model/errors.h"
 #include "model/fp16_range.h"
@@ -17,6 +18,7 @@
 #include "vk_runtime/algorithm.h"
 #include "vk_runtime/buffer.h"
 #include "vk_runtime/errors.h"
+#include "vk_runtime/host_import.h"
 #include "vk_runtime/sequence.h"
 #include "vk_runtime/timeline.h"
 
@@ -81,7 +83,9 @@ struct VkPlan::Impl {
   };
   std::vector<Slot> slots;
   TicketBook book;
-  vk::Timeline timeline;
+  // Shared with the HostInputs of this plan: they wait on it when they die,
+  // and it names their plan (VkPlan::submit(HostInput)).
+  std::shared_ptr<vk::Timeline> timeline;
   uint64_t signalled = 0;        // the last timeline value submitted
   bool transfer_upload = false;  // UploadQueue resolved: Transfer
   vk::Timeline up_timeline;      // raised by the transfer queue's uploads
@@ -111,6 +115,9 @@ struct VkPlan::Impl {
   // ShapeError when x's shape is not the plan's input shape.
   void check_input(const Tensor& x) const;
   void check_input(const ImagesU8& x) const;
+  void check_input(const HostInput::State& x) const;
+  // The state of a HostInput of [data, data + bytes) (the plan's input bytes).
+  std::shared_ptr<HostInput::State> import_input(const void* data, size_t bytes);
   // The host input x (check_input passed) into a slot's mapped upload buffer,
   // in the plan's input storage (fp32 or fp16): the one place where a host
   // input format becomes the bytes the first stage reads.
@@ -134,7 +141,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       input(opt.input),
       normalize(opt.normalize),
       book(opt.inflight),
-      timeline(c),
+      timeline(std::make_shared<vk::Timeline>(c)),
       up_timeline(c),
       wait_spin_ns(uint64_t(opt.wait_spin_us) * 1000),
       profile_layers(opt.profile_layers),
@@ -296,7 +303,7 @@ VkPlan::Impl::Dispatch VkPlan::Impl::make_dispatch(DispatchSpec d) {
 VkPlan::Impl::~Impl() {
   try {
     up_timeline.wait(up_signalled);  // an upload whose stages failed to submit
-    timeline.wait(signalled);
+    timeline->wait(signalled);
   } catch (const std::exception&) {  // Timeline::wait waited the device idle
   }
 }
@@ -485,18 +492,98 @@ Ticket VkPlan::Impl::submit(const X& x) {
   check_input(x);
   const int k = book.free_slot("VkPlan::submit");
   Slot& slot = slots[size_t(k)];
-  stage_input(x, slot);
+  const vk::Sequence* up = slot.up.get();
+  if constexpr (std::is_same_v<X, HostInput::State>)
+    up = x.up[size_t(k)].get();  // the copy from the caller's memory: nothing to pack
+  else
+    stage_input(x, slot);
   if (transfer_upload) {
     // The slot's input is free: its last batch was waited (TicketBook).
-    vk::submit(ctx, {slot.up.get()}, up_timeline, up_signalled + 1);
+    vk::submit(ctx, {up}, up_timeline, up_signalled + 1);
     ++up_signalled;
-    vk::submit(ctx, {slot.net.get()}, timeline, signalled + 1, {&up_timeline, up_signalled});
+    vk::submit(ctx, {slot.net.get()}, *timeline, signalled + 1, {&up_timeline, up_signalled});
   } else {
-    vk::submit(ctx, {slot.up.get(), slot.net.get()}, timeline, signalled + 1);
+    vk::submit(ctx, {up, slot.net.get()}, *timeline, signalled + 1);
   }
   slot.value = ++signalled;
   return book.issue(k);
 }
+
+// One imported host buffer: the memory, and per slot the upload copy from it
+// into that slot's device input, recorded once for the plan's upload queue.
+struct HostInput::State {
+  vk::HostImport memory;
+  std::vector<std::unique_ptr<vk::Sequence>> up;
+  std::shared_ptr<vk::Timeline> timeline;  // the plan's: it names the plan and outlives it
+  uint64_t last_use = 0;                   // the timeline value of the last batch reading `memory`
+};
+
+HostInput::HostInput() = default;
+HostInput::HostInput(HostInput&&) noexcept = default;
+HostInput& HostInput::operator=(HostInput&& o) noexcept {
+  if (this != &o) {
+    HostInput old(std::move(*this));  // waits for the old state's batches
+    state_ = std::move(o.state_);
+  }
+  return *this;
+}
+HostInput::~HostInput() {
+  if (!state_) return;
+  try {
+    state_->timeline->wait(state_->last_use);
+  } catch (const std::exception&) {  // Timeline::wait waited the device idle
+  }
+}
+
+void VkPlan::Impl::check_input(const HostInput::State& x) const {
+  if (x.timeline != timeline) throw ShapeError("VkPlan::submit: a HostInput imported by another plan");
+}
+
+std::shared_ptr<HostInput::State> VkPlan::Impl::import_input(const void* data, size_t bytes) {
+  const size_t dev_bytes = in_elems * size_t(in_bytes);
+  if (bytes != dev_bytes)
+    throw ShapeError("import_input: " + std::to_string(bytes) + " bytes for a plan input of " +
+                     std::to_string(dev_bytes));
+  auto st = std::make_shared<HostInput::State>();
+  st->memory = vk::HostImport(ctx, data, bytes);
+  st->timeline = timeline;
+  for (Slot& sl : slots) {
+    st->up.push_back(std::make_unique<vk::Sequence>(
+        ctx, 0, transfer_upload ? vk::QueueKind::Transfer : vk::QueueKind::Compute));
+    st->up.back()->begin();
+    st->up.back()->copy(st->memory, sl.input, bytes);
+    st->up.back()->end();
+  }
+  return st;
+}
+
+HostInput VkPlan::import_input(const Tensor& x) {
+  impl_->check_input(x);
+  if (impl_->in_bytes != 4)
+    throw ShapeError(
+        "import_input: this plan stores its input as fp16 (packed on the host); import needs fp32");
+  HostInput h;
+  h.state_ = impl_->import_input(x.data.data(), x.data.size() * sizeof(float));
+  return h;
+}
+
+HostInput VkPlan::import_input(const ImagesU8& x) {
+  impl_->check_input(x);
+  HostInput h;
+  h.state_ = impl_->import_input(x.data, x.bytes());
+  return h;
+}
+
+bool VkPlan::can_import_input() const { return impl_->ctx.info().host_import; }
+
+Ticket VkPlan::submit(const HostInput& x) {
+  if (!x.state_) throw ShapeError("VkPlan::submit: an empty HostInput");
+  const Ticket t = impl_->submit(*x.state_);
+  x.state_->last_use = impl_->signalled;
+  return t;
+}
+
+Tensor VkPlan::run(const HostInput& x) { return wait(submit(x)); }
 
 Ticket VkPlan::submit(const Tensor& x) { return impl_->submit(x); }
 Ticket VkPlan::submit(const ImagesU8& x) { return impl_->submit(x); }
@@ -506,7 +593,7 @@ Tensor VkPlan::wait(Ticket t) {
   const int k = p.book.slot_of(t, "VkPlan::wait");
   p.book.release(t, "VkPlan::wait");  // a GPU failure below leaves no slot held
   Impl::Slot& slot = p.slots[size_t(k)];
-  p.timeline.wait(slot.value, 600'000'000'000ull, p.wait_spin_ns);
+  p.timeline->wait(slot.value, 600'000'000'000ull, p.wait_spin_ns);
   p.read_timing(*slot.net);
   p.last_slot = k;
   slot.readback.invalidate();
@@ -528,8 +615,8 @@ void VkPlan::replay() {
   Impl& p = *impl_;
   p.require_idle("VkPlan::replay");
   const Impl::Slot& slot = p.slots[size_t(p.last_slot)];
-  vk::submit(p.ctx, {slot.net.get()}, p.timeline, ++p.signalled);
-  p.timeline.wait(p.signalled);
+  vk::submit(p.ctx, {slot.net.get()}, *p.timeline, ++p.signalled);
+  p.timeline->wait(p.signalled);
   p.read_timing(*slot.net);
 }
 

@@ -132,6 +132,34 @@ struct PlanTiming {
   std::vector<double> stage_ms;  // one per stage, in stages() order; empty unless profile_layers
 };
 
+class VkPlan;
+
+// Zero-copy input for VkPlan::submit / run: a host buffer of the caller's
+// (a Tensor's data or ImagesU8 bytes) imported into the device's address
+// space once (VK_EXT_external_memory_host, vk::HostImport), so a batch's
+// upload copies it from there on the GPU's copy engine: no host copy into the
+// plan's staging buffer (the limit of fp32 streaming: docs/PERFORMANCE.md,
+// "Ninth session"). Made by VkPlan::import_input; move-only. The caller writes
+// the next batch's values into the same memory between batches, but not while
+// a batch submitted from it is in flight (before its ticket is waited), and
+// keeps the memory allocated while the HostInput lives. Destroying it waits
+// for the batches still reading it; it may outlive its plan, not the Context.
+class HostInput {
+ public:
+  HostInput();
+  ~HostInput();
+  HostInput(HostInput&&) noexcept;
+  HostInput& operator=(HostInput&&) noexcept;
+  HostInput(const HostInput&) = delete;
+  HostInput& operator=(const HostInput&) = delete;
+  bool empty() const { return !state_; }
+  struct State;
+
+ private:
+  friend class VkPlan;
+  std::shared_ptr<State> state_;
+};
+
 class VkPlan {
  public:
   // The whole network: run(x) takes x [batch, 3, height, width] fp32 NCHW (or,
@@ -184,6 +212,23 @@ class VkPlan {
   // already), VulkanError (VK_TIMEOUT after 10 minutes, a lost device: the
   // ticket is then spent).
   Tensor wait(Ticket t);
+  // Zero-copy input (HostInput above): imports x's memory for this plan's
+  // uploads. x must have the plan's input shape and format (a Tensor for an
+  // F32NCHW plan whose input is stored as fp32, ImagesU8 for U8NHWC), and its
+  // memory stay allocated while the HostInput lives; its values are read at
+  // each submit(HostInput), not now. The import pins the pages, which takes
+  // time (effnet-bench stream reports it): import once, submit many times. Throws ShapeError
+  // (shape or format; an input stored as fp16), DeviceError (the device lacks
+  // VK_EXT_external_memory_host: can_import_input()), VulkanError (the driver
+  // refused the memory).
+  HostInput import_input(const Tensor& x);
+  HostInput import_input(const ImagesU8& x);
+  // Whether import_input can work on this plan's device.
+  bool can_import_input() const;
+  // As submit(x) / run(x) with the values now in the imported memory.
+  // ShapeError for an empty HostInput or one imported by another plan.
+  Ticket submit(const HostInput& x);
+  Tensor run(const HostInput& x);
   int inflight() const;  // VkPlanOptions::inflight
   // The queue that uploads the input (UploadQueue::Auto resolved).
   UploadQueue upload_queue() const;

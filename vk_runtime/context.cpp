@@ -139,6 +139,9 @@ Context::Context(const ContextOptions& options) {
   // required in Vulkan 1.3).
   e13.maintenance4 = f13.maintenance4;
   std::vector<const char*> exts;
+  // VkPlan's zero-copy input (vk::HostImport); no feature struct.
+  if (!options.host_import) info_.host_import = false;
+  if (info_.host_import) exts.push_back(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
   if (info_.has_coopmat) {
     exts.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
     cm.cooperativeMatrix = VK_TRUE;

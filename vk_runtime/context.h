@@ -61,6 +61,10 @@ struct ContextOptions {
   // Also create a queue of DeviceInfo::transfer_queue_family when the device
   // has one (a DMA engine: uploads overlap the compute queue's work).
   bool transfer_queue = true;
+  // Enable VK_EXT_external_memory_host where the device has it (false: treat
+  // the device as lacking it; DeviceInfo::host_import reads false). For tests
+  // of the error a device without it gives.
+  bool host_import = true;
 };
 
 // The queues a Context has: Compute always; Transfer (a transfer-only family,
@@ -73,7 +77,8 @@ class Context {
   // what this project's shaders need where the device has it (see the table
   // of SPIR-V capabilities in context.cpp): shaderFloat16,
   // storageBuffer16BitAccess, vulkanMemoryModel, timelineSemaphore, subgroupSizeControl,
-  // computeFullSubgroups, maintenance4 and VK_KHR_cooperative_matrix.
+  // computeFullSubgroups, maintenance4, VK_KHR_cooperative_matrix and
+  // VK_EXT_external_memory_host (DeviceInfo::host_import).
   // Throws DeviceError for a bad index (the message lists the devices) or a
   // device without Vulkan 1.3 / a compute queue; VulkanError when a call fails.
   explicit Context(const ContextOptions& options);

@@ -172,6 +172,18 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
       d.transfer_queue_family = i;
   }
 
+  if (has_extension(pd, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME)) {
+    VkPhysicalDeviceExternalMemoryHostPropertiesEXT host{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT};
+    VkPhysicalDeviceProperties2 ph{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+    ph.pNext = &host;
+    vkGetPhysicalDeviceProperties2(pd, &ph);
+    d.host_import_alignment = host.minImportedHostPointerAlignment;
+    // A power of two (the spec requires it); anything else is not trusted.
+    const uint64_t a = d.host_import_alignment;
+    d.host_import = a != 0 && (a & (a - 1)) == 0;
+  }
+
   VkPhysicalDeviceVulkan13Properties p13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_PROPERTIES};
   if (d.api13()) {  // subgroup size control is core in 1.3
     VkPhysicalDeviceProperties2 props13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -261,6 +273,8 @@ std::string DeviceInfo::report() const {
     << "  timestamps: " << (timestamp_valid_bits ? std::to_string(timestamp_period_ns) + " ns/tick" : "none")
     << ", queue families: compute " << compute_queue_family << ", transfer-only "
     << (transfer_queue_family == UINT32_MAX ? std::string("none") : std::to_string(transfer_queue_family))
+    << ", host memory import: "
+    << (host_import ? "yes (" + std::to_string(host_import_alignment) + " B aligned)" : std::string("no"))
     << "\n"
     << "  cooperative matrix: " << (has_coopmat ? "" : "no");
   for (size_t i = 0; i < coopmat_shapes.size(); ++i) o << (i ? ", " : "") << coopmat_shapes[i].str();

@@ -61,6 +61,12 @@ struct DeviceInfo {
   // engine that moves data while the compute queue runs (VkPlan's uploads).
   // UINT32_MAX: none (lavapipe, most integrated GPUs).
   uint32_t transfer_queue_family = UINT32_MAX;
+  // VK_EXT_external_memory_host: host memory the application allocated can be
+  // imported as device-visible memory (vk::HostImport), its pointer and size
+  // multiples of host_import_alignment (minImportedHostPointerAlignment; 4096
+  // on NVIDIA and lavapipe).
+  bool host_import = false;
+  uint64_t host_import_alignment = 0;
 
   bool api13() const { return api_version >= VK_API_VERSION_1_3; }
   // A pipeline may require subgroups of `size` invocations (a power of two in

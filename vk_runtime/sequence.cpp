@@ -107,6 +107,16 @@ void Sequence::copy(const Buffer& src, const Buffer& dst, size_t bytes) {
   vkCmdCopyBuffer(cmd_, src.get(), dst.get(), 1, &region);
 }
 
+void Sequence::copy(const HostImport& src, const Buffer& dst, size_t bytes) {
+  if (bytes > src.size() || bytes > dst.size())
+    throw DeviceError("Sequence::copy: " + std::to_string(bytes) + " bytes from a " +
+                      std::to_string(src.size()) + "-byte host import into a " + std::to_string(dst.size()) +
+                      "-byte buffer");
+  track({src.get()}, {dst.get()}, Stage::Transfer);
+  VkBufferCopy region{src.offset(), 0, bytes};
+  vkCmdCopyBuffer(cmd_, src.get(), dst.get(), 1, &region);
+}
+
 void Sequence::fill(const Buffer& dst, uint32_t word) {
   track({}, {dst.get()}, Stage::Transfer);
   vkCmdFillBuffer(cmd_, dst.get(), 0, VK_WHOLE_SIZE, word);

@@ -16,6 +16,7 @@
 #include "vk_runtime/buffer.h"
 #include "vk_runtime/context.h"
 #include "vk_runtime/handle.h"
+#include "vk_runtime/host_import.h"
 
 namespace effnet::vk {
 
@@ -37,6 +38,8 @@ class Sequence {
   void begin();
   // Copies `bytes` from src to dst (offsets 0).
   void copy(const Buffer& src, const Buffer& dst, size_t bytes);
+  // Copies src's `bytes` (from src.offset(); src.size() at most) to dst at offset 0.
+  void copy(const HostImport& src, const Buffer& dst, size_t bytes);
   // Fills the whole of dst with the 32-bit pattern `word` (e.g. NaN poisoning).
   void fill(const Buffer& dst, uint32_t word);
   // Dispatches `alg` over groups (gx, gy, gz) with the given push constants

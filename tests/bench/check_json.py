@@ -46,13 +46,15 @@ def main():
             positive(s["cold"]["total_ms"], "startup cold")
             positive(s["warm"]["total_ms"], "startup warm")
     elif mode == "stream":
-        want = {(p, i, q, b) for p in j["options"]["precisions"] for i in j["options"]["inputs"]
-                for q in j["options"]["upload_queues"] for b in j["options"]["batches"]}
-        got = {(r["precision"], r["input"], r["upload_queue_asked"], r["batch"]) for r in j["results"]}
+        want = {(p, i, q, h, b) for p in j["options"]["precisions"] for i in j["options"]["inputs"]
+                for q in j["options"]["upload_queues"] for h in j["options"]["host_inputs"]
+                for b in j["options"]["batches"]}
+        got = {(r["precision"], r["input"], r["upload_queue_asked"], r["host_input"], r["batch"])
+               for r in j["results"]}
         if got != want:
             fail(f"results for {sorted(got)}, expected {sorted(want)}")
         for r in j["results"]:
-            what = f"{r['precision']} {r['input']} batch {r['batch']}"
+            what = f"{r['precision']} {r['input']} {r['host_input']} batch {r['batch']}"
             # The bytes that cross PCIe: float32 NCHW, or one byte per value for uint8 images.
             per_value = 1 if r["input"] == "u8" else 4
             want_bytes = r["batch"] * 3 * j["options"]["size"] ** 2 * per_value
@@ -70,6 +72,9 @@ def main():
             if r["upload_queue"] not in ("compute", "transfer") or (
                     r["upload_queue_asked"] != "auto" and r["upload_queue"] != r["upload_queue_asked"]):
                 fail(f"{what}: upload_queue {r['upload_queue']} for {r['upload_queue_asked']}")
+            # Importing pins the buffers once (time > 0); the staging path imports nothing.
+            if (r["import_ms"] > 0) != (r["host_input"] == "import"):
+                fail(f"{what}: import_ms {r['import_ms']} with host_input {r['host_input']}")
             if r["inflight"] != j["options"]["inflight"]:
                 fail(f"{what}: inflight {r['inflight']}")
             if r["copy_h2d"]["bytes"] != r["input_bytes"]:
