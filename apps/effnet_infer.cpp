@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -180,6 +181,11 @@ int main(int argc, char** argv) {
                    "GPU index (see --list-devices); default: env EFFNET_GPU, else the first discrete GPU");
     cli.add_flag("--no-coopmat", no_coopmat,
                  "do not use cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
+    cli.add_flag("--u8", in.u8,
+                 "images resized to 8-bit RGB on the host and sent as bytes (a quarter of float32), "
+                 "normalised on the device (Vulkan: in the stem); the inputs differ from the default "
+                 "float32 path by the rounding to bytes only (at most 0.0087 after normalisation). "
+                 "Images only, not --input");
     cli.add_flag("--no-fuse", no_fuse,
                  "run the MBConv blocks layer by layer, not as fused stages (also env EFFNET_NO_FUSE=1)");
     CLI::Option* o_labels = cli.add_option("--labels", labels_path,
@@ -246,6 +252,8 @@ int main(int argc, char** argv) {
     if (bo.device == "vulkan") bo.context = context_options_from_env(bo.gpu);
 
     in.threads = threads;
+    bo.input_u8 = in.u8;
+    bo.normalize = in.normalize;
     InputBatches src(in);
     const Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
     const std::vector<std::string> labels =
@@ -272,7 +280,12 @@ int main(int argc, char** argv) {
     // Wall clock from the first decode to the last logits (images_per_s, wall_s).
     const auto wall_start = std::chrono::steady_clock::now();
     auto wall_end = wall_start;
-    for (InputBatches::Chunk c; src.next(chunk, c);) {
+    double wait_input_s = 0;  // blocked in next(): the chunk's decoding not finished
+    for (InputBatches::Chunk c;;) {
+      const auto tw = std::chrono::steady_clock::now();
+      const bool more = src.next(chunk, c);
+      wait_input_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - tw).count();
+      if (!more) break;
       // Chunk k + 1 decodes on the pool while chunk k runs: two chunks in memory at most.
       src.prefetch(chunk);
       progress.clear();
@@ -290,17 +303,22 @@ int main(int argc, char** argv) {
       Tensor y;
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        y = backend->run(c.x);
+        y = in.u8 ? backend->run(c.images()) : backend->run(c.x);
         host_ms[size_t(r)] +=
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         have_gpu_ms = have_gpu_ms && backend->last_gpu_ms() >= 0;
         gpu_ms[size_t(r)] += backend->last_gpu_ms();
       }
       wall_end = std::chrono::steady_clock::now();
-      // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite.
-      check_logits_finite(*backend, c.x, y, [&](int64_t row) {
+      // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite
+      // (with --u8, from the float32 input the device made of the bytes: built only then).
+      const auto row_name = [&](int64_t row) {
         return src.row_name(c.rows[size_t(std::min<int64_t>(row, int64_t(c.rows.size()) - 1))]);
-      });
+      };
+      if (!in.u8)
+        check_logits_finite(*backend, c.x, y, row_name);
+      else if (!std::all_of(y.data.begin(), y.data.end(), [](float v) { return std::isfinite(v); }))
+        check_logits_finite(*backend, images_u8_to_nchw(c.images(), in.normalize), y, row_name);
       if (lines.on()) {  // the chunk's inputs in their order, the skipped ones among them
         size_t s = 0;
         for (size_t r = 0; r < c.rows.size(); ++r) {
@@ -349,6 +367,9 @@ int main(int argc, char** argv) {
       j["threads"] = threads;
       j["wall_s"] = wall_s;
       j["images_per_s"] = images_per_s;
+      // Where the wall clock went: waiting for decoded images, and in run() (host_ms summed).
+      j["wait_input_s"] = wait_input_s;
+      j["input_format"] = in.u8 ? "u8" : "f32";
       nlohmann::json res = nlohmann::json::array();
       for (int64_t n = 0; n < rows; ++n) {
         nlohmann::json r;

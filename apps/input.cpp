@@ -33,6 +33,8 @@ InputBatches::InputBatches(const InputSpec& spec) : spec_(spec) {
   if (spec.threads < 1 || spec.threads > ThreadPool::kMaxThreads)
     throw UsageError("--threads " + std::to_string(spec.threads) + ": must be 1.." +
                      std::to_string(ThreadPool::kMaxThreads));
+  if (spec.u8 && !spec.npy.empty())
+    throw UsageError("uint8 input needs images (--image / --list), not an .npy of float32 values");
   if (spec.npy.empty()) {
     count_ = int64_t(spec.images.size());
     h_ = w_ = spec.size;
@@ -58,18 +60,31 @@ std::string reason_of(const std::string& what, const std::string& path) {
 // member, is destroyed first, which waits for the running ones.
 InputBatches::~InputBatches() = default;
 
+size_t InputBatches::row_values() const { return size_t(kInChannels) * size_t(h_) * size_t(w_); }
+
+void InputBatches::move_row(size_t from, size_t to) {
+  const size_t row = row_values();
+  if (spec_.u8)
+    std::copy_n(pending_.bytes.begin() + int64_t(from * row), row,
+                pending_.bytes.begin() + int64_t(to * row));
+  else
+    std::copy_n(pending_.data.begin() + int64_t(from * row), row, pending_.data.begin() + int64_t(to * row));
+}
+
 void InputBatches::start_round() {
   Pending& p = pending_;
   const int64_t k = std::min(p.n - int64_t(p.rows.size()), count_ - taken_);
-  const size_t row = size_t(kInChannels) * size_t(spec_.size) * size_t(spec_.size);
+  const size_t row = row_values();
   p.first = taken_;
   p.round.assign(size_t(k), Decoded{});
   p.tasks.clear();
   for (int64_t j = 0; j < k; ++j) {
     const std::string* path = &spec_.images[size_t(taken_ + j)];
-    float* dst = p.data.data() + (p.rows.size() + size_t(j)) * row;
+    const size_t r = p.rows.size() + size_t(j);
+    float* dst = spec_.u8 ? nullptr : p.data.data() + r * row;
+    uint8_t* dst_u8 = spec_.u8 ? p.bytes.data() + r * row : nullptr;
     Decoded* res = &p.round[size_t(j)];
-    p.tasks.push_back(pool_->submit([this, path, dst, res] {
+    p.tasks.push_back(pool_->submit([this, path, dst, dst_u8, res] {
       Rgb8 img;
       try {
         img = decode_image_file(*path);
@@ -78,7 +93,10 @@ void InputBatches::start_round() {
         res->reason = reason_of(e.what(), *path);
         return;
       }
-      resize_normalize({img.px.data(), img.w, img.h, 3}, spec_.size, spec_.normalize, dst);
+      if (dst_u8)
+        resize_u8({img.px.data(), img.w, img.h, 3}, spec_.size, dst_u8);
+      else
+        resize_normalize({img.px.data(), img.w, img.h, 3}, spec_.size, spec_.normalize, dst);
     }));
   }
   taken_ += k;
@@ -88,7 +106,6 @@ void InputBatches::finish_round() {
   Pending& p = pending_;
   wait_all(p.tasks);
   p.tasks.clear();
-  const size_t row = size_t(kInChannels) * size_t(spec_.size) * size_t(spec_.size);
   const size_t base = p.rows.size();  // the round's images went to rows base, base + 1, ...
   for (size_t j = 0; j < p.round.size(); ++j) {
     const int64_t index = p.first + int64_t(j);
@@ -97,9 +114,7 @@ void InputBatches::finish_round() {
       p.skipped.push_back({index, spec_.images[size_t(index)], p.round[j].reason});
       continue;
     }
-    if (p.rows.size() != base + j)  // down over a failed one: rows never overlap
-      std::copy_n(p.data.begin() + int64_t((base + j) * row), row,
-                  p.data.begin() + int64_t(p.rows.size() * row));
+    if (p.rows.size() != base + j) move_row(base + j, p.rows.size());  // down over a failed one
     p.rows.push_back(index);
   }
   p.round.clear();
@@ -111,7 +126,10 @@ void InputBatches::prefetch(int64_t n) {
   pending_ = Pending{};
   pending_.active = true;
   pending_.n = n;
-  pending_.data.resize(size_t(n) * size_t(kInChannels) * size_t(h_) * size_t(w_));
+  if (spec_.u8)
+    pending_.bytes.resize(size_t(n) * row_values());
+  else
+    pending_.data.resize(size_t(n) * row_values());
   start_round();
 }
 
@@ -122,8 +140,9 @@ bool InputBatches::next(int64_t n, Chunk& out) {
                      std::to_string(pending_.n));
   out = Chunk{};
   if (!pending_.active && taken_ >= count_) return false;
-  const size_t row = size_t(kInChannels) * size_t(h_) * size_t(w_);
+  const size_t row = row_values();
   std::vector<float> data;
+  std::vector<uint8_t> bytes;
   if (spec_.npy.empty()) {
     prefetch(n);  // nothing when prefetched already
     for (;;) {
@@ -134,6 +153,7 @@ bool InputBatches::next(int64_t n, Chunk& out) {
     out.rows = std::move(pending_.rows);
     out.skipped = std::move(pending_.skipped);
     data = std::move(pending_.data);
+    bytes = std::move(pending_.bytes);
     pending_ = Pending{};
   } else {
     const int64_t real = std::min(n, count_ - taken_);
@@ -144,6 +164,14 @@ bool InputBatches::next(int64_t n, Chunk& out) {
   }
   if (out.rows.empty()) return true;
   const int64_t real = int64_t(out.rows.size());
+  out.h = h_;
+  out.w = w_;
+  if (spec_.u8) {
+    for (int64_t r = real; r < n; ++r)
+      std::copy_n(bytes.begin() + (real - 1) * int64_t(row), row, bytes.begin() + r * int64_t(row));
+    out.bytes = std::move(bytes);
+    return true;
+  }
   for (int64_t r = real; r < n; ++r)
     std::copy_n(data.begin() + (real - 1) * int64_t(row), row, data.begin() + r * int64_t(row));
   out.x = Tensor({n, kInChannels, h_, w_}, std::move(data));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apps/thread_pool.h"
+#include "model/preprocess.h"
 #include "model/tensor.h"
 
 namespace effnet::app {
@@ -18,6 +19,10 @@ struct InputSpec {
   int size = 240;
   bool normalize = true;
   int threads = 1;  // images decoded at once, one per worker of a ThreadPool; 1..ThreadPool::kMaxThreads
+  // Images resized to 8-bit RGB (model/preprocess.h resize_u8), the chunk's
+  // `bytes` filled instead of `x`: the uint8 input path (normalised on the
+  // device). Images only (UsageError with an .npy).
+  bool u8 = false;
 };
 
 // An image that could not be decoded, skipped in a run of several images.
@@ -40,7 +45,12 @@ class InputBatches {
   // One chunk: `rows` (count <= the n asked for) real rows, padded to n by
   // repeating the last real row (a short last chunk padded to the plan's batch).
   struct Chunk {
-    Tensor x;                           // [n, 3, H, W] float32 NCHW; empty when `rows` is
+    Tensor x;                    // [n, 3, H, W] float32 NCHW; empty when `rows` is or with u8
+    std::vector<uint8_t> bytes;  // InputSpec::u8: [n, H, W, 3] RGB bytes; else empty
+    ImagesU8 images() const {
+      return {bytes.data(), int64_t(bytes.size() / (3 * size_t(h) * size_t(w))), h, w};
+    }
+    int64_t h = 0, w = 0;
     std::vector<int64_t> rows;          // the input index of each real row of x
     std::vector<SkippedImage> skipped;  // inputs passed over while filling this chunk
   };
@@ -89,14 +99,17 @@ class InputBatches {
     bool active = false;
     int64_t n = 0;
     std::vector<float> data;               // [n, 3, H, W]
+    std::vector<uint8_t> bytes;            // InputSpec::u8: [n, H, W, 3] instead
     std::vector<int64_t> rows;             // input index of each row decoded so far
     std::vector<SkippedImage> skipped;     // in input order
     int64_t first = 0;                     // input index of the round's first image
     std::vector<Decoded> round;            // per image of the round
     std::vector<std::future<void>> tasks;  // per image of the round
   };
-  void start_round();   // the next n - rows images, into the rows after rows.size()
-  void finish_round();  // waits, moves the good rows down over the failed ones
+  void start_round();                     // the next n - rows images, into the rows after rows.size()
+  void finish_round();                    // waits, moves the good rows down over the failed ones
+  void move_row(size_t from, size_t to);  // row `from` of the pending chunk onto row `to`
+  size_t row_values() const;              // floats (or bytes, u8) per row
   InputSpec spec_;
   Tensor npy_;
   int64_t count_ = 0, taken_ = 0;

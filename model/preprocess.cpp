@@ -1,6 +1,7 @@
 #include "model/preprocess.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
@@ -33,32 +34,48 @@ Taps taps(int dst, int in, int out) {
   return t;
 }
 
-}  // namespace
-
-void resize_normalize(const ImageU8View& img, int size, bool normalize, float* dst) {
+// Bilinear interpolation of img to size x size (see resize_normalize); calls
+// emit(c, y, x, s) with the interpolated 0..255 value s (float64) of every
+// output channel c, row y and column x, channel-major.
+template <typename Emit>
+void resize_bilinear(const ImageU8View& img, int size, Emit&& emit) {
   std::vector<Taps> ty(static_cast<size_t>(size)), tx(static_cast<size_t>(size));
   for (int i = 0; i < size; ++i) {
     ty[size_t(i)] = taps(i, img.h, size);
     tx[size_t(i)] = taps(i, img.w, size);
   }
-  const size_t plane = size_t(size) * size_t(size);
   const size_t ch = size_t(img.channels);
   for (int c = 0; c < 3; ++c) {
     const size_t src_c = img.channels == 1 ? 0 : size_t(c);
     auto at = [&](int y, int x) {
       return double(img.px[(size_t(y) * size_t(img.w) + size_t(x)) * ch + src_c]);
     };
-    float* out = dst + size_t(c) * plane;
     for (int y = 0; y < size; ++y) {
       const Taps& v = ty[size_t(y)];
       for (int x = 0; x < size; ++x) {
         const Taps& h = tx[size_t(x)];
-        const double s = v.l0 * (h.l0 * at(v.i0, h.i0) + h.l1 * at(v.i0, h.i1)) +
-                         v.l1 * (h.l0 * at(v.i1, h.i0) + h.l1 * at(v.i1, h.i1));
-        out[size_t(y) * size_t(size) + size_t(x)] = normalized(s, c, normalize);
+        emit(c, y, x,
+             v.l0 * (h.l0 * at(v.i0, h.i0) + h.l1 * at(v.i0, h.i1)) +
+                 v.l1 * (h.l0 * at(v.i1, h.i0) + h.l1 * at(v.i1, h.i1)));
       }
     }
   }
+}
+
+}  // namespace
+
+void resize_normalize(const ImageU8View& img, int size, bool normalize, float* dst) {
+  const size_t plane = size_t(size) * size_t(size);
+  resize_bilinear(img, size, [&](int c, int y, int x, double s) {
+    dst[size_t(c) * plane + size_t(y) * size_t(size) + size_t(x)] = normalized(s, c, normalize);
+  });
+}
+
+void resize_u8(const ImageU8View& img, int size, uint8_t* dst) {
+  resize_bilinear(img, size, [&](int c, int y, int x, double s) {
+    dst[(size_t(y) * size_t(size) + size_t(x)) * 3 + size_t(c)] =
+        uint8_t(std::clamp(std::floor(s + 0.5), 0.0, 255.0));
+  });
 }
 
 float normalize_u8(uint8_t v, int c, bool normalize) { return normalized(double(v), c, normalize); }
