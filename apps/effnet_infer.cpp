@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
       const bool more = src.next(chunk, c);
       wait_input_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - tw).count();
       if (!more) break;
-      // Chunk k + 1 decodes on the pool while chunk k runs: two chunks in memory at most.
+      // Chunks k + 1 .. k + kPrefetchChunks decode on the pool while chunk k runs (memory: those chunks).
       src.prefetch(chunk);
       progress.clear();
       for (const SkippedImage& sk : c.skipped) {

@@ -56,35 +56,29 @@ std::string reason_of(const std::string& what, const std::string& path) {
 }
 }  // namespace
 
-// The pool's tasks write into pending_.data and pending_.round: pool_, the last
-// member, is destroyed first, which waits for the running ones.
+// The pool's tasks write into the pending windows: pool_, the last member, is
+// destroyed first, which waits for the running ones.
 InputBatches::~InputBatches() = default;
 
 size_t InputBatches::row_values() const { return size_t(kInChannels) * size_t(h_) * size_t(w_); }
 
-void InputBatches::move_row(size_t from, size_t to) {
+void InputBatches::launch(int64_t n) {
+  Window& win = pending_.emplace_back();  // references to the other windows stay valid
+  win.n = n;
+  win.first = taken_;
+  win.count = std::min(n, count_ - taken_);
   const size_t row = row_values();
   if (spec_.u8)
-    std::copy_n(pending_.bytes.begin() + int64_t(from * row), row,
-                pending_.bytes.begin() + int64_t(to * row));
+    win.bytes.resize(size_t(n) * row);
   else
-    std::copy_n(pending_.data.begin() + int64_t(from * row), row, pending_.data.begin() + int64_t(to * row));
-}
-
-void InputBatches::start_round() {
-  Pending& p = pending_;
-  const int64_t k = std::min(p.n - int64_t(p.rows.size()), count_ - taken_);
-  const size_t row = row_values();
-  p.first = taken_;
-  p.round.assign(size_t(k), Decoded{});
-  p.tasks.clear();
-  for (int64_t j = 0; j < k; ++j) {
-    const std::string* path = &spec_.images[size_t(taken_ + j)];
-    const size_t r = p.rows.size() + size_t(j);
-    float* dst = spec_.u8 ? nullptr : p.data.data() + r * row;
-    uint8_t* dst_u8 = spec_.u8 ? p.bytes.data() + r * row : nullptr;
-    Decoded* res = &p.round[size_t(j)];
-    p.tasks.push_back(pool_->submit([this, path, dst, dst_u8, res] {
+    win.data.resize(size_t(n) * row);
+  win.results.assign(size_t(win.count), Decoded{});
+  for (int64_t j = 0; j < win.count; ++j) {
+    const std::string* path = &spec_.images[size_t(win.first + j)];
+    float* dst = spec_.u8 ? nullptr : win.data.data() + size_t(j) * row;
+    uint8_t* dst_u8 = spec_.u8 ? win.bytes.data() + size_t(j) * row : nullptr;
+    Decoded* res = &win.results[size_t(j)];
+    win.tasks.push_back(pool_->submit([this, path, dst, dst_u8, res] {
       Rgb8 img;
       try {
         img = decode_image_file(*path);
@@ -99,62 +93,50 @@ void InputBatches::start_round() {
         resize_normalize({img.px.data(), img.w, img.h, 3}, spec_.size, spec_.normalize, dst);
     }));
   }
-  taken_ += k;
-}
-
-void InputBatches::finish_round() {
-  Pending& p = pending_;
-  wait_all(p.tasks);
-  p.tasks.clear();
-  const size_t base = p.rows.size();  // the round's images went to rows base, base + 1, ...
-  for (size_t j = 0; j < p.round.size(); ++j) {
-    const int64_t index = p.first + int64_t(j);
-    if (p.round[j].error) {
-      if (count_ == 1) std::rethrow_exception(p.round[j].error);
-      p.skipped.push_back({index, spec_.images[size_t(index)], p.round[j].reason});
-      continue;
-    }
-    if (p.rows.size() != base + j) move_row(base + j, p.rows.size());  // down over a failed one
-    p.rows.push_back(index);
-  }
-  p.round.clear();
+  taken_ += win.count;
 }
 
 void InputBatches::prefetch(int64_t n) {
   if (n < 1) throw ShapeError("InputBatches::prefetch: chunk of " + std::to_string(n) + " rows");
-  if (pending_.active || taken_ >= count_ || !spec_.npy.empty()) return;
-  pending_ = Pending{};
-  pending_.active = true;
-  pending_.n = n;
-  if (spec_.u8)
-    pending_.bytes.resize(size_t(n) * row_values());
-  else
-    pending_.data.resize(size_t(n) * row_values());
-  start_round();
+  if (!spec_.npy.empty() || (!pending_.empty() && pending_.front().n != n)) return;
+  while (int(pending_.size()) < kPrefetchChunks && taken_ < count_) launch(n);
 }
 
 bool InputBatches::next(int64_t n, Chunk& out) {
   if (n < 1) throw ShapeError("InputBatches::next: chunk of " + std::to_string(n) + " rows");
-  if (pending_.active && pending_.n != n)
+  if (!pending_.empty() && pending_.front().n != n)
     throw ShapeError("InputBatches::next: chunk of " + std::to_string(n) + " rows after a prefetch of " +
-                     std::to_string(pending_.n));
+                     std::to_string(pending_.front().n));
   out = Chunk{};
-  if (!pending_.active && taken_ >= count_) return false;
+  if (pending_.empty() && taken_ >= count_) return false;
   const size_t row = row_values();
   std::vector<float> data;
   std::vector<uint8_t> bytes;
   if (spec_.npy.empty()) {
-    prefetch(n);  // nothing when prefetched already
-    for (;;) {
-      finish_round();
-      if (int64_t(pending_.rows.size()) == n || taken_ >= count_) break;
-      start_round();
+    if (pending_.empty()) launch(n);
+    wait_all(pending_.front().tasks);  // the window's writes are done: it may move
+    Window win = std::move(pending_.front());
+    pending_.pop_front();
+    for (int64_t j = 0; j < win.count; ++j) {
+      const int64_t index = win.first + j;
+      const Decoded& d = win.results[size_t(j)];
+      if (d.error) {
+        if (count_ == 1) std::rethrow_exception(d.error);
+        out.skipped.push_back({index, spec_.images[size_t(index)], d.reason});
+        continue;
+      }
+      const size_t to = out.rows.size();
+      if (to != size_t(j)) {  // down over a failed one: rows never overlap
+        if (spec_.u8)
+          std::copy_n(win.bytes.begin() + int64_t(size_t(j) * row), row,
+                      win.bytes.begin() + int64_t(to * row));
+        else
+          std::copy_n(win.data.begin() + int64_t(size_t(j) * row), row, win.data.begin() + int64_t(to * row));
+      }
+      out.rows.push_back(index);
     }
-    out.rows = std::move(pending_.rows);
-    out.skipped = std::move(pending_.skipped);
-    data = std::move(pending_.data);
-    bytes = std::move(pending_.bytes);
-    pending_ = Pending{};
+    data = std::move(win.data);
+    bytes = std::move(win.bytes);
   } else {
     const int64_t real = std::min(n, count_ - taken_);
     data.resize(size_t(n) * row);

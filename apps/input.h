@@ -1,6 +1,7 @@
 // Input of the tools: images or an .npy batch, validated, taken in chunks.
 #pragma once
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <future>
 #include <memory>
@@ -32,13 +33,18 @@ struct SkippedImage {
   std::string reason;  // the FileError's message without the leading "<path>: "
 };
 
+// How many chunks InputBatches::prefetch keeps decoding ahead of the one taken.
+inline constexpr int kPrefetchChunks = 2;
+
 // The rows of the input (one per image, or the .npy's N), taken chunk by chunk
-// (next()): an image is decoded only when its chunk is taken or prefetched, so
-// memory stays that of two chunks (the one taken and the one prefetched)
-// whatever the number of images; an .npy is read and validated whole when
-// constructed. A chunk's images are decoded, resized and normalised on a pool
-// of InputSpec::threads workers, one image per task, each into its own row:
-// the values are those of decoding them one after the other, bit for bit, in
+// (next()): a chunk is the next n inputs (a window), its images decoded only
+// when it is taken or prefetched, so memory stays that of 1 + kPrefetchChunks
+// chunks (the one taken and those decoding meanwhile) whatever the number of
+// images; an .npy is read and validated whole when constructed. A chunk's
+// images are decoded, resized and normalised on a pool of InputSpec::threads
+// workers, one image per task, each into its own row, the prefetched chunks'
+// tasks queued behind, so the workers do not wait at chunk boundaries: the
+// values are those of decoding them one after the other, bit for bit, in
 // input order. Not thread-safe: one caller.
 class InputBatches {
  public:
@@ -68,53 +74,48 @@ class InputBatches {
   int64_t count() const { return count_; }
   int height() const { return h_; }
   int width() const { return w_; }
-  // The next chunk of up to n rows. False when every input was taken. With
-  // several images, one that cannot be decoded (FileError: missing, not a PNG
-  // or JPEG, corrupt) is put in `skipped` and the chunk is filled from the
-  // following ones (when all remaining images are bad, a chunk has no rows);
-  // with one image its FileError is thrown, naming the file. ShapeError when
-  // n < 1 or n differs from a pending prefetch's. Blocks until the chunk's
-  // images are decoded (those of a prefetch may be already). An exception of
-  // a decode task other than FileError is rethrown here (the first in input
-  // order), after every task of the chunk has finished.
+  // The next chunk: the next n inputs (fewer at the end), as rows in input
+  // order. False when every input was taken. With several images, one that
+  // cannot be decoded (FileError: missing, not a PNG or JPEG, corrupt) is put
+  // in `skipped` and leaves no row (the chunk is then padded like the last
+  // one; when all its images are bad, a chunk has no rows); with one image its
+  // FileError is thrown, naming the file. ShapeError when n < 1 or n differs
+  // from a pending prefetch's. Blocks until the chunk's images are decoded
+  // (those of a prefetch may be already). An exception of a decode task other
+  // than FileError is rethrown here (the first in input order), after every
+  // task of the chunk has finished.
   bool next(int64_t n, Chunk& out);
-  // Starts decoding the chunk the next next(n) returns, on the pool, and
-  // returns at once (the caller runs the current chunk meanwhile). Does
-  // nothing when a prefetch is pending, every input was taken, or the input
-  // is an .npy (copied in next()). Where a prefetched image fails to decode,
-  // next() decodes the following ones in its place. ShapeError when n < 1.
+  // Queues the decoding of the chunks the next next(n) calls return, up to
+  // kPrefetchChunks of them, on the pool, and returns at once (the caller
+  // runs the current chunk meanwhile). Does nothing for chunks already
+  // pending, when every input was taken, when the pending ones have another n,
+  // or for an .npy (copied in next()). ShapeError when n < 1.
   void prefetch(int64_t n);
   // An image's path, or "<npy> row <i>".
   std::string row_name(int64_t i) const;
 
  private:
-  // A chunk of images being decoded: rounds of tasks, one per image, until it
-  // holds n rows or the images run out (a round replaces the failures of the
-  // previous one).
-  struct Decoded {             // one image of the current round
+  struct Decoded {             // one image of a window
     std::exception_ptr error;  // its FileError, when it failed
     std::string reason;        // that error's message without "<path>: "
   };
-  struct Pending {
-    bool active = false;
-    int64_t n = 0;
+  // A chunk being decoded: inputs [first, first + count), count <= n, image
+  // first + j into row j (the tasks write into data / bytes and results, whose
+  // buffers never move while they run).
+  struct Window {
+    int64_t n = 0, first = 0, count = 0;
     std::vector<float> data;               // [n, 3, H, W]
     std::vector<uint8_t> bytes;            // InputSpec::u8: [n, H, W, 3] instead
-    std::vector<int64_t> rows;             // input index of each row decoded so far
-    std::vector<SkippedImage> skipped;     // in input order
-    int64_t first = 0;                     // input index of the round's first image
-    std::vector<Decoded> round;            // per image of the round
-    std::vector<std::future<void>> tasks;  // per image of the round
+    std::vector<Decoded> results;          // per image
+    std::vector<std::future<void>> tasks;  // per image
   };
-  void start_round();                     // the next n - rows images, into the rows after rows.size()
-  void finish_round();                    // waits, moves the good rows down over the failed ones
-  void move_row(size_t from, size_t to);  // row `from` of the pending chunk onto row `to`
-  size_t row_values() const;              // floats (or bytes, u8) per row
+  void launch(int64_t n);     // the window of the next n inputs, queued on the pool
+  size_t row_values() const;  // floats (or bytes, u8) per row
   InputSpec spec_;
   Tensor npy_;
   int64_t count_ = 0, taken_ = 0;
   int h_ = 0, w_ = 0;
-  Pending pending_;
+  std::deque<Window> pending_;        // launched, not taken: in input order
   std::unique_ptr<ThreadPool> pool_;  // images only; last member: joined before pending_ is freed
 };
 

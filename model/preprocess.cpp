@@ -34,31 +34,53 @@ Taps taps(int dst, int in, int out) {
   return t;
 }
 
-// Bilinear interpolation of img to size x size (see resize_normalize); calls
-// emit(c, y, x, s) with the interpolated 0..255 value s (float64) of every
-// output channel c, row y and column x, channel-major.
-template <typename Emit>
-void resize_bilinear(const ImageU8View& img, int size, Emit&& emit) {
+// Bilinear interpolation of img to size x size (see resize_normalize): calls
+// emit_row(y, s) for each output row y, s[x * 3 + c] the interpolated 0..255
+// value (float64) of column x, channel c. Separable: each source row a tap
+// needs is interpolated across once into r0 / r1, the inner term
+// h.l0 * px[i0] + h.l1 * px[i1], and each output value is then
+// v.l0 * r0 + v.l1 * r1: the same operations in the same order as the direct
+// four-tap sum, so the same doubles bit for bit.
+template <typename EmitRow>
+void resize_bilinear(const ImageU8View& img, int size, EmitRow&& emit_row) {
   std::vector<Taps> ty(static_cast<size_t>(size)), tx(static_cast<size_t>(size));
   for (int i = 0; i < size; ++i) {
     ty[size_t(i)] = taps(i, img.h, size);
     tx[size_t(i)] = taps(i, img.w, size);
   }
   const size_t ch = size_t(img.channels);
-  for (int c = 0; c < 3; ++c) {
-    const size_t src_c = img.channels == 1 ? 0 : size_t(c);
-    auto at = [&](int y, int x) {
-      return double(img.px[(size_t(y) * size_t(img.w) + size_t(x)) * ch + src_c]);
-    };
-    for (int y = 0; y < size; ++y) {
-      const Taps& v = ty[size_t(y)];
-      for (int x = 0; x < size; ++x) {
-        const Taps& h = tx[size_t(x)];
-        emit(c, y, x,
-             v.l0 * (h.l0 * at(v.i0, h.i0) + h.l1 * at(v.i0, h.i1)) +
-                 v.l1 * (h.l0 * at(v.i1, h.i0) + h.l1 * at(v.i1, h.i1)));
+  const size_t n = size_t(size) * 3;
+  const auto horizontal = [&](int y, double* out) {
+    const uint8_t* row = img.px + size_t(y) * size_t(img.w) * ch;
+    for (int x = 0; x < size; ++x) {
+      const Taps& h = tx[size_t(x)];
+      const uint8_t* a = row + size_t(h.i0) * ch;
+      const uint8_t* b = row + size_t(h.i1) * ch;
+      for (size_t c = 0; c < 3; ++c) {
+        const size_t k = ch == 1 ? 0 : c;  // gray: R = G = B
+        out[size_t(x) * 3 + c] = h.l0 * double(a[k]) + h.l1 * double(b[k]);
       }
     }
+  };
+  std::vector<double> r0(n), r1(n), s(n);
+  int y0 = -1, y1 = -1;  // the source rows r0 and r1 hold
+  for (int y = 0; y < size; ++y) {
+    const Taps& v = ty[size_t(y)];
+    if (v.i0 != y0) {
+      if (v.i0 == y1) {
+        std::swap(r0, r1);
+        std::swap(y0, y1);
+      } else {
+        horizontal(v.i0, r0.data());
+        y0 = v.i0;
+      }
+    }
+    if (v.i1 != y1) {
+      horizontal(v.i1, r1.data());
+      y1 = v.i1;
+    }
+    for (size_t k = 0; k < n; ++k) s[k] = v.l0 * r0[k] + v.l1 * r1[k];
+    emit_row(y, s.data());
   }
 }
 
@@ -66,15 +88,21 @@ void resize_bilinear(const ImageU8View& img, int size, Emit&& emit) {
 
 void resize_normalize(const ImageU8View& img, int size, bool normalize, float* dst) {
   const size_t plane = size_t(size) * size_t(size);
-  resize_bilinear(img, size, [&](int c, int y, int x, double s) {
-    dst[size_t(c) * plane + size_t(y) * size_t(size) + size_t(x)] = normalized(s, c, normalize);
+  resize_bilinear(img, size, [&](int y, const double* s) {
+    for (size_t c = 0; c < 3; ++c) {
+      float* out = dst + c * plane + size_t(y) * size_t(size);
+      for (int x = 0; x < size; ++x) out[x] = normalized(s[size_t(x) * 3 + c], int(c), normalize);
+    }
   });
 }
 
 void resize_u8(const ImageU8View& img, int size, uint8_t* dst) {
-  resize_bilinear(img, size, [&](int c, int y, int x, double s) {
-    dst[(size_t(y) * size_t(size) + size_t(x)) * 3 + size_t(c)] =
-        uint8_t(std::clamp(std::floor(s + 0.5), 0.0, 255.0));
+  resize_bilinear(img, size, [&](int y, const double* s) {
+    // s is a convex combination of bytes: in [0, 255] up to rounding, so the
+    // truncation of s + 0.5 is the nearest integer (halves up); min() guards
+    // the last ulp.
+    uint8_t* out = dst + size_t(y) * size_t(size) * 3;
+    for (size_t k = 0; k < size_t(size) * 3; ++k) out[k] = uint8_t(std::min(int(s[k] + 0.5), 255));
   });
 }
 
