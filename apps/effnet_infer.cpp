@@ -253,6 +253,10 @@ int main(int argc, char** argv) {
 
     in.threads = threads;
     bo.input_u8 = in.u8;
+    // Images: the decoding workers keep the cores busy, so the input is copied
+    // into the staging buffer on this thread (helper threads would wait for a
+    // core: docs/PERFORMANCE.md, "Ninth session").
+    if (!in.images.empty()) bo.pack_threads = 1;
     bo.normalize = in.normalize;
     InputBatches src(in);
     const Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);

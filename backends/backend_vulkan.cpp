@@ -95,6 +95,7 @@ class VulkanBackend final : public Backend {
     p.inflight = o.inflight;
     p.input = o.input_u8 ? InputFormat::U8NHWC : InputFormat::F32NCHW;
     p.normalize = o.normalize;
+    p.pack_threads = o.pack_threads;
     return p;
   }
   bool u8() const { return options_.input == InputFormat::U8NHWC; }

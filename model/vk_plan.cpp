@@ -44,6 +44,23 @@ ActShape parse_input(const Layer& first, const std::vector<int64_t>& s, InputFor
   return a;
 }
 
+// Inputs from this size on are packed on several threads of the plan's
+// WorkerPool, one per kPackChunkBytes up to kPackThreads: host-visible
+// (write-combined) memory takes one thread's writes at a fraction of the
+// bandwidth (docs/PERFORMANCE.md, "Eighth session").
+constexpr size_t kParallelPackBytes = size_t(256) << 10;
+constexpr size_t kPackChunkBytes = size_t(128) << 10;
+constexpr int kPackThreads = 16;
+
+int pack_chunks(size_t bytes) { return int(std::min<size_t>(kPackThreads, bytes / kPackChunkBytes)); }
+
+// VkPlanOptions::pack_threads resolved (>= 1); ShapeError when negative.
+int resolve_pack_threads(int asked) {
+  if (asked < 0) throw ShapeError("VkPlan: pack_threads " + std::to_string(asked) + ": must be >= 0");
+  const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
+  return asked == 0 ? std::min(kPackThreads, hw) : asked;
+}
+
 }  // namespace
 
 struct VkPlan::Impl {
@@ -126,6 +143,9 @@ struct VkPlan::Impl {
   // The threads that pack large inputs, started at the first one.
   WorkerPool& packers();
   std::unique_ptr<WorkerPool> pack_pool;
+  int pack_threads = 1;  // VkPlanOptions::pack_threads resolved: >= 1
+  // Packed on the calling thread: a small input, or pack_threads 1.
+  bool pack_alone(size_t bytes) const;
   // check_input, a free slot, stage_input, then that slot's upload and stages
   // queued; the ticket. X: Tensor or ImagesU8.
   template <typename X>
@@ -146,7 +166,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       wait_spin_ns(uint64_t(opt.wait_spin_us) * 1000),
       profile_layers(opt.profile_layers),
       mbconv_skip(opt.mbconv_skip),
-      mbconv_prof(opt.mbconv_profile) {
+      mbconv_prof(opt.mbconv_profile),
+      pack_threads(resolve_pack_threads(opt.pack_threads)) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
   if (opt.inflight < 1 || opt.inflight > kMaxInflight)
@@ -420,25 +441,12 @@ VkPlan::VkPlan(vk::Context& ctx, std::vector<Layer> layers, const std::vector<in
 
 VkPlan::~VkPlan() = default;
 
-namespace {
-// Inputs from this size on are packed on several threads of the plan's
-// WorkerPool, one per kPackChunkBytes up to kPackThreads: host-visible
-// (write-combined) memory takes one thread's writes at a fraction of the
-// bandwidth (docs/PERFORMANCE.md, "Eighth session").
-constexpr size_t kParallelPackBytes = size_t(256) << 10;
-constexpr size_t kPackChunkBytes = size_t(128) << 10;
-constexpr int kPackThreads = 16;
-
-int pack_chunks(size_t bytes) { return int(std::min<size_t>(kPackThreads, bytes / kPackChunkBytes)); }
-}  // namespace
-
 WorkerPool& VkPlan::Impl::packers() {
-  if (!pack_pool) {
-    const int hw = int(std::max(1u, std::thread::hardware_concurrency()));
-    pack_pool = std::make_unique<WorkerPool>(std::min(kPackThreads, hw));
-  }
+  if (!pack_pool) pack_pool = std::make_unique<WorkerPool>(pack_threads);
   return *pack_pool;
 }
+
+bool VkPlan::Impl::pack_alone(size_t bytes) const { return bytes < kParallelPackBytes || pack_threads == 1; }
 
 void VkPlan::Impl::check_input(const Tensor& x) const {
   if (input == InputFormat::U8NHWC)
@@ -452,12 +460,13 @@ void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) {
   // Straight into the mapped upload buffer; large inputs on the packers (kParallelPackBytes).
   auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
   const size_t bytes = in_elems * size_t(in_bytes);
-  if (bytes < kParallelPackBytes) {
+  if (pack_alone(bytes)) {
     pack_storage(x.data.data(), in_elems, in_bytes, dst);
   } else {
-    packers().parallel_for(int64_t(in_elems), pack_chunks(bytes), [&](int64_t b, int64_t e) {
-      pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
-    });
+    packers().parallel_for(
+        int64_t(in_elems), std::min(pack_threads, pack_chunks(bytes)), [&](int64_t b, int64_t e) {
+          pack_storage(x.data.data() + b, size_t(e - b), in_bytes, dst + size_t(b) * size_t(in_bytes));
+        });
   }
   slot.upload.flush();
 }
@@ -472,10 +481,10 @@ void VkPlan::Impl::check_input(const ImagesU8& x) const {
 
 void VkPlan::Impl::stage_input(const ImagesU8& x, Slot& slot) {
   auto* dst = static_cast<uint8_t*>(slot.upload.mapped());
-  if (x.bytes() < kParallelPackBytes) {
+  if (pack_alone(x.bytes())) {
     std::memcpy(dst, x.data, x.bytes());
   } else {
-    packers().parallel_for(int64_t(x.bytes()), pack_chunks(x.bytes()),
+    packers().parallel_for(int64_t(x.bytes()), std::min(pack_threads, pack_chunks(x.bytes())),
                            [&](int64_t b, int64_t e) { std::memcpy(dst + b, x.data + b, size_t(e - b)); });
   }
   slot.upload.flush();

@@ -109,6 +109,11 @@ struct VkPlanOptions {
   // host-visible ones (upload, readback); device_buffer_bytes() counts the first.
   int inflight = 2;
   UploadQueue upload_queue = UploadQueue::Auto;
+  // Threads that copy a large host input (256 KB or more) into the staging
+  // buffer at submit(): 0 up to 16 (and the hardware threads), n at most n,
+  // 1 the calling thread alone (effnet-infer, whose decoding workers already
+  // keep every core busy: helpers would wait for a core). ShapeError when < 0.
+  int pack_threads = 0;
   // wait() / run() poll the GPU's progress for up to this many microseconds
   // before blocking in the driver (0: block at once). Polling keeps a core
   // busy but saves the wake-up latency of a blocking wait.

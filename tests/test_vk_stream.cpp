@@ -172,3 +172,21 @@ TEST_CASE("VkPlan upload queue: Auto picks by size, Transfer needs a transfer qu
   const std::string e = test::error_text<vk::DeviceError>([&] { (void)VkPlan(no_transfer, net, t); });
   CHECK(e.find("transfer queue") != std::string::npos);
 }
+
+TEST_CASE("VkPlan pack_threads: any number of packing threads gives the same logits", "[vk][stream]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Network net = random_network(14, 10);
+  // 1x3x160x160 float32: 307 KB, above the size from which the input is packed on several threads.
+  VkPlanOptions o = small(Precision::FP32, 1);
+  o.batch = 1;
+  o.height = o.width = 160;
+  const Tensor x = test::random_tensor({1, 3, 160, 160}, 7, 0.0f, 1.0f);
+  const Tensor ref = VkPlan(ctx, net, o).run(x);
+  for (int t : {1, 3}) {
+    o.pack_threads = t;
+    CHECK(VkPlan(ctx, net, o).run(x).data == ref.data);
+  }
+  o.pack_threads = -1;
+  CHECK(test::error_text<ShapeError>([&] { (void)VkPlan(ctx, net, o); }).find("pack_threads") !=
+        std::string::npos);
+}
