@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     std::string weights, output, json_out, jsonl_out, labels_path, list_path, precision = "fp16";
     uint64_t seed = 0;
     int classes = kDefaultClasses, topk = 5, repeat = 1, batch = kDefaultBatch;
-    int threads = ThreadPool::default_threads();
+    int threads = ThreadPool::default_workers_beside_caller();
     bool list = false, no_coopmat = false, no_fuse = false;
     bool progress_flag = ::isatty(STDERR_FILENO) != 0;  // the default of --progress / --no-progress
     CLI::Option* o_weights =
@@ -163,8 +163,9 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, kMaxBatch));
     cli.add_option("--threads", threads,
                    "images decoded and resized at once, on a pool of this many threads, overlapping the "
-                   "device's run of the previous chunk (default: the hardware threads, here " +
-                       std::to_string(ThreadPool::default_threads()) + ")")
+                   "device's run of the previous chunk (default: the hardware threads less one for the "
+                   "thread that feeds the device, here " +
+                       std::to_string(ThreadPool::default_workers_beside_caller()) + ")")
         ->check(CLI::Range(1, ThreadPool::kMaxThreads));
     cli.add_flag(
         "--no-normalize", [&](int64_t) { in.normalize = false; },

@@ -26,6 +26,11 @@ int ThreadPool::default_threads() {
   return std::clamp(int(std::thread::hardware_concurrency()), 1, kMaxThreads);
 }
 
+int ThreadPool::default_workers_beside_caller() {
+  const int hw = default_threads();
+  return hw > 2 ? hw - 1 : hw;
+}
+
 void ThreadPool::stop() noexcept {
   {
     std::lock_guard<std::mutex> lock(mutex_);

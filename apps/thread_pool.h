@@ -34,6 +34,12 @@ class ThreadPool {
   static constexpr int kMaxThreads = 256;
   // std::thread::hardware_concurrency() within [1, kMaxThreads] (1 where it is unknown).
   static int default_threads();
+  // One less than the hardware threads where there are more than two: workers
+  // beside a thread that has its own work (effnet-infer's, which copies each
+  // chunk into the device's staging buffer and submits it: with a worker on
+  // every core it waits for one; H200 host, 16 cores: 9219-9282 images/s with
+  // 15 workers, 7539-8959 with 16, docs/PERFORMANCE.md "Ninth session").
+  static int default_workers_beside_caller();
 
  private:
   void work();

@@ -60,6 +60,10 @@ TEST_CASE("ThreadPool refuses sizes outside 1..kMaxThreads", "[thread_pool]") {
         std::string::npos);
   CHECK(ThreadPool::default_threads() >= 1);
   CHECK(ThreadPool::default_threads() <= ThreadPool::kMaxThreads);
+  const int beside = ThreadPool::default_workers_beside_caller();
+  CHECK(beside >= 1);
+  CHECK(beside == (ThreadPool::default_threads() > 2 ? ThreadPool::default_threads() - 1
+                                                     : ThreadPool::default_threads()));
 }
 
 TEST_CASE("ThreadPool's destructor lets the running task finish and drops the queued ones", "[thread_pool]") {
