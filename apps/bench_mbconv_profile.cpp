@@ -70,7 +70,7 @@ int run_mbconv_profile(const MBConvOptions& o) {
       std::optional<MBConvTile> tile = forced;
       if (!tile) {
         const auto v =
-            choose_mbconv(block, 0, blk.in, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always});
+            choose_mbconv(block, 0, blk.in, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always, {}});
         if (!v) throw vk::DeviceError(name + ": no fused tile fits " + d.name);
         tile = v->tile;
         tile->split = 1;

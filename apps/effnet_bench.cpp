@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "apps/bench_modes.h"
+#include "apps/bench_util.h"
 #include "apps/context_env.h"
 #include "apps/exit_codes.h"
 #include "apps/run_main.h"
@@ -33,6 +34,9 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   if (c.gemm_epilogue == "f16") o.gemm_epilogue = GemmEpilogue::StageF16;
   if (c.gemm_epilogue == "direct") o.gemm_epilogue = GemmEpilogue::Direct;
   o.fuse_dw_project = c.dw_project;
+  if (!c.fuse_blocks.empty())
+    o.fuse_blocks = parse_word_list(c.fuse_blocks, "--fuse-blocks",
+                                    {"mbconv1", "mbconv2", "mbconv3", "mbconv4", "mbconv5", "mbconv6", "mbconv7"});
   if (!c.depthwise_tile.empty()) o.depthwise_tile = ConvTile::parse(c.depthwise_tile);
   if (!c.stem_tile.empty()) o.stem_tile = ConvTile::parse(c.stem_tile);
   return o;
@@ -58,6 +62,9 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_flag(
       "--no-fuse", c.no_fuse,
       "MBConv blocks layer by layer, not fused (also env EFFNET_NO_FUSE=1; net then times only that)");
+  sub->add_option("--fuse-blocks", c.fuse_blocks,
+                  "for A/B runs: fuse exactly these blocks (comma-separated, mbconv1..mbconv7) where a tile "
+                  "fits, the others layer by layer (not with --no-fuse)");
   sub->add_option("--fuse", c.fuse,
                   "auto (default: the plan's rule) | always (every block fused where a tile fits) | never "
                   "(as --no-fuse)")
@@ -224,6 +231,7 @@ int main(int argc, char** argv) {
     // Profiling only: steps of the fused block to skip (shaders/abi.h EFFNET_SC_SKIP).
     if (const char* skip = std::getenv("EFFNET_MBCONV_SKIP")) common.mbconv_skip = uint32_t(std::atoi(skip));
     common.context = context_options_from_env(common.gpu);
+    (void)plan_options(common, 1, Precision::FP16);  // a bad --fuse-blocks, --stem-tile, ... fails now
     // An unwritable --json fails now, not after minutes of timing.
     for (const std::string* path : {&net.json, &stream.json, &layers.json, &gemm.json, &mb.json, &soak.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);

@@ -198,6 +198,9 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
           if (!best || t < best_t) best = c, best_t = t;
         }
     }
+  if (best && !choice.only.empty())
+    return std::find(choice.only.begin(), choice.only.end(), best->block) != choice.only.end() ? best
+                                                                                               : std::nullopt;
   if (best && choice.policy == FusePolicy::Auto && !mbconv_worth_fusing(*best)) return std::nullopt;
   return best;
 }

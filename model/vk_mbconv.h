@@ -35,6 +35,10 @@ struct MBConvChoice {
   bool allow_coopmat = true;        // the COOPMAT variant where the device has 16x16x16 f16 matrices
   std::optional<MBConvTile> force;  // test-only: this tile (DeviceError when it does not fit)
   FusePolicy policy = FusePolicy::Always;
+  // For A/B runs (effnet-bench --fuse-blocks): when not empty, exactly these
+  // blocks ("mbconv4") are fused where a tile fits, whatever the policy
+  // (except Never), the others run layer by layer.
+  std::vector<std::string> only;
 };
 
 struct MBConvVariant {

@@ -195,8 +195,8 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     Stage st;
     st.first = i;
     st.in = cur;
-    st.mbconv =
-        choose_mbconv(layers, i, cur, precision, dev, {opt.allow_coopmat, opt.force_mbconv_tile, opt.fuse});
+    st.mbconv = choose_mbconv(layers, i, cur, precision, dev,
+                              {opt.allow_coopmat, opt.force_mbconv_tile, opt.fuse, opt.fuse_blocks});
     if (st.mbconv) {
       st.kind = StageKind::MBConv;
       st.name = st.mbconv->block;

@@ -90,6 +90,9 @@ struct VkPlanOptions {
   // Always where a tile fits the device, Never (effnet-infer --no-fuse,
   // EFFNET_NO_FUSE=1) layer by layer.
   FusePolicy fuse = FusePolicy::Auto;
+  // For A/B runs (effnet-bench --fuse-blocks): fuse exactly these blocks
+  // ("mbconv4", ...) where a tile fits; ignored with fuse Never (MBConvChoice::only).
+  std::vector<std::string> fuse_blocks;
   // Opt in (effnet-bench --dw-project, for A/B runs): a depthwise layer that
   // is not part of a fused block runs inside the pointwise GEMM after it
   // (StageKind::DwProject) where that fits (dw_project_fuse,

@@ -189,7 +189,7 @@ TEST_CASE("fused MBConv: tiles for an H200-like device fit it, and the Auto rule
         continue;
       }
       const auto always =
-          choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always});
+          choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Always, {}});
       REQUIRE(always);  // a tile fits every block
       INFO(always->describe());
       CHECK(always->coopmat);
@@ -207,11 +207,21 @@ TEST_CASE("fused MBConv: tiles for an H200-like device fit it, and the Auto rule
       CHECK(always->shared_bytes <= d.max_shared_memory);
       CHECK(always->hidden_pad % (always->tile.hc * always->tile.split) == 0);
       const auto autov =
-          choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Auto});
+          choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Auto, {}});
       if (autov) got.push_back(int(i / 3) + 1);
-      CHECK(!choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Never}));
+      CHECK(
+          !choose_mbconv(net.layers, i, s, Precision::FP16, d, {true, std::nullopt, FusePolicy::Never, {}}));
       // The SCALAR variant (coopmat off) is never the rule's choice.
-      CHECK(!choose_mbconv(net.layers, i, s, Precision::FP16, d, {false, std::nullopt, FusePolicy::Auto}));
+      CHECK(
+          !choose_mbconv(net.layers, i, s, Precision::FP16, d, {false, std::nullopt, FusePolicy::Auto, {}}));
+      // An explicit list (effnet-bench --fuse-blocks) fuses exactly its blocks, whatever the rule says.
+      const std::string name = always->block;
+      CHECK(bool(choose_mbconv(net.layers, i, s, Precision::FP16, d,
+                               {true, std::nullopt, FusePolicy::Auto, {"mbconv4", name}})));
+      CHECK(bool(choose_mbconv(net.layers, i, s, Precision::FP16, d,
+                               {true, std::nullopt, FusePolicy::Auto, {"mbconv4"}})) == (name == "mbconv4"));
+      CHECK(!choose_mbconv(net.layers, i, s, Precision::FP16, d,
+                           {true, std::nullopt, FusePolicy::Never, {name}}));
       s = always->out;
       i += 3;
     }
