@@ -35,8 +35,9 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   if (c.gemm_epilogue == "direct") o.gemm_epilogue = GemmEpilogue::Direct;
   o.fuse_dw_project = c.dw_project;
   if (!c.fuse_blocks.empty())
-    o.fuse_blocks = parse_word_list(c.fuse_blocks, "--fuse-blocks",
-                                    {"mbconv1", "mbconv2", "mbconv3", "mbconv4", "mbconv5", "mbconv6", "mbconv7"});
+    o.fuse_blocks =
+        parse_word_list(c.fuse_blocks, "--fuse-blocks",
+                        {"mbconv1", "mbconv2", "mbconv3", "mbconv4", "mbconv5", "mbconv6", "mbconv7"});
   if (!c.depthwise_tile.empty()) o.depthwise_tile = ConvTile::parse(c.depthwise_tile);
   if (!c.stem_tile.empty()) o.stem_tile = ConvTile::parse(c.stem_tile);
   return o;
