@@ -68,10 +68,20 @@ void InputBatches::launch(int64_t n) {
   win.first = taken_;
   win.count = std::min(n, count_ - taken_);
   const size_t row = row_values();
+  // A released buffer of this size where there is one (its old rows are all overwritten or padded).
+  const auto take = [&](auto& free, auto& buf) {
+    for (auto it = free.begin(); it != free.end(); ++it)
+      if (it->size() == size_t(n) * row) {
+        buf = std::move(*it);
+        free.erase(it);
+        return;
+      }
+    buf.resize(size_t(n) * row);
+  };
   if (spec_.u8)
-    win.bytes.resize(size_t(n) * row);
+    take(free_bytes_, win.bytes);
   else
-    win.data.resize(size_t(n) * row);
+    take(free_data_, win.data);
   win.results.assign(size_t(win.count), Decoded{});
   for (int64_t j = 0; j < win.count; ++j) {
     const std::string* path = &spec_.images[size_t(win.first + j)];
@@ -158,6 +168,12 @@ bool InputBatches::next(int64_t n, Chunk& out) {
     std::copy_n(data.begin() + (real - 1) * int64_t(row), row, data.begin() + r * int64_t(row));
   out.x = Tensor({n, kInChannels, h_, w_}, std::move(data));
   return true;
+}
+
+void InputBatches::release(Chunk&& c) {
+  if (!c.x.data.empty()) free_data_.push_back(std::move(c.x.data));
+  if (!c.bytes.empty()) free_bytes_.push_back(std::move(c.bytes));
+  c = Chunk{};
 }
 
 std::string InputBatches::row_name(int64_t i) const {

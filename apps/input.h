@@ -91,6 +91,11 @@ class InputBatches {
   // pending, when every input was taken, when the pending ones have another n,
   // or for an .npy (copied in next()). ShapeError when n < 1.
   void prefetch(int64_t n);
+  // Gives a taken chunk's buffer back for the next chunks to reuse (instead
+  // of allocating one per chunk): the same few buffers then go round, which
+  // lets a backend keep them imported (Backend::run_reused). The buffers stay
+  // allocated until this object dies. Optional.
+  void release(Chunk&& c);
   // An image's path, or "<npy> row <i>".
   std::string row_name(int64_t i) const;
 
@@ -115,7 +120,9 @@ class InputBatches {
   Tensor npy_;
   int64_t count_ = 0, taken_ = 0;
   int h_ = 0, w_ = 0;
-  std::deque<Window> pending_;        // launched, not taken: in input order
+  std::deque<Window> pending_;                 // launched, not taken: in input order
+  std::vector<std::vector<float>> free_data_;  // release()d buffers, for launch()
+  std::vector<std::vector<uint8_t>> free_bytes_;
   std::unique_ptr<ThreadPool> pool_;  // images only; last member: joined before pending_ is freed
 };
 

@@ -51,6 +51,17 @@ class Backend {
   // the host; Vulkan with BackendOptions::input_u8: the bytes go to the GPU.
   virtual Tensor run(const ImagesU8& x);
   virtual Ticket submit(const ImagesU8& x);
+  // As run(x), where the caller reuses the same few buffers batch after batch
+  // (effnet-infer's recycled chunks): Vulkan imports a buffer's memory the
+  // second time it is run (VkPlan::import_input; one use is cheaper copied),
+  // and runs it from there with no host copy. The caller must keep every
+  // buffer it passed here allocated until forget_buffers() or the backend's
+  // destruction, and not change it while it runs. Elsewhere, or on a device
+  // without VK_EXT_external_memory_host: run(x).
+  virtual Tensor run_reused(const Tensor& x) { return run(x); }
+  virtual Tensor run_reused(const ImagesU8& x) { return run(x); }
+  // Releases the imports of run_reused (their buffers may be freed after).
+  virtual void forget_buffers() {}
   // Tickets submitted and not waited.
   virtual int outstanding() const { return held_.outstanding(); }
   // One line naming the device, e.g. "vulkan: NVIDIA H200 (driver 580.159.4)".
