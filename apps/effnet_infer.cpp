@@ -260,6 +260,10 @@ int main(int argc, char** argv) {
     if (!in.images.empty()) bo.pack_threads = 1;
     bo.normalize = in.normalize;
     InputBatches src(in);
+    // The chunk being run. Declared before the backend, which may hold its
+    // buffer imported (run_reused): the buffer must outlive the import, on
+    // every path out of here (an exception included).
+    InputBatches::Chunk chunk_in;
     const Network net = weights.empty() ? random_network(seed, classes) : load_network(weights);
     const std::vector<std::string> labels =
         labels_path.empty() ? std::vector<std::string>{} : load_labels(labels_path, net.classes);
@@ -286,22 +290,22 @@ int main(int argc, char** argv) {
     const auto wall_start = std::chrono::steady_clock::now();
     auto wall_end = wall_start;
     double wait_input_s = 0;  // blocked in next(): the chunk's decoding not finished
-    for (InputBatches::Chunk c;;) {
+    for (;;) {
       // The last chunk's buffer goes round again (a few buffers in all: run_reused imports them).
-      src.release(std::move(c));
+      src.release(std::move(chunk_in));
       const auto tw = std::chrono::steady_clock::now();
-      const bool more = src.next(chunk, c);
+      const bool more = src.next(chunk, chunk_in);
       wait_input_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - tw).count();
       if (!more) break;
       // Chunks k + 1 .. k + kPrefetchChunks decode on the pool while chunk k runs (memory: those chunks).
       src.prefetch(chunk);
       progress.clear();
-      for (const SkippedImage& sk : c.skipped) {
+      for (const SkippedImage& sk : chunk_in.skipped) {
         std::fprintf(stderr, "effnet-infer: skipped %s: %s\n", sk.path.c_str(), sk.reason.c_str());
         skipped.push_back(sk);
       }
-      if (c.rows.empty()) {
-        for (const SkippedImage& sk : c.skipped)
+      if (chunk_in.rows.empty()) {
+        for (const SkippedImage& sk : chunk_in.skipped)
           if (lines.on()) lines.write({{"image", sk.path}, {"skipped", sk.reason}});
         if (lines.on()) lines.flush();
         progress.update(int64_t(kept_index.size() + skipped.size()));
@@ -310,7 +314,7 @@ int main(int argc, char** argv) {
       Tensor y;
       for (int r = 0; r < repeat; ++r) {
         const auto t0 = std::chrono::steady_clock::now();
-        y = in.u8 ? backend->run_reused(c.images()) : backend->run_reused(c.x);
+        y = in.u8 ? backend->run_reused(chunk_in.images()) : backend->run_reused(chunk_in.x);
         host_ms[size_t(r)] +=
             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         have_gpu_ms = have_gpu_ms && backend->last_gpu_ms() >= 0;
@@ -320,28 +324,28 @@ int main(int argc, char** argv) {
       // Free when the logits are finite; otherwise exit 4 naming the first stage that went non-finite
       // (with --u8, from the float32 input the device made of the bytes: built only then).
       const auto row_name = [&](int64_t row) {
-        return src.row_name(c.rows[size_t(std::min<int64_t>(row, int64_t(c.rows.size()) - 1))]);
+        return src.row_name(chunk_in.rows[size_t(std::min<int64_t>(row, int64_t(chunk_in.rows.size()) - 1))]);
       };
       if (!in.u8)
-        check_logits_finite(*backend, c.x, y, row_name);
+        check_logits_finite(*backend, chunk_in.x, y, row_name);
       else if (!std::all_of(y.data.begin(), y.data.end(), [](float v) { return std::isfinite(v); }))
-        check_logits_finite(*backend, images_u8_to_nchw(c.images(), in.normalize), y, row_name);
+        check_logits_finite(*backend, images_u8_to_nchw(chunk_in.images(), in.normalize), y, row_name);
       if (lines.on()) {  // the chunk's inputs in their order, the skipped ones among them
         size_t s = 0;
-        for (size_t r = 0; r < c.rows.size(); ++r) {
-          for (; s < c.skipped.size() && c.skipped[s].index < c.rows[r]; ++s)
-            lines.write({{"image", c.skipped[s].path}, {"skipped", c.skipped[s].reason}});
+        for (size_t r = 0; r < chunk_in.rows.size(); ++r) {
+          for (; s < chunk_in.skipped.size() && chunk_in.skipped[s].index < chunk_in.rows[r]; ++s)
+            lines.write({{"image", chunk_in.skipped[s].path}, {"skipped", chunk_in.skipped[s].reason}});
           nlohmann::json l{{"index", int64_t(kept_index.size() + r)}};
-          l[in.images.empty() ? "input" : "image"] = src.row_name(c.rows[r]);
+          l[in.images.empty() ? "input" : "image"] = src.row_name(chunk_in.rows[r]);
           l["topk"] = topk_json(y, int64_t(r), topk, labels);
           lines.write(l);
         }
-        for (; s < c.skipped.size(); ++s)
-          lines.write({{"image", c.skipped[s].path}, {"skipped", c.skipped[s].reason}});
+        for (; s < chunk_in.skipped.size(); ++s)
+          lines.write({{"image", chunk_in.skipped[s].path}, {"skipped", chunk_in.skipped[s].reason}});
         lines.flush();
       }
-      kept.insert(kept.end(), y.data.begin(), y.data.begin() + int64_t(c.rows.size()) * net.classes);
-      kept_index.insert(kept_index.end(), c.rows.begin(), c.rows.end());
+      kept.insert(kept.end(), y.data.begin(), y.data.begin() + int64_t(chunk_in.rows.size()) * net.classes);
+      kept_index.insert(kept_index.end(), chunk_in.rows.begin(), chunk_in.rows.end());
       progress.update(int64_t(kept_index.size() + skipped.size()));
     }
     progress.finish(int64_t(kept_index.size() + skipped.size()));
