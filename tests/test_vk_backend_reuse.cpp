@@ -26,7 +26,8 @@ TEST_CASE("Backend::run_reused equals run() on reused buffers", "[vk][import]") 
       o.context.gpu = int(ctx.info().index);
       const auto b = app::make_backend(net, o);
       std::vector<Tensor> xs;
-      for (int i = 0; i < 3; ++i) xs.push_back(test::random_tensor({2, 3, 40, 40}, 50 + uint64_t(i), 0.0f, 1.0f));
+      for (int i = 0; i < 3; ++i)
+        xs.push_back(test::random_tensor({2, 3, 40, 40}, 50 + uint64_t(i), 0.0f, 1.0f));
       std::vector<std::vector<uint8_t>> bytes;
       for (int i = 0; i < 3; ++i) bytes.push_back(test::random_bytes(2 * 40 * 40 * 3, 60 + uint64_t(i)));
       // One buffer, new values before each call: copied, then imported, then run imported.
