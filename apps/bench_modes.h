@@ -54,7 +54,7 @@ struct StreamOptions : BenchCommon {
   std::string inputs =
       "f32,u8";  // host input formats: f32 (float32 NCHW), u8 (uint8 NHWC, normalised on the GPU)
   std::string upload_queues = "auto";  // VkPlanOptions::upload_queue: auto, compute, transfer
-  int spin_us = 0;                     // VkPlanOptions::wait_spin_us
+  int spin_us = -1;                    // VkPlanOptions::wait_spin_us (-1: the plan's default)
   // How the host input reaches the upload: staging (packed into the plan's
   // staging buffer by submit()), import (the bench's buffers imported once,
   // VkPlan::import_input: no host copy), or both.

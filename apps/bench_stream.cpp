@@ -92,7 +92,7 @@ StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& 
   VkPlanOptions po = plan_options(o, batch, p);
   po.inflight = o.inflight;
   po.upload_queue = queue;
-  po.wait_spin_us = uint32_t(o.spin_us);
+  po.wait_spin_us = o.spin_us;
   if constexpr (std::is_same_v<X, ImagesU8>) po.input = InputFormat::U8NHWC;
   VkPlan plan(ctx, net, po);
   StreamResult r;

@@ -133,8 +133,9 @@ int main(int argc, char** argv) {
                          "VK_EXT_external_memory_host: no host copy) or staging,import (default staging)");
     s_stream
         ->add_option("--spin-us", stream.spin_us,
-                     "wait() polls the GPU for up to this many microseconds before blocking (default 0)")
-        ->check(CLI::Range(0, 1000000));
+                     "wait() polls the GPU for up to this many microseconds before blocking (default -1: " +
+                         std::to_string(kDefaultWaitSpinUs) + " on a GPU, 0 on a CPU device)")
+        ->check(CLI::Range(-1, 1000000));
 
     LayersOptions layers;
     CLI::App* s_layers =

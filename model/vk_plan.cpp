@@ -54,6 +54,13 @@ constexpr int kPackThreads = 16;
 
 int pack_chunks(size_t bytes) { return int(std::min<size_t>(kPackThreads, bytes / kPackChunkBytes)); }
 
+// VkPlanOptions::wait_spin_us resolved, in nanoseconds; ShapeError below -1.
+uint64_t resolve_spin_ns(int asked, const vk::DeviceInfo& dev) {
+  if (asked < -1) throw ShapeError("VkPlan: wait_spin_us " + std::to_string(asked) + ": must be >= -1");
+  const int us = asked >= 0 ? asked : dev.vk_type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 0 : kDefaultWaitSpinUs;
+  return uint64_t(us) * 1000;
+}
+
 // VkPlanOptions::pack_threads resolved (>= 1); ShapeError when negative.
 int resolve_pack_threads(int asked) {
   if (asked < 0) throw ShapeError("VkPlan: pack_threads " + std::to_string(asked) + ": must be >= 0");
@@ -163,7 +170,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       book(opt.inflight),
       timeline(std::make_shared<vk::Timeline>(c)),
       up_timeline(c),
-      wait_spin_ns(uint64_t(opt.wait_spin_us) * 1000),
+      wait_spin_ns(resolve_spin_ns(opt.wait_spin_us, c.info())),
       profile_layers(opt.profile_layers),
       mbconv_skip(opt.mbconv_skip),
       mbconv_prof(opt.mbconv_profile),

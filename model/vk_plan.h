@@ -64,6 +64,11 @@ enum class UploadQueue {
   // DeviceError when the context has no transfer queue.
   Transfer,
 };
+// VkPlanOptions::wait_spin_us's default on GPUs: at most half a millisecond
+// of one core per wait (CUDA's default schedule polls too, where cores are
+// plenty).
+constexpr int kDefaultWaitSpinUs = 500;
+
 // UploadQueue::Auto's threshold, bytes of device input per batch.
 constexpr size_t kTransferUploadBytes = size_t(1) << 20;
 
@@ -119,8 +124,11 @@ struct VkPlanOptions {
   int pack_threads = 0;
   // wait() / run() poll the GPU's progress for up to this many microseconds
   // before blocking in the driver (0: block at once). Polling keeps a core
-  // busy but saves the wake-up latency of a blocking wait.
-  uint32_t wait_spin_us = 0;
+  // busy but saves the wake-up latency of a blocking wait (H200, batch 1:
+  // round trip GPU + 49 us polling, + 69 us blocking at once). -1 (default):
+  // kDefaultWaitSpinUs on a GPU, 0 on a CPU device (lavapipe: polling would
+  // take a core from the driver's own threads). ShapeError below -1.
+  int wait_spin_us = -1;
   // Per-stage GPU times (effnet-bench layers): a timestamp after every stage.
   // Each costs two full pipeline barriers (a timestamp does not order later
   // commands), measured at ~9 us per stage on an H200, so the default records

@@ -108,6 +108,10 @@ TEST_CASE("VkPlan streaming: calls out of order are TicketErrors, the plan goes 
   const Network net = random_network(12, 10);
   for (int bad : {0, -1, kMaxInflight + 1})
     test::error_text<ShapeError>([&] { VkPlan p(ctx, net, small(Precision::FP32, bad)); });
+  VkPlanOptions spin = small(Precision::FP32, 1);
+  spin.wait_spin_us = -2;  // -1 is the default (500 us on a GPU, 0 on a CPU device)
+  CHECK(test::error_text<ShapeError>([&] { VkPlan p(ctx, net, spin); }).find("wait_spin_us") !=
+        std::string::npos);
   const std::vector<Tensor> xs = inputs(3);
   VkPlan plan(ctx, net, small(Precision::FP32, 2));
   const Tensor ref = plan.run(xs[0]);
