@@ -154,7 +154,11 @@ bool InputBatches::next(int64_t n, Chunk& out) {
     for (int64_t r = 0; r < real; ++r) out.rows.push_back(taken_ + r);
     taken_ += real;
   }
-  if (out.rows.empty()) return true;
+  if (out.rows.empty()) {  // every image of the window failed: its buffer goes round, never freed early
+    if (!data.empty()) free_data_.push_back(std::move(data));
+    if (!bytes.empty()) free_bytes_.push_back(std::move(bytes));
+    return true;
+  }
   const int64_t real = int64_t(out.rows.size());
   out.h = h_;
   out.w = w_;

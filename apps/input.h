@@ -93,8 +93,10 @@ class InputBatches {
   void prefetch(int64_t n);
   // Gives a taken chunk's buffer back for the next chunks to reuse (instead
   // of allocating one per chunk): the same few buffers then go round, which
-  // lets a backend keep them imported (Backend::run_reused). The buffers stay
-  // allocated until this object dies. Optional.
+  // lets a backend keep them imported (Backend::run_reused). Every buffer
+  // released, and that of a chunk without rows, stays allocated until this
+  // object dies (a chunk not released is freed when next() overwrites it).
+  // Optional.
   void release(Chunk&& c);
   // An image's path, or "<npy> row <i>".
   std::string row_name(int64_t i) const;
