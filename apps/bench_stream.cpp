@@ -38,7 +38,8 @@ struct StreamResult {
 
 // `n` batches through submit() / wait() with plan.inflight() in flight, the
 // oldest waited first; returns the seconds from the first submit to the last
-// logits. X: Tensor (float32 input) or ImagesU8.
+// logits. X: Tensor (float32 input), ImagesU8 or HostInput (imported once:
+// no host copy at submit).
 template <typename X>
 double stream(VkPlan& plan, const std::vector<X>& xs, int n) {
   std::deque<Ticket> queued;
@@ -49,22 +50,6 @@ double stream(VkPlan& plan, const std::vector<X>& xs, int n) {
       queued.pop_front();
     }
     queued.push_back(plan.submit(xs[size_t(i) % xs.size()]));
-  }
-  for (Ticket t : queued) plan.wait(t);
-  return ms_since(t0) * 1e-3;
-}
-
-// The same through buffers imported once (VkPlan::import_input): the `i`-th
-// batch reads hosts[i % size], no host copy at submit.
-double stream(VkPlan& plan, const std::vector<HostInput>& hosts, int n) {
-  std::deque<Ticket> queued;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    if (int(queued.size()) == plan.inflight()) {
-      plan.wait(queued.front());
-      queued.pop_front();
-    }
-    queued.push_back(plan.submit(hosts[size_t(i) % hosts.size()]));
   }
   for (Ticket t : queued) plan.wait(t);
   return ms_since(t0) * 1e-3;
@@ -85,6 +70,24 @@ const char* upload_queue_name(UploadQueue q) {
   return q == UploadQueue::Compute ? "compute" : q == UploadQueue::Transfer ? "transfer" : "auto";
 }
 
+// The round trip (one run() at a time) and the streamed batches of `ins`
+// (X, or the HostInputs imported from them) into r.
+template <typename In>
+void time_from_host(VkPlan& plan, const std::vector<In>& ins, const StreamOptions& o, Progress& progress,
+                    StreamResult& r) {
+  std::vector<double> host;
+  for (int i = 0; i < o.iters; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    plan.run(ins[size_t(i) % ins.size()]);
+    host.push_back(ms_since(t0));
+    progress.tick(i + 1, o.iters);
+  }
+  r.round_trip = stats_of(host);
+  stream(plan, ins, std::max(o.warmup, plan.inflight()));  // the pipeline filled once, untimed
+  r.stream_batches = o.iters;
+  r.stream_s = stream(plan, ins, o.iters);
+}
+
 template <typename X>
 StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& o, int batch, Precision p,
                      UploadQueue queue, bool import, const std::vector<X>& xs, size_t input_bytes,
@@ -100,7 +103,7 @@ StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& 
   r.upload_queue = plan.upload_queue();
   for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
 
-  std::vector<double> gpu, host;
+  std::vector<double> gpu;
   for (int i = 0; i < o.iters; ++i) {
     plan.replay();
     const PlanTiming t = plan.last_timing();
@@ -108,31 +111,15 @@ StreamResult measure(vk::Context& ctx, const Network& net, const StreamOptions& 
     gpu.push_back(t.total_ms);
   }
   r.gpu = stats_of(gpu);
-  std::vector<HostInput> hosts;
   if (import) {
+    std::vector<HostInput> hosts;
     const auto t0 = std::chrono::steady_clock::now();
     for (const X& x : xs) hosts.push_back(plan.import_input(x));
     r.import_ms = ms_since(t0);
     for (int i = 0; i < o.warmup; ++i) plan.run(hosts[size_t(i) % hosts.size()]);
-  }
-  for (int i = 0; i < o.iters; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    if (import)
-      plan.run(hosts[size_t(i) % hosts.size()]);
-    else
-      plan.run(xs[size_t(i) % xs.size()]);
-    host.push_back(ms_since(t0));
-    progress.tick(i + 1, o.iters);
-  }
-  r.round_trip = stats_of(host);
-  const int fill = std::max(o.warmup, plan.inflight());  // the pipeline filled once, untimed
-  r.stream_batches = o.iters;
-  if (import) {
-    stream(plan, hosts, fill);
-    r.stream_s = stream(plan, hosts, o.iters);
+    time_from_host(plan, hosts, o, progress, r);
   } else {
-    stream(plan, xs, fill);
-    r.stream_s = stream(plan, xs, o.iters);
+    time_from_host(plan, xs, o, progress, r);
   }
   r.copy = measure_copy_bandwidth(ctx, r.input_bytes, o.warmup, o.iters, vk::MemoryKind::Upload);
   return r;

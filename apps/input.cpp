@@ -49,6 +49,12 @@ InputBatches::InputBatches(const InputSpec& spec) : spec_(spec) {
 }
 
 namespace {
+// Row `from` of a chunk buffer of `row` values per row onto row `to`.
+template <typename T>
+void copy_row(std::vector<T>& buf, size_t from, size_t to, size_t row) {
+  std::copy_n(buf.begin() + int64_t(from * row), row, buf.begin() + int64_t(to * row));
+}
+
 // "<path>: reason" -> "reason".
 std::string reason_of(const std::string& what, const std::string& path) {
   const std::string prefix = path + ": ";
@@ -138,10 +144,9 @@ bool InputBatches::next(int64_t n, Chunk& out) {
       const size_t to = out.rows.size();
       if (to != size_t(j)) {  // down over a failed one: rows never overlap
         if (spec_.u8)
-          std::copy_n(win.bytes.begin() + int64_t(size_t(j) * row), row,
-                      win.bytes.begin() + int64_t(to * row));
+          copy_row(win.bytes, size_t(j), to, row);
         else
-          std::copy_n(win.data.begin() + int64_t(size_t(j) * row), row, win.data.begin() + int64_t(to * row));
+          copy_row(win.data, size_t(j), to, row);
       }
       out.rows.push_back(index);
     }
@@ -162,14 +167,16 @@ bool InputBatches::next(int64_t n, Chunk& out) {
   const int64_t real = int64_t(out.rows.size());
   out.h = h_;
   out.w = w_;
+  for (int64_t r = real; r < n; ++r) {  // padded with the last real row
+    if (spec_.u8)
+      copy_row(bytes, size_t(real - 1), size_t(r), row);
+    else
+      copy_row(data, size_t(real - 1), size_t(r), row);
+  }
   if (spec_.u8) {
-    for (int64_t r = real; r < n; ++r)
-      std::copy_n(bytes.begin() + (real - 1) * int64_t(row), row, bytes.begin() + r * int64_t(row));
     out.bytes = std::move(bytes);
     return true;
   }
-  for (int64_t r = real; r < n; ++r)
-    std::copy_n(data.begin() + (real - 1) * int64_t(row), row, data.begin() + r * int64_t(row));
   out.x = Tensor({n, kInChannels, h_, w_}, std::move(data));
   return true;
 }

@@ -6,7 +6,7 @@
 
 namespace effnet::vk {
 
-HostImport::HostImport(Context& ctx, const void* data, size_t bytes, Sharing sharing) {
+HostImport::HostImport(Context& ctx, const void* data, size_t bytes) {
   const DeviceInfo& info = ctx.info();
   if (!info.host_import)
     throw DeviceError(info.name + " lacks VK_EXT_external_memory_host: host memory cannot be imported");
@@ -32,12 +32,6 @@ HostImport::HostImport(Context& ctx, const void* data, size_t bytes, Sharing sha
   bci.size = size;
   bci.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
   bci.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  const uint32_t families[2] = {info.compute_queue_family, info.transfer_queue_family};
-  if (sharing == Sharing::ComputeAndTransfer && ctx.has_transfer_queue()) {
-    bci.sharingMode = VK_SHARING_MODE_CONCURRENT;
-    bci.queueFamilyIndexCount = 2;
-    bci.pQueueFamilyIndices = families;
-  }
   VkBuffer buf = VK_NULL_HANDLE;
   check(vkCreateBuffer(dev, &bci, nullptr, &buf), "vkCreateBuffer (host import)");
   buffer_ = Handle<VkBuffer>(buf, [dev](VkBuffer b) { vkDestroyBuffer(dev, b, nullptr); });
@@ -79,7 +73,6 @@ HostImport::HostImport(Context& ctx, const void* data, size_t bytes, Sharing sha
   check(vkBindBufferMemory(dev, buf, mem, 0), "vkBindBufferMemory (host import)");
   offset_ = size_t(addr - begin);
   bytes_ = bytes;
-  data_ = data;
 }
 
 }  // namespace effnet::vk

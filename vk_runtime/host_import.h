@@ -7,7 +7,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "vk_runtime/buffer.h"
 #include "vk_runtime/context.h"
 #include "vk_runtime/handle.h"
 
@@ -19,14 +18,16 @@ class HostImport {
   // Imports the host pages that hold [data, data + bytes): the range widened to
   // DeviceInfo::host_import_alignment on both sides (whole pages of the
   // caller's mapping; nothing outside them is read), as a buffer usable as a
-  // transfer source (vkCmdCopyBuffer from offset()). The memory must stay
+  // transfer source (vkCmdCopyBuffer from offset()) of one queue family
+  // (VK_SHARING_MODE_EXCLUSIVE: VkPlan copies from it on its upload queue
+  // only). The memory must stay
   // allocated while this object lives; the driver pins its pages until then.
   // bytes > 0. Throws DeviceError when the context's device lacks
   // VK_EXT_external_memory_host (DeviceInfo::host_import) or no memory type of
   // the device can hold the pointer; VulkanError when the driver refuses the
   // import (for example VK_ERROR_INVALID_EXTERNAL_HANDLE for memory it cannot
   // pin, such as some file mappings).
-  HostImport(Context& ctx, const void* data, size_t bytes, Sharing sharing = Sharing::Exclusive);
+  HostImport(Context& ctx, const void* data, size_t bytes);
   HostImport(HostImport&&) noexcept = default;
   HostImport& operator=(HostImport&&) noexcept = default;
   HostImport(const HostImport&) = delete;
@@ -36,14 +37,12 @@ class HostImport {
   // Byte offset of `data` in get(): copy regions start there.
   size_t offset() const { return offset_; }
   size_t size() const { return bytes_; }  // the caller's bytes (not the widened range)
-  const void* data() const { return data_; }
 
  private:
   // Declared in reverse order of destruction: the buffer dies before its memory.
   Handle<VkDeviceMemory> memory_;
   Handle<VkBuffer> buffer_;
   size_t offset_ = 0, bytes_ = 0;
-  const void* data_ = nullptr;
 };
 
 }  // namespace effnet::vk

@@ -101,10 +101,14 @@ void Sequence::full_barrier() {
   pending_writes_.clear();
 }
 
+void Sequence::copy_region(VkBuffer src, size_t src_offset, const Buffer& dst, size_t bytes) {
+  track({src}, {dst.get()}, Stage::Transfer);
+  VkBufferCopy region{src_offset, 0, bytes};
+  vkCmdCopyBuffer(cmd_, src, dst.get(), 1, &region);
+}
+
 void Sequence::copy(const Buffer& src, const Buffer& dst, size_t bytes) {
-  track({src.get()}, {dst.get()}, Stage::Transfer);
-  VkBufferCopy region{0, 0, bytes};
-  vkCmdCopyBuffer(cmd_, src.get(), dst.get(), 1, &region);
+  copy_region(src.get(), 0, dst, bytes);
 }
 
 void Sequence::copy(const HostImport& src, const Buffer& dst, size_t bytes) {
@@ -112,9 +116,7 @@ void Sequence::copy(const HostImport& src, const Buffer& dst, size_t bytes) {
     throw DeviceError("Sequence::copy: " + std::to_string(bytes) + " bytes from a " +
                       std::to_string(src.size()) + "-byte host import into a " + std::to_string(dst.size()) +
                       "-byte buffer");
-  track({src.get()}, {dst.get()}, Stage::Transfer);
-  VkBufferCopy region{src.offset(), 0, bytes};
-  vkCmdCopyBuffer(cmd_, src.get(), dst.get(), 1, &region);
+  copy_region(src.get(), src.offset(), dst, bytes);
 }
 
 void Sequence::fill(const Buffer& dst, uint32_t word) {

@@ -77,6 +77,8 @@ class Sequence {
   // then records these accesses as pending.
   void track(const std::vector<VkBuffer>& reads, const std::vector<VkBuffer>& writes, Stage stage);
   void full_barrier();
+  // vkCmdCopyBuffer of `bytes` from src at src_offset to dst at 0, tracked.
+  void copy_region(VkBuffer src, size_t src_offset, const Buffer& dst, size_t bytes);
   void require_compute(const char* what) const;
 
   Context& ctx_;
