@@ -83,6 +83,7 @@ nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions
   auto time_tile = [&](const std::optional<GemmTile>& tile, LayerVariant* out) {
     VkPlanOptions opt = plan_options(o, c.batch, p);
     opt.force_gemm_tile = tile;
+    opt.tuning = "off";  // the rule is the rule's, not a tuned tile
     VkPlan plan(ctx, std::vector<Layer>{*c.layer}, c.shape, opt);
     plan.run(x);
     // At least `warmup` runs and 100 ms of them: the SM clock falls while the

@@ -33,6 +33,7 @@ struct BenchCommon {
   std::string gemm_epilogue = "auto";     // --gemm-epilogue: auto | f32 | f16 | direct (COOPMAT GEMMs)
   bool dw_project = false;                // --dw-project: depthwise layers inside the project GEMM
   std::string depthwise_tile, stem_tile;  // --depthwise-tile / --stem-tile VECxPIXxROWS ("" = the rule's)
+  std::string tuning = "auto";  // --tuning auto | off | FILE (VkPlanOptions::tuning), env EFFNET_TUNING
 
   // Filled by main: no_coopmat also by EFFNET_NO_COOPMAT=1; the Vulkan context
   // options of --gpu and the environment (apps/context_env.h).
@@ -78,6 +79,15 @@ struct GemmOptions : BenchCommon {
   std::string layers;  // --layer: comma-separated layer names to run (default all)
 };
 
+// effnet-bench tune (model/vk_tune.h): iters = timed rounds per candidate.
+struct TuneCliOptions : BenchCommon {
+  std::string batches = "1,10,256";
+  std::string precision = "fp16";
+  std::string layers;     // --layer: comma-separated layer names (default all)
+  std::string out;        // --out: the table file ("" = beside the pipeline cache)
+  bool no_check = false;  // --no-check: skip the whole-network timing with and without the table
+};
+
 struct MBConvOptions : BenchCommon {
   std::string batches = "10,256";
   std::string precision = "fp16";
@@ -117,6 +127,7 @@ int run_net(const NetOptions& o);
 int run_stream(const StreamOptions& o);
 int run_layers(const LayersOptions& o);
 int run_gemm(const GemmOptions& o);
+int run_tune(const TuneCliOptions& o);
 int run_mbconv(const MBConvOptions& o);
 int run_mbconv_profile(const MBConvOptions& o);
 int run_accuracy(const AccuracyOptions& o);

@@ -40,4 +40,9 @@ vk::ContextOptions context_options_from_env(int gpu_flag) {
   return o;
 }
 
+std::string env_tuning() {
+  const char* v = std::getenv("EFFNET_TUNING");
+  return v && *v ? std::string(v) : std::string("auto");
+}
+
 }  // namespace effnet::app

@@ -11,6 +11,7 @@
 //                               <vendor>-<device>-<driver>.bin
 //   EFFNET_NO_COOPMAT=1         no cooperative matrices (read by the mains into their plan options)
 //   EFFNET_NO_FUSE=1            MBConv blocks layer by layer (read by the mains into their plan options)
+//   EFFNET_TUNING=auto|off|FILE the tuning table (VkPlanOptions::tuning; --tuning wins); unset: auto
 //
 // A switch (env_flag) is off when unset, "" or "0" and on for any other value.
 #pragma once
@@ -25,5 +26,8 @@ bool env_flag(const char* name);
 // EFFNET_GPU (and Context reports a bad one). Throws vk::DeviceError when
 // EFFNET_GPU is not a device index (the message lists the devices).
 vk::ContextOptions context_options_from_env(int gpu_flag = -1);
+
+// EFFNET_TUNING, or "auto" when unset or "".
+std::string env_tuning();
 
 }  // namespace effnet::app

@@ -6,6 +6,7 @@
 //   effnet-bench gemm   --batch 10,256 --json gemm.json
 //   effnet-bench soak   --iters 10000 --json soak.json
 //   effnet-bench stream --batch 1,10,64,256 --inflight 2 --json stream.json
+//   effnet-bench tune   --batch 1,10,256 (writes the device's tuning table)
 #include <CLI/CLI.hpp>
 #include <fstream>
 
@@ -40,6 +41,7 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
                         {"mbconv1", "mbconv2", "mbconv3", "mbconv4", "mbconv5", "mbconv6", "mbconv7"});
   if (!c.depthwise_tile.empty()) o.depthwise_tile = ConvTile::parse(c.depthwise_tile);
   if (!c.stem_tile.empty()) o.stem_tile = ConvTile::parse(c.stem_tile);
+  o.tuning = c.tuning;
   return o;
 }
 }  // namespace effnet::app
@@ -85,6 +87,10 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--stem-tile", c.stem_tile,
                   "VECxPIX: output channels x output pixels along W per invocation of the stem instead of "
                   "the rule's (for sweeps)");
+  sub->add_option("--tuning", c.tuning,
+                  "tuning table: auto (default: the one beside the pipeline cache, else the built-in one "
+                  "of this device, driver and shader build; effnet-bench tune writes it) | off (the rules) | "
+                  "FILE (also env EFFNET_TUNING)");
 }
 
 }  // namespace
@@ -159,6 +165,21 @@ int main(int argc, char** argv) {
     s_gemm->add_option("--layer", gemm.layers,
                        "comma-separated layer names to run, e.g. mbconv5.6,fc (default all)");
 
+    TuneCliOptions tune;
+    CLI::App* s_tune = cli.add_subcommand(
+        "tune",
+        "time the candidate tiles of every layer, write the device's tuning table (the plans use it)");
+    add_common(s_tune, tune, 15, 0);
+    s_tune->add_option("--batch", tune.batches, "comma-separated batch sizes (default 1,10,256)");
+    s_tune->add_option("--precision", tune.precision, "fp16 (default) | fp32")
+        ->check(CLI::IsMember(precision_names()));
+    s_tune->add_option("--layer", tune.layers, "comma-separated layer names to tune (default all)");
+    s_tune->add_option("--out", tune.out,
+                       "the table file (default: beside the pipeline cache, <cache dir>/<vendor>-<device>-"
+                       "<driver>.tuning.json, where the next plans find it)");
+    s_tune->add_flag("--no-check", tune.no_check,
+                     "skip timing the whole network with the new table and with the rules");
+
     MBConvOptions mb;
     CLI::App* s_mb = cli.add_subcommand(
         "mbconv", "each MBConv block: fused with a grid of candidate tiles and layer by layer, GPU time");
@@ -227,15 +248,18 @@ int main(int argc, char** argv) {
                           : s_layers->parsed() ? static_cast<BenchCommon&>(layers)
                           : s_mb->parsed()     ? static_cast<BenchCommon&>(mb)
                           : s_soak->parsed()   ? static_cast<BenchCommon&>(soak)
+                          : s_tune->parsed()   ? static_cast<BenchCommon&>(tune)
                                                : static_cast<BenchCommon&>(gemm);
     common.no_coopmat = common.no_coopmat || env_flag("EFFNET_NO_COOPMAT");
     common.no_fuse = common.no_fuse || common.fuse == "never" || env_flag("EFFNET_NO_FUSE");
     // Profiling only: steps of the fused block to skip (shaders/abi.h EFFNET_SC_SKIP).
     if (const char* skip = std::getenv("EFFNET_MBCONV_SKIP")) common.mbconv_skip = uint32_t(std::atoi(skip));
     common.context = context_options_from_env(common.gpu);
+    if (cli.get_subcommands().front()->count("--tuning") == 0) common.tuning = env_tuning();
     (void)plan_options(common, 1, Precision::FP16);  // a bad --fuse-blocks, --stem-tile, ... fails now
     // An unwritable --json fails now, not after minutes of timing.
-    for (const std::string* path : {&net.json, &stream.json, &layers.json, &gemm.json, &mb.json, &soak.json})
+    for (const std::string* path :
+         {&net.json, &stream.json, &layers.json, &gemm.json, &mb.json, &soak.json, &tune.json})
       if (!path->empty() && !std::ofstream(*path, std::ios::app)) throw FileError("cannot write " + *path);
     if (s_net->parsed()) return run_net(net);
     if (s_stream->parsed()) return run_stream(stream);
@@ -245,6 +269,7 @@ int main(int argc, char** argv) {
       return mb.profile ? run_mbconv_profile(mb) : run_mbconv(mb);
     }
     if (s_soak->parsed()) return run_soak(soak);
+    if (s_tune->parsed()) return run_tune(tune);
     gemm.batches_set = s_gemm->count("--batch") > 0;
     return run_gemm(gemm);
   });

@@ -187,6 +187,11 @@ int main(int argc, char** argv) {
                  "normalised on the device (Vulkan: in the stem); the inputs differ from the default "
                  "float32 path by the rounding to bytes only (at most 0.0087 after normalisation). "
                  "Images only, not --input");
+    std::string tuning;
+    cli.add_option("--tuning", tuning,
+                   "tuning table: auto (default: the one beside the pipeline cache, else the built-in one of "
+                   "this device, driver and shader build; effnet-bench tune writes it) | off (the rules) | "
+                   "FILE (also env EFFNET_TUNING)");
     cli.add_flag("--no-fuse", no_fuse,
                  "run the MBConv blocks layer by layer, not as fused stages (also env EFFNET_NO_FUSE=1)");
     CLI::Option* o_labels = cli.add_option("--labels", labels_path,
@@ -250,6 +255,7 @@ int main(int argc, char** argv) {
     // The environment, read once here (apps/context_env.h).
     bo.allow_coopmat = !no_coopmat && !env_flag("EFFNET_NO_COOPMAT");
     bo.fuse = !no_fuse && !env_flag("EFFNET_NO_FUSE");
+    bo.tuning = tuning.empty() ? env_tuning() : tuning;
     if (bo.device == "vulkan") bo.context = context_options_from_env(bo.gpu);
 
     in.threads = threads;

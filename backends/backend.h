@@ -29,6 +29,7 @@ struct BackendOptions {
   bool input_u8 = false;
   bool normalize = true;  // uint8 input: ImageNet mean/std after v / 255 (model/preprocess.h)
   int pack_threads = 0;   // Vulkan: VkPlanOptions::pack_threads (1: the calling thread copies the input)
+  std::string tuning = "auto";  // Vulkan: VkPlanOptions::tuning (auto | off | a table file)
   // Vulkan: the context options main read from --gpu and the environment
   // (apps/context_env.h); the backends read no environment themselves.
   vk::ContextOptions context;

@@ -56,7 +56,10 @@ class VulkanBackend final : public Backend {
                     " GEMM stages"
               : "portable (SCALAR) shaders";
     s += ", " + std::to_string(fused) + " fused MBConv blocks";
-    return s + ", " + std::to_string(plan_.stages().size()) + " stages in one command buffer";
+    s += ", " + std::to_string(plan_.stages().size()) + " stages in one command buffer";
+    const TuningLookup& t = plan_.tuning();
+    if (t.table) s += ", " + std::to_string(plan_.tuned_stages()) + " tuned (" + t.source + ")";
+    return s;
   }
   nlohmann::json variant_json() const override {
     nlohmann::json a = nlohmann::json::array();
@@ -67,7 +70,8 @@ class VulkanBackend final : public Backend {
                        {"shader", st.shader()},
                        {"precision", precision_name(plan_.precision())},
                        {"coopmat", st.coopmat()},
-                       {"describe", st.describe()}};
+                       {"describe", st.describe()},
+                       {"tuned", st.layer && st.layer->tuned}};
       if (st.layer) {
         const LayerVariant& v = *st.layer;
         j["layer_kind"] = kind_name(v.kind);
@@ -111,6 +115,7 @@ class VulkanBackend final : public Backend {
     p.input = o.input_u8 ? InputFormat::U8NHWC : InputFormat::F32NCHW;
     p.normalize = o.normalize;
     p.pack_threads = o.pack_threads;
+    p.tuning = o.tuning;
     return p;
   }
   bool u8() const { return options_.input == InputFormat::U8NHWC; }

@@ -122,7 +122,13 @@ struct VkPlan::Impl {
   bool mbconv_prof = false;
   std::deque<std::pair<size_t, Buffer>> prof;  // stage index, its profile records (device-local)
 
+  TuningLookup tuning;  // VkPlanOptions::tuning resolved
+  int tuned_stages = 0;
+
   Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt);
+  // choose_variant of layer l on `in` with the tuned variant of the table where
+  // one applies (VkPlanOptions::tuning); the rule when the device rejects it.
+  LayerVariant choose_layer(const Layer& l, const ActShape& in, const GemmChoice& rule);
   // Nothing of the plan may be freed while the GPU uses it: waits for every submission.
   ~Impl();
   // A device-local buffer holding `bytes` (uploaded through `staging`, recorded into s).
@@ -177,6 +183,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       pack_threads(resolve_pack_threads(opt.pack_threads)) {
   const vk::DeviceInfo& dev = ctx.info();
   if (layers.empty()) throw ShapeError("VkPlan: no layers");
+  tuning = find_tuning_table(opt.tuning, ctx.pipeline_cache_path(), dev);
   if (opt.inflight < 1 || opt.inflight > kMaxInflight)
     throw ShapeError("VkPlan: inflight " + std::to_string(opt.inflight) + ": must be 1.." +
                      std::to_string(kMaxInflight));
@@ -213,11 +220,11 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       GemmChoice choice{opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
                         opt.gemm_epilogue, opt.depthwise_tile,  opt.stem_tile};
       choice.stem_input_u8 = i == 0 && input == InputFormat::U8NHWC;
-      st.layer = choose_variant(layers[i], cur, precision, dev, choice);
+      st.layer = choose_layer(layers[i], cur, choice);
       if (opt.fuse_dw_project && opt.fuse != FusePolicy::Never && i + 1 < layers.size() &&
           layers[i].kind == LayerKind::Depthwise3x3 && layers[i + 1].kind == LayerKind::Pointwise &&
           layers[i + 1].cin == layers[i].cout) {
-        LayerVariant pw = choose_variant(layers[i + 1], st.layer->out, precision, dev, choice);
+        LayerVariant pw = choose_layer(layers[i + 1], st.layer->out, choice);
         if (dw_project_fuse(*st.layer, pw)) {
           st.kind = StageKind::DwProject;
           st.dw = std::move(st.layer);
@@ -692,7 +699,47 @@ std::vector<uint32_t> VkPlan::mbconv_profile(size_t stage) const {
 std::string VkPlan::describe() const {
   std::ostringstream o;
   for (const auto& st : impl_->stages) o << st.describe() << "\n";
+  o << impl_->tuning.describe();
+  if (impl_->tuning.table) o << ": " << impl_->tuned_stages << " stages tuned";
+  o << "\n";
   return o.str();
+}
+
+const TuningLookup& VkPlan::tuning() const { return impl_->tuning; }
+int VkPlan::tuned_stages() const { return impl_->tuned_stages; }
+
+LayerVariant VkPlan::Impl::choose_layer(const Layer& l, const ActShape& in, const GemmChoice& rule) {
+  GemmChoice choice = rule;
+  const TunedLayer* t = tuning.table ? tuning.table->find(l.name, in, precision) : nullptr;
+  bool use = false;
+  if (t && t->gemm && kind_is_gemm(l.kind) && !choice.force_tile && !choice.force_coopmat_shape &&
+      !choice.epilogue && (!t->gemm->coopmat() || choice.allow_coopmat)) {
+    choice.force_tile = t->gemm;
+    use = true;
+  }
+  if (t && t->conv && l.kind == LayerKind::Depthwise3x3 && !choice.depthwise_tile) {
+    choice.depthwise_tile = t->conv;
+    use = true;
+  }
+  if (t && t->conv && l.kind == LayerKind::StemConv3x3 && !choice.stem_tile) {
+    choice.stem_tile = t->conv;
+    use = true;
+  }
+  if (use) {
+    try {
+      LayerVariant v = choose_variant(l, in, precision, ctx.info(), choice);
+      v.tuned = true;
+      ++tuned_stages;
+      return v;
+    } catch (const vk::DeviceError& e) {
+      tuning_warning(tuning.source + ": the tuned " + t->choice() + " of " + l.name + " does not fit (" +
+                     e.what() + "); using the rule");
+    } catch (const ShapeError& e) {
+      tuning_warning(tuning.source + ": the tuned " + t->choice() + " of " + l.name + " is not valid (" +
+                     e.what() + "); using the rule");
+    }
+  }
+  return choose_variant(l, in, precision, ctx.info(), rule);
 }
 
 }  // namespace effnet

@@ -30,6 +30,7 @@
 #include "model/tensor.h"
 #include "model/ticket.h"
 #include "model/vk_stage.h"
+#include "model/vk_tuning.h"
 #include "model/vk_variant.h"
 #include "vk_runtime/context.h"
 
@@ -134,6 +135,14 @@ struct VkPlanOptions {
   // commands), measured at ~9 us per stage on an H200, so the default records
   // only the first and last timestamps (PlanTiming::total_ms; stage_ms empty).
   bool profile_layers = false;
+  // Per-device tuning table (model/vk_tuning.h, find_tuning_table): "auto"
+  // (the table beside the context's pipeline cache file, else the built-in one
+  // of this device, driver and shader build), "off" (the rules), or a file.
+  // A table entry replaces the rule's tile of its layer unless a forced
+  // choice above applies (force_gemm_tile, force_coopmat_shape, gemm_epilogue,
+  // depthwise_tile, stem_tile) or it needs cooperative matrices that are off;
+  // an entry the device rejects is a one-line warning and the rule.
+  std::string tuning = "auto";
   // The host input run() / submit() take (ShapeError for the other one).
   InputFormat input = InputFormat::F32NCHW;
   // U8NHWC: ImageNet mean/std normalisation after v / 255 (false: v / 255
@@ -268,8 +277,13 @@ class VkPlan {
   // The variants of the layers that run as their own stage (every layer when
   // nothing is fused), in order: shader variant, precision, tile sizes, grid.
   const std::vector<LayerVariant>& variants() const;
-  // Multi-line: one describe() line per stage.
+  // Multi-line: one describe() line per stage, then the tuning line
+  // (TuningLookup::describe: the table used, or why the rules are).
   std::string describe() const;
+  // The tuning table the plan read (VkPlanOptions::tuning), and how many of
+  // its stages took a tuned variant.
+  const TuningLookup& tuning() const;
+  int tuned_stages() const;
   PlanTiming last_timing() const;
   // Bytes of the device-local buffers the plan allocated (weights, input,
   // output, activations, partial sums; not the host staging and readback).

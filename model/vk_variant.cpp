@@ -36,6 +36,7 @@ std::string LayerVariant::describe() const {
   if (gemm) o << " tile " << tile.str();
   if (!gemm) o << " " << vec << " ch x " << rows << "x" << pix << " px per invocation,";
   if (input_u8) o << " uint8 NHWC input,";
+  if (tuned) o << " tuned,";
   o << " " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups";
   return o.str();
 }

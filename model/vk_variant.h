@@ -99,7 +99,8 @@ struct LayerVariant {
   uint32_t vec = 1, pix = 1, rows = 1, shared_vec4 = 0;
   bool input_u8 = false;  // stem: reads uint8 NHWC (GemmChoice::stem_input_u8); params weight, bias, table
   std::array<uint32_t, 3> groups{1, 1, 1};
-  double flops = 0;  // multiply-adds * 2 of this layer
+  double flops = 0;    // multiply-adds * 2 of this layer
+  bool tuned = false;  // the tile came from the plan's tuning table (model/vk_tuning.h), not the rule
 
   // "mbconv3.0 pointwise gemm_fp16 tile 64x64x16 (4x4 per invocation) 256 inv, 25x3x1 groups"
   std::string describe() const;

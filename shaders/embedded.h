@@ -19,4 +19,9 @@ std::span<const uint32_t> find_spirv(std::string_view name);
 // Every embedded variant name.
 std::vector<std::string> spirv_names();
 
+// The shader build: 16 hex digits of FNV-1a (64-bit) over every variant's name
+// and SPIR-V words, in table order. Equal for two binaries exactly when they
+// embed the same SPIR-V (tuning tables, model/vk_tuning.h, are keyed by it).
+std::string spirv_build_id();
+
 }  // namespace effnet::shaders

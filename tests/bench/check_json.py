@@ -114,6 +114,23 @@ def main():
                 fail(f"{r['layer']}: best slower than the rule's tile")
             for c in r["candidates"]:
                 stats(c["vk"], f"{r['layer']} {c['tile']}")
+    elif mode == "tune":
+        if not j["rows"]:
+            fail("no rows")
+        positive(j["seconds"], "seconds")
+        for r in j["rows"]:
+            positive(r["rule_ms"], f"{r['layer']} batch {r['batch']} rule_ms")
+            positive(r["best_ms"], f"{r['layer']} batch {r['batch']} best_ms")
+            if r["best_ms"] > r["rule_ms"] * (1 + 1e-9):
+                fail(f"{r['layer']}: best slower than the rule")
+            if r["candidates"] < 1:
+                fail(f"{r['layer']}: no candidate timed")
+        if j["tuned_layers"] != sum(1 for r in j["rows"] if r["tuned"]):
+            fail("tuned_layers does not count the tuned rows")
+        with open(j["table"]) as f:
+            t = json.load(f)
+        if t.get("format") != "effnet-vk tuning table" or len(t["layers"]) != j["tuned_layers"]:
+            fail(f"the table {j['table']} does not hold the tuned layers")
     elif mode == "soak":
         if not j["results"] or not j["ok"]:
             fail("no results, or a soak check failed")

@@ -1,0 +1,72 @@
+// The per-device tuner (roofline issue, deliverable 5; `effnet-bench tune`):
+// times the candidate variants of every layer of a network at the batch sizes
+// asked for, each in its own single-layer plan on random (non-zero) data, and
+// returns the tuning table (model/vk_tuning.h) of the layers where a candidate
+// beat the rule.
+//
+// Candidates per layer kind:
+//   GEMM kinds, COOPMAT: coopmat_tile_candidates of the rule's cooperative-
+//     matrix shape (model/vk_gemm_tile.h) and the rule's tile with the other
+//     epilogues that apply; SCALAR: 16..64 x 16..64 tiles (bk 16);
+//   Depthwise3x3: 1, 2 or 4 channels (dividing C) x the pixel blocks of at
+//     most 8 pixels (1..8 along W, 1 or 2 rows);
+//   stem: 4..32 output channels x 1..16 pixels (at most 64 accumulators).
+// A candidate the device or shader rejects (DeviceError, ShapeError) is
+// skipped. The candidates of a layer and the rule are timed interleaved
+// (round r replays every plan once, after a warm-up that keeps the GPU busy),
+// so a change of clocks during the rounds affects them alike; a candidate
+// replaces the rule only when its median is at least min_gain faster.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/network.h"
+#include "model/vk_tuning.h"
+#include "vk_runtime/context.h"
+
+namespace effnet {
+
+struct TuneOptions {
+  std::vector<int> batches = {1, 10, 256};  // each >= 1
+  int height = kDefaultImageSize, width = kDefaultImageSize;
+  Precision precision = Precision::FP16;
+  bool allow_coopmat = true;        // false: tune the SCALAR variants
+  std::vector<std::string> layers;  // only these layers ("mbconv2.0", ...); empty: all
+  int rounds = 15;                  // timed replays per candidate, >= 3
+  double warmup_ms = 25;            // GPU warm-up before each layer's rounds, wall ms
+  double min_gain = 0.03;           // the fraction a candidate must gain over the rule (< 0: tests)
+  // Device memory that the candidate plans of one layer may hold at once;
+  // more candidates are timed in several groups (the rule in each).
+  uint64_t max_plan_bytes = uint64_t(4) << 30;
+  std::string tool = "effnet-bench tune";  // TuningTable::tool
+  // Called before each layer: (what, layers done, layers in all).
+  std::function<void(const std::string&, int, int)> progress;
+};
+
+// One layer at one batch, as timed.
+struct TuneRow {
+  std::string layer;
+  int batch = 0;
+  std::string rule;  // the rule's tile ("128x64x64 coopmat ...", "conv 4x1x1")
+  double rule_ms = 0;
+  std::string best;  // the fastest candidate (the rule's when none was faster)
+  double best_ms = 0;
+  int candidates = 0;  // timed (rejected ones not counted)
+  bool tuned = false;  // best replaced the rule (gain >= min_gain)
+};
+
+struct TuneResult {
+  TuningTable table;  // keyed to ctx's device, driver and this shader build
+  std::vector<TuneRow> rows;
+  double seconds = 0;  // wall time of the whole tuning
+  int plans = 0;       // single-layer plans built
+};
+
+// Tunes `net`'s layers (all but the ones opt.layers leaves out) at each of
+// opt.batches. Throws ShapeError (a batch < 1, rounds < 3, an image size the
+// network rejects, a layer name not in net), DeviceError (fp16 on a device
+// without it; the queue has no timestamps), VulkanError.
+TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& opt);
+
+}  // namespace effnet
