@@ -29,6 +29,7 @@
 #include "model/errors.h"
 #include "model/npy.h"
 #include "model/precision.h"
+#include "model/vk_tune.h"
 #include "model/weights.h"
 
 using namespace effnet;
@@ -111,6 +112,35 @@ double median(std::vector<double> v) {
   return v.empty() ? -1.0 : v[v.size() / 2];
 }
 
+// --tune: the first run on a device, driver and shader build without a
+// tuning table times the candidate tiles of net's layers at bo's batch, size
+// and precision (model/vk_tune.h) and writes the table where the plan looks
+// (beside the pipeline cache, or the --tuning file). Progress on stderr.
+void tune_if_no_table(const Network& net, const BackendOptions& bo, bool progress) {
+  if (bo.tuning == "off") return;
+  vk::Context ctx(bo.context);
+  if (find_tuning_table(bo.tuning, ctx.pipeline_cache_path(), ctx.info()).table) return;
+  const std::string path = bo.tuning == "auto" ? tuning_table_path(ctx.pipeline_cache_path()) : bo.tuning;
+  if (path.empty()) throw UsageError("--tune: no pipeline cache file to put the table beside: give --tuning FILE");
+  TuneOptions t;
+  t.batches = {bo.batch};
+  t.height = bo.height;
+  t.width = bo.width;
+  t.precision = bo.precision;
+  t.allow_coopmat = bo.allow_coopmat;
+  t.tool = "effnet-infer --tune (batch " + std::to_string(bo.batch) + ")";
+  if (progress)
+    t.progress = [](const std::string& what, int done, int total) {
+      std::fprintf(stderr, "effnet-infer: tuning %s (%d/%d)\n", what.c_str(), done + 1, total);
+    };
+  const TuneResult r = tune_layers(ctx, net, t);
+  ctx.save_pipeline_cache();
+  std::string why;
+  if (!save_tuning_table(path, r.table, &why)) throw FileError("--tune: " + why);
+  std::fprintf(stderr, "effnet-infer: tuned %zu of %zu layers in %.1f s: %s\n", r.table.layers.size(),
+               r.rows.size(), r.seconds, path.c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,6 +217,11 @@ int main(int argc, char** argv) {
                  "normalised on the device (Vulkan: in the stem); the inputs differ from the default "
                  "float32 path by the rounding to bytes only (at most 0.0087 after normalisation). "
                  "Images only, not --input");
+    bool tune_first = false;
+    cli.add_flag("--tune", tune_first,
+                 "Vulkan: where no tuning table of this device, driver and shader build is found (--tuning), "
+                 "time the candidate tiles of every layer at this batch and size first (seconds to a few "
+                 "minutes, once) and write the table beside the pipeline cache (or to the --tuning file)");
     std::string tuning;
     cli.add_option("--tuning", tuning,
                    "tuning table: auto (default: the one beside the pipeline cache, else the built-in one of "
@@ -278,6 +313,7 @@ int main(int argc, char** argv) {
     bo.height = src.height();
     bo.width = src.width();
 
+    if (tune_first && bo.device == "vulkan") tune_if_no_table(net, bo, progress_flag);
     auto backend = make_backend(net, bo);
     JsonLines lines(jsonl ? jsonl_out : "");
     if (table) {
