@@ -53,6 +53,7 @@ int run_tune(const TuneCliOptions& o) {
   t.height = t.width = o.size;
   t.precision = p;
   t.allow_coopmat = !o.no_coopmat;
+  t.fuse = !o.no_fuse;
   t.rounds = std::max(3, o.iters);
   if (!o.layers.empty()) {
     size_t a = 0;
@@ -72,7 +73,8 @@ int run_tune(const TuneCliOptions& o) {
   const Network net = random_network(o.seed, kDefaultClasses);
   for (const std::string& name : t.layers)
     if (std::none_of(net.layers.begin(), net.layers.end(), [&](const Layer& l) { return l.name == name; }))
-      throw UsageError("--layer " + name + ": no layer of that name (conv1, mbconv1.0 .. mbconv7.6, conv2, fc)");
+      throw UsageError("--layer " + name +
+                       ": no layer of that name (conv1, mbconv1.0 .. mbconv7.6, conv2, fc)");
   if (!o.out.empty()) {  // an unwritable --out fails now, not after the tuning (and leaves no empty file)
     std::error_code ec;
     const bool existed = std::filesystem::exists(o.out, ec);
@@ -82,7 +84,8 @@ int run_tune(const TuneCliOptions& o) {
   vk::Context ctx(o.context);
   const std::string path = o.out.empty() ? tuning_table_path(ctx.pipeline_cache_path()) : o.out;
   if (path.empty())
-    throw UsageError("no pipeline cache file to put the table beside (EFFNET_PIPELINE_CACHE is off): give --out");
+    throw UsageError(
+        "no pipeline cache file to put the table beside (EFFNET_PIPELINE_CACHE is off): give --out");
 
   const TuneResult r = tune_layers(ctx, net, t);
   ctx.save_pipeline_cache();
@@ -105,8 +108,8 @@ int run_tune(const TuneCliOptions& o) {
                     {"candidates", row.candidates},
                     {"tuned", row.tuned}});
   }
-  std::printf("tuned %zu of %zu layer runs in %.1f s (%d single-layer plans); table: %s\n", r.table.layers.size(),
-              r.rows.size(), r.seconds, r.plans, path.c_str());
+  std::printf("tuned %zu of %zu layer runs in %.1f s (%d single-layer plans); table: %s\n",
+              r.table.layers.size(), r.rows.size(), r.seconds, r.plans, path.c_str());
   std::fflush(stdout);
 
   nlohmann::json checks = nlohmann::json::array();

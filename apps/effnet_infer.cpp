@@ -121,13 +121,15 @@ void tune_if_no_table(const Network& net, const BackendOptions& bo, bool progres
   vk::Context ctx(bo.context);
   if (find_tuning_table(bo.tuning, ctx.pipeline_cache_path(), ctx.info()).table) return;
   const std::string path = bo.tuning == "auto" ? tuning_table_path(ctx.pipeline_cache_path()) : bo.tuning;
-  if (path.empty()) throw UsageError("--tune: no pipeline cache file to put the table beside: give --tuning FILE");
+  if (path.empty())
+    throw UsageError("--tune: no pipeline cache file to put the table beside: give --tuning FILE");
   TuneOptions t;
   t.batches = {bo.batch};
   t.height = bo.height;
   t.width = bo.width;
   t.precision = bo.precision;
   t.allow_coopmat = bo.allow_coopmat;
+  t.fuse = bo.fuse;
   t.tool = "effnet-infer --tune (batch " + std::to_string(bo.batch) + ")";
   if (progress)
     t.progress = [](const std::string& what, int done, int total) {

@@ -118,6 +118,7 @@ struct VkPlan::Impl {
   int last_slot = 0;  // of the last wait(): replay() runs its input again
   PlanTiming timing;
   bool profile_layers = false;
+  bool host_io = true;  // VkPlanOptions::host_io
   uint32_t mbconv_skip = 0;
   bool mbconv_prof = false;
   std::deque<std::pair<size_t, Buffer>> prof;  // stage index, its profile records (device-local)
@@ -166,6 +167,8 @@ struct VkPlan::Impl {
   void read_timing(const vk::Sequence& seq);
   // TicketError when a batch is in flight (`what` names the caller).
   void require_idle(const char* what) const;
+  // ShapeError without host I/O (VkPlanOptions::host_io).
+  void require_host_io() const;
 };
 
 VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in, const VkPlanOptions& opt)
@@ -178,6 +181,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       up_timeline(c),
       wait_spin_ns(resolve_spin_ns(opt.wait_spin_us, c.info())),
       profile_layers(opt.profile_layers),
+      host_io(opt.host_io),
       mbconv_skip(opt.mbconv_skip),
       mbconv_prof(opt.mbconv_profile),
       pack_threads(resolve_pack_threads(opt.pack_threads)) {
@@ -288,8 +292,9 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
   for (Slot& sl : slots) {
     sl.input = Buffer(ctx, in_size, MemoryKind::DeviceLocal,
                       transfer_upload ? vk::Sharing::ComputeAndTransfer : vk::Sharing::Exclusive);
-    sl.upload = Buffer(ctx, in_size, MemoryKind::Upload);
-    sl.readback = Buffer(ctx, out_size, MemoryKind::Readback);
+    // Without host I/O, token buffers: the recorded copies move 16 bytes at most.
+    sl.upload = Buffer(ctx, host_io ? in_size : std::min<size_t>(in_size, 16), MemoryKind::Upload);
+    sl.readback = Buffer(ctx, host_io ? out_size : std::min<size_t>(out_size, 16), MemoryKind::Readback);
   }
   output = Buffer(ctx, out_size, MemoryKind::DeviceLocal);
   if (stages.size() > 1)
@@ -462,7 +467,14 @@ WorkerPool& VkPlan::Impl::packers() {
 
 bool VkPlan::Impl::pack_alone(size_t bytes) const { return bytes < kParallelPackBytes || pack_threads == 1; }
 
+void VkPlan::Impl::require_host_io() const {
+  if (!host_io)
+    throw ShapeError(
+        "VkPlan: built without host buffers (VkPlanOptions::host_io false): no host input or output");
+}
+
 void VkPlan::Impl::check_input(const Tensor& x) const {
+  require_host_io();
   if (input == InputFormat::U8NHWC)
     throw ShapeError("this plan takes uint8 NHWC input (ImagesU8 " + shape_str(in_shape) +
                      "), not a float32 tensor");
@@ -486,6 +498,7 @@ void VkPlan::Impl::stage_input(const Tensor& x, Slot& slot) {
 }
 
 void VkPlan::Impl::check_input(const ImagesU8& x) const {
+  require_host_io();
   if (input != InputFormat::U8NHWC)
     throw ShapeError("this plan takes float32 input " + shape_str(in_shape) + ", not uint8 images");
   if (!x.data) throw ShapeError("uint8 input: null data pointer");
@@ -563,6 +576,7 @@ void VkPlan::Impl::check_input(const HostInput::State& x) const {
 }
 
 std::shared_ptr<HostInput::State> VkPlan::Impl::import_input(const void* data, size_t bytes) {
+  require_host_io();
   const size_t dev_bytes = in_elems * size_t(in_bytes);
   if (bytes != dev_bytes)
     throw ShapeError("import_input: " + std::to_string(bytes) + " bytes for a plan input of " +
@@ -641,6 +655,23 @@ void VkPlan::replay() {
   vk::submit(p.ctx, {slot.net.get()}, *p.timeline, ++p.signalled);
   p.timeline->wait(p.signalled);
   p.read_timing(*slot.net);
+}
+
+void VkPlan::copy_input_from(const VkPlan& src) {
+  Impl& p = *impl_;
+  const Impl& q = *src.impl_;
+  p.require_idle("VkPlan::copy_input_from");
+  q.require_idle("VkPlan::copy_input_from");
+  if (p.in_shape != q.in_shape || p.input != q.input || p.in_bytes != q.in_bytes)
+    throw ShapeError("VkPlan::copy_input_from: input " + shape_str(q.in_shape) + " (" +
+                     std::to_string(q.in_bytes) + " B per element) differs from the plan's " +
+                     shape_str(p.in_shape) + " (" + std::to_string(p.in_bytes) + " B)");
+  vk::Sequence s(p.ctx);
+  s.begin();
+  s.copy(q.slots[size_t(q.last_slot)].input, p.slots[0].input, p.in_elems * size_t(p.in_bytes));
+  s.end();
+  s.submit_and_wait();
+  p.last_slot = 0;
 }
 
 void VkPlan::poison_outputs() {

@@ -143,6 +143,11 @@ struct VkPlanOptions {
   // depthwise_tile, stem_tile) or it needs cooperative matrices that are off;
   // an entry the device rejects is a one-line warning and the rule.
   std::string tuning = "auto";
+  // false (benchmarks, the tuner): no host staging or readback buffers (a
+  // plan of a large layer holds hundreds of MB of pinned host memory, slow to
+  // allocate); run(), submit() and import_input() are then ShapeErrors and the
+  // input is set on the device by copy_input_from; replay() times it.
+  bool host_io = true;
   // The host input run() / submit() take (ShapeError for the other one).
   InputFormat input = InputFormat::F32NCHW;
   // U8NHWC: ImageNet mean/std normalisation after v / 255 (false: v / 255
@@ -263,6 +268,12 @@ class VkPlan {
   // the last waited batch, or zeros): for benchmarks. Updates last_timing().
   // TicketError while batches are in flight.
   void replay();
+
+  // For benchmarks: the device input of src's last batch (its last waited
+  // or replayed input) copied into this plan's, which the next replay() reads.
+  // ShapeError when the input shapes, formats or storage differ; TicketError
+  // while either plan has batches in flight.
+  void copy_input_from(const VkPlan& src);
 
   // Test hook: fills the device output and intermediate activation buffers, and
   // every slot's host readback buffer, with NaN, so a test sees any element run()

@@ -6,8 +6,8 @@
 #include <optional>
 
 #include "model/errors.h"
-#include "model/vk_gemm_tile.h"
 #include "model/tensor.h"
+#include "model/vk_gemm_tile.h"
 #include "model/vk_plan.h"
 #include "vk_runtime/errors.h"
 
@@ -129,7 +129,8 @@ struct Timed {
 double replay_ms(VkPlan& p, const vk::DeviceInfo& d) {
   p.replay();
   const PlanTiming t = p.last_timing();
-  if (!t.available) throw vk::DeviceError(d.name + ": the compute queue has no timestamps (the tuner needs them)");
+  if (!t.available)
+    throw vk::DeviceError(d.name + ": the compute queue has no timestamps (the tuner needs them)");
   return t.total_ms;
 }
 
@@ -175,31 +176,57 @@ TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& 
     for (const Layer& l : net.layers)
       total += opt.layers.empty() || std::count(opt.layers.begin(), opt.layers.end(), l.name);
   for (int batch : opt.batches) {
+    // The layers that run as their own stage at this batch (not inside a
+    // fused block): the ones a table entry can change.
+    std::vector<std::string> alone;
+    {
+      VkPlanOptions o = base;
+      o.batch = batch;
+      o.height = opt.height;
+      o.width = opt.width;
+      o.fuse = opt.fuse ? FusePolicy::Auto : FusePolicy::Never;
+      o.host_io = false;
+      const VkPlan whole(ctx, net, o);
+      for (const LayerVariant& v : whole.variants()) alone.push_back(v.layer);
+    }
     ActShape cur{batch, opt.height, opt.width, kInChannels};
     for (const Layer& l : net.layers) {
       const ActShape in = cur;
       cur = layer_out_shape(l, cur);
       if (!opt.layers.empty() && !std::count(opt.layers.begin(), opt.layers.end(), l.name)) continue;
+      if (!std::count(alone.begin(), alone.end(), l.name)) {
+        ++done;  // inside a fused block at this batch: the table would not be read
+        continue;
+      }
       if (opt.progress) opt.progress(l.name + " batch " + std::to_string(batch), done, total);
       ++done;
       const std::vector<int64_t> shape = layout_dims(kind_info(l.kind).in, in);
-      const Tensor x = random_input(shape, uint64_t(batch) * 1000 + done);
+      // The rule's plan takes the random input from the host; each candidate's
+      // plan (no host buffers: cheap to build) copies it on the device.
+      VkPlan* rule_plan = nullptr;
       auto build = [&](const Candidate& c) -> std::unique_ptr<VkPlan> {
         VkPlanOptions o = base;
         o.force_gemm_tile = c.gemm;
         if (l.kind == LayerKind::Depthwise3x3) o.depthwise_tile = c.conv;
         if (l.kind == LayerKind::StemConv3x3) o.stem_tile = c.conv;
+        o.host_io = !rule_plan;
         auto p = std::make_unique<VkPlan>(ctx, std::vector<Layer>{l}, shape, o);
-        p->run(x);  // the input on the device, the pipeline warm
+        if (rule_plan)
+          p->copy_input_from(*rule_plan);
+        else
+          p->run(random_input(shape, uint64_t(batch) * 1000 + done));
+        p->replay();  // the pipeline warm
         ++res.plans;
         return p;
       };
       Timed rule{build({}), {}};
+      rule_plan = rule.plan.get();
       const LayerVariant rv = rule.plan->variants().front();
       std::vector<Candidate> cands =
           kind_is_gemm(l.kind) ? gemm_candidates(rv, l, opt.precision, d) : conv_candidates(l);
-      cands.erase(std::remove_if(cands.begin(), cands.end(), [&](const Candidate& c) { return same_choice(c, rv); }),
-                  cands.end());
+      cands.erase(
+          std::remove_if(cands.begin(), cands.end(), [&](const Candidate& c) { return same_choice(c, rv); }),
+          cands.end());
 
       TuneRow row;
       row.layer = l.name;

@@ -15,7 +15,9 @@
 // skipped. The candidates of a layer and the rule are timed interleaved
 // (round r replays every plan once, after a warm-up that keeps the GPU busy),
 // so a change of clocks during the rounds affects them alike; a candidate
-// replaces the rule only when its median is at least min_gain faster.
+// replaces the rule only when its median is at least min_gain faster. The
+// rule's plan reads the random input from the host; the candidates' plans
+// have no host buffers (VkPlanOptions::host_io) and copy it on the device.
 #pragma once
 #include <functional>
 #include <string>
@@ -31,7 +33,11 @@ struct TuneOptions {
   std::vector<int> batches = {1, 10, 256};  // each >= 1
   int height = kDefaultImageSize, width = kDefaultImageSize;
   Precision precision = Precision::FP16;
-  bool allow_coopmat = true;        // false: tune the SCALAR variants
+  bool allow_coopmat = true;  // false: tune the SCALAR variants
+  // The plan's fusing rule (FusePolicy::Auto; false: Never): layers inside a
+  // block fused at a batch are not tuned at that batch (the plan would not
+  // read their entries).
+  bool fuse = true;
   std::vector<std::string> layers;  // only these layers ("mbconv2.0", ...); empty: all
   int rounds = 15;                  // timed replays per candidate, >= 3
   double warmup_ms = 25;            // GPU warm-up before each layer's rounds, wall ms

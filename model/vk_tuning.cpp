@@ -353,7 +353,8 @@ TuningLookup find_tuning_table(const std::string& spec, const std::string& pipel
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     const auto time = std::filesystem::last_write_time(path, ec).time_since_epoch().count();
-    const std::string k = path + "|" + std::to_string(ec ? 0 : size) + "|" + std::to_string(ec ? 0 : time) + id;
+    const std::string k =
+        path + "|" + std::to_string(ec ? 0 : size) + "|" + std::to_string(ec ? 0 : time) + id;
     auto it = reg.files.find(k);
     if (it == reg.files.end()) {
       TuningLookup l = load_tuning_table(path, d);
@@ -384,7 +385,8 @@ TuningLookup find_tuning_table(const std::string& spec, const std::string& pipel
       // Only a table of this device is worth a warning (another driver or build).
       try {
         const TuningTable t = parse_tuning_table(b.text);
-        if (t.key.device == key.device && t.key.vendor_id == key.vendor_id && t.key.device_id == key.device_id)
+        if (t.key.device == key.device && t.key.vendor_id == key.vendor_id &&
+            t.key.device_id == key.device_id)
           found = std::move(l);
       } catch (const TuningError&) {
         found = std::move(l);  // a corrupt built-in table is a build error worth seeing

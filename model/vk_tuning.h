@@ -59,9 +59,9 @@ struct TunedLayer {
   std::string layer;  // state_dict prefix: "conv1", "mbconv2.0", "fc"
   ActShape in;        // the layer's input as choose_variant takes it
   Precision precision = Precision::FP16;
-  std::optional<GemmTile> gemm;  // GEMM kinds
-  std::optional<ConvTile> conv;  // Depthwise3x3 and the stem
-  std::string rule;              // the rule's variant it replaced (informational)
+  std::optional<GemmTile> gemm;      // GEMM kinds
+  std::optional<ConvTile> conv;      // Depthwise3x3 and the stem
+  std::string rule;                  // the rule's variant it replaced (informational)
   double rule_ms = 0, tuned_ms = 0;  // median GPU times measured (informational)
   // "gemm 128x64x64 coopmat ..." | "conv 4x2x1"
   std::string choice() const;
@@ -96,8 +96,8 @@ bool save_tuning_table(const std::string& path, const TuningTable& t, std::strin
 // A table found for a device, or why none is used.
 struct TuningLookup {
   std::shared_ptr<const TuningTable> table;  // null: the rules everywhere
-  std::string source;   // the file, "built-in <name>" or "" (none)
-  std::string warning;  // one line when a table was found and rejected, else ""
+  std::string source;                        // the file, "built-in <name>" or "" (none)
+  std::string warning;                       // one line when a table was found and rejected, else ""
   // "tuning table <source> (<n> layers)" | "tuning: rules (<why>)"
   std::string describe() const;
 };

@@ -4,10 +4,11 @@
 // describe()) and still matches the CPU reference; a tile the device rejects
 // falls back to the rule; tune_layers times candidates and writes a table the
 // next plan reads.
+#include <unistd.h>
+
 #include <catch2/catch_test_macros.hpp>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "model/cpu_reference.h"
 #include "model/errors.h"
@@ -304,4 +305,25 @@ TEST_CASE("tune_layers: times candidates and writes a table the next plan reads"
   bad = o;
   bad.rounds = 1;
   CHECK_THROWS_AS(tune_layers(ctx, net, bad), ShapeError);
+}
+
+TEST_CASE("VkPlan without host I/O: no host input; copy_input_from checks shapes", "[tuning][vk]") {
+  EFFNET_VK_CONTEXT_OR_SKIP(ctx);
+  const Layer l = test::random_layer(LayerKind::Pointwise, 24, 40, 1, Act::ReLU6, 3);
+  const std::vector<int64_t> shape = {1, 9, 7, 24};
+  const Tensor x = test::random_tensor(shape, 4);
+  VkPlanOptions o;
+  o.precision = Precision::FP32;
+  VkPlan a(ctx, std::vector<Layer>{l}, shape, o);
+  a.run(x);
+  o.host_io = false;
+  VkPlan b(ctx, std::vector<Layer>{l}, shape, o);
+  CHECK_THROWS_AS(b.run(x), ShapeError);
+  CHECK_THROWS_AS(b.submit(x), ShapeError);
+  b.copy_input_from(a);
+  b.replay();
+  VkPlan c(ctx, std::vector<Layer>{l}, std::vector<int64_t>{1, 9, 8, 24}, o);
+  CHECK_THROWS_AS(c.copy_input_from(a), ShapeError);
+  // b's device input is a's: the same device buffer sizes as a plan with host I/O.
+  CHECK(b.device_buffer_bytes() == a.device_buffer_bytes());
 }
