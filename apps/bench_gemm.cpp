@@ -34,8 +34,11 @@ nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& 
   const double flops = v.flops;
   const MinBytes b = kind_min_bytes(v.kind, c.layer->cin, c.layer->cout, v.in, v.out, p);
   const double tflops = flops / (r.ms.median * 1e-3) * 1e-12, gbps = b.total() / (r.ms.median * 1e-3) * 1e-9;
-  const std::string variant = std::string(v.coopmat ? "coopmat " : "scalar ") + std::to_string(v.tile.bm) +
-                              "x" + std::to_string(v.tile.bn) + "x" + std::to_string(v.tile.bk);
+  const std::string variant = std::string(v.tile.coopmat2 ? "coopmat2 "
+                                          : v.coopmat     ? "coopmat "
+                                                          : "scalar ") +
+                              std::to_string(v.tile.bm) + "x" + std::to_string(v.tile.bn) + "x" +
+                              std::to_string(v.tile.bk);
   nlohmann::json j{{"layer", c.batch ? c.layer->name : "square4096"},
                    {"kind", kind_name(v.kind)},
                    {"batch", c.batch},
@@ -46,6 +49,7 @@ nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& 
                    {"min_bytes", b.total()},
                    {"shader", v.shader},
                    {"coopmat", v.coopmat},
+                   {"coopmat2", v.tile.coopmat2},
                    {"tile", v.tile.str()},
                    {"variant", v.describe()},
                    {"vk", r.ms.json()},
@@ -71,6 +75,13 @@ nlohmann::json run_case(vk::Context& ctx, const GemmCase& c, const GemmOptions& 
   }
   std::fflush(stdout);
   return j;
+}
+
+// The plan options that change the GEMM tiles, for the JSON.
+nlohmann::json gemm_options_json(const GemmOptions& o) {
+  return {{"coopmat_allowed", !o.no_coopmat},
+          {"coopmat2_allowed", o.coopmat2},
+          {"gemm_epilogue", o.gemm_epilogue}};
 }
 
 // --sweep: the rule's tile, then every candidate (model/vk_gemm_tile.h), each
@@ -109,8 +120,14 @@ nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions
   if (rule.coopmat) {
     const bool fp16_out = storage_bytes(rule.kind, TensorRole::Output, p) == 2;  // the kind table's rule
     const GemmShape g{rule.gemm_m, 1, rule.gemm_n, rule.gemm_k, false, fp16_out};
-    auto tiles = coopmat_tile_candidates({rule.tile.cm_m, rule.tile.cm_n, rule.tile.cm_k}, g, ctx.info());
-    if (rule.kind != LayerKind::HeadPool && rule.tile.warps_k == 1 && rule.gemm_n % rule.tile.cm_n == 0) {
+    // A COOPMAT2 rule (--coopmat2) has no subgroup shape: the KHR candidates take the plan's.
+    const auto shapes = gemm_coopmat_shapes(ctx.info());
+    const std::array<uint32_t, 3> s =
+        rule.tile.coopmat2 ? least_waste_shape(shapes, g)
+                           : std::array<uint32_t, 3>{rule.tile.cm_m, rule.tile.cm_n, rule.tile.cm_k};
+    auto tiles = coopmat_tile_candidates(s, g, ctx.info());
+    if (!rule.tile.coopmat2 && rule.kind != LayerKind::HeadPool && rule.tile.warps_k == 1 &&
+        rule.gemm_n % rule.tile.cm_n == 0) {
       for (const GemmEpilogue e : {GemmEpilogue::Direct, GemmEpilogue::StageF32}) {
         GemmTile other = rule.tile;  // the rule's tile with the other epilogues, where they fit
         if (e == other.epilogue) continue;
@@ -126,6 +143,7 @@ nlohmann::json sweep_case(vk::Context& ctx, const GemmCase& c, const GemmOptions
                        {"bn", t.bn},
                        {"bk", t.bk},
                        {"subgroups", t.warps_m * t.warps_n},
+                       {"coopmat2", t.coopmat2},
                        {"stages", t.stages},
                        {"epilogue", t.epilogue == GemmEpilogue::Direct     ? "direct"
                                     : t.epilogue == GemmEpilogue::StageF16 ? "fp16_stage"
@@ -185,6 +203,7 @@ int run_gemm(const GemmOptions& o) {
     if (!o.json.empty())
       write_json(o.json, {{"tool", "effnet-bench gemm --sweep"},
                           {"device", device_json(d)},
+                          {"options", gemm_options_json(o)},
                           {"precision", "fp16"},
                           {"iters", o.iters},
                           {"warmup", o.warmup},
@@ -212,6 +231,7 @@ int run_gemm(const GemmOptions& o) {
     write_json(o.json,
                {{"tool", "effnet-bench gemm"},
                 {"device", device_json(d)},
+                {"options", gemm_options_json(o)},
                 {"precision", "fp16"},
                 {"iters", o.iters},
                 {"warmup", o.warmup},

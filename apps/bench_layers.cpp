@@ -191,6 +191,7 @@ int run_layers(const LayersOptions& o) {
     nlohmann::json j{
         {"tool", "effnet-bench layers"},
         {"device", device_json(d)},
+        {"options", {{"coopmat_allowed", !o.no_coopmat}, {"coopmat2_allowed", o.coopmat2}}},
         {"precision", o.precision},
         {"batch", o.batch},
         {"iters", o.iters},

@@ -25,6 +25,7 @@ struct BenchCommon {
   uint64_t seed = 0;  // weights of random_network and the random inputs
   int size = 240;     // input H = W
   bool no_coopmat = false;
+  bool coopmat2 = false;                  // --coopmat2: VkPlanOptions::allow_coopmat2 (workgroup-scope GEMMs)
   bool no_fuse = false;                   // MBConv blocks layer by layer (net: no fused run)
   std::string fuse = "auto";              // --fuse: auto | always | never (never == --no-fuse)
   std::string fuse_blocks;                // --fuse-blocks mbconv4,mbconv5: exactly these fused (A/B)

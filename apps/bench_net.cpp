@@ -138,10 +138,15 @@ int run_net(const NetOptions& o) {
 
   nlohmann::json j;
   j["tool"] = "effnet-bench net";
-  j["options"] = {{"batches", batches},   {"precisions", precisions},
-                  {"iters", o.iters},     {"warmup", o.warmup},
-                  {"buffers", o.buffers}, {"size", o.size},
-                  {"seed", o.seed},       {"coopmat_allowed", !o.no_coopmat}};
+  j["options"] = {{"batches", batches},
+                  {"precisions", precisions},
+                  {"iters", o.iters},
+                  {"warmup", o.warmup},
+                  {"buffers", o.buffers},
+                  {"size", o.size},
+                  {"seed", o.seed},
+                  {"coopmat_allowed", !o.no_coopmat},
+                  {"coopmat2_allowed", o.coopmat2}};
   j["startup"] = nlohmann::json::array();
   if (!o.no_startup) {
     const Tensor x = random_tensor({batches.front(), 3, o.size, o.size}, o.seed + 99);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "apps/devices.h"
 #include "model/errors.h"
 #include "model/half.h"
 #include "model/precision.h"
@@ -119,6 +120,7 @@ nlohmann::json device_json(const vk::DeviceInfo& d) {
           {"max_shared_memory", d.max_shared_memory},
           {"fp16", precision_supported(d, Precision::FP16)},
           {"coopmat_shapes", shapes},
+          {"coopmat2", coopmat2_json(d)},
           {"timestamp_period_ns", d.timestamp_period_ns}};
 }
 

@@ -9,6 +9,16 @@
 
 namespace effnet::app {
 
+nlohmann::json coopmat2_json(const vk::DeviceInfo& d) {
+  std::vector<std::string> flex;
+  for (const vk::CoopMatFlexShape& s : d.coopmat2_flexible) flex.push_back(s.str());
+  return {{"available", d.has_coopmat2},
+          {"max_workgroup_size", d.coopmat2_max_workgroup_size},
+          {"max_dimension", d.coopmat2_max_dimension},
+          {"reserved_shared_memory", d.coopmat2_reserved_shared},
+          {"flexible", flex}};
+}
+
 void print_devices(std::ostream& os, bool json) {
   const std::vector<vk::DeviceInfo> devs = vk::list_devices();
   const uint32_t def = devs.empty() ? 0 : vk::default_device_index(devs);
@@ -28,7 +38,8 @@ void print_devices(std::ostream& os, bool json) {
                            {"subgroup_size", d.subgroup_size},
                            {"max_shared_memory", d.max_shared_memory},
                            {"fp16", precision_supported(d, Precision::FP16)},
-                           {"coopmat_shapes", shapes}});
+                           {"coopmat_shapes", shapes},
+                           {"coopmat2", coopmat2_json(d)}});
     if (!json) os << (d.index == def ? "* " : "  ") << d.report() << "\n";
   }
 #ifdef EFFNET_HAVE_CUDA

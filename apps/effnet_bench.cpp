@@ -29,6 +29,7 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.height = o.width = c.size;
   o.precision = p;
   o.allow_coopmat = !c.no_coopmat;
+  o.allow_coopmat2 = c.coopmat2;
   o.fuse = c.no_fuse ? FusePolicy::Never : c.fuse == "always" ? FusePolicy::Always : FusePolicy::Auto;
   o.mbconv_skip = c.mbconv_skip;
   if (c.gemm_epilogue == "f32") o.gemm_epilogue = GemmEpilogue::StageF32;
@@ -62,6 +63,10 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--size", c.size, "input height = width (default 240)")
       ->check(CLI::Range(kMinImageSize, kMaxImageSize));
   sub->add_flag("--no-coopmat", c.no_coopmat, "no cooperative matrices (also env EFFNET_NO_COOPMAT=1)");
+  sub->add_flag(
+      "--coopmat2", c.coopmat2,
+      "fp16 pointwise and linear GEMMs on workgroup-scope cooperative matrices where the device has "
+      "VK_NV_cooperative_matrix2 (COOPMAT2; off by default; for A/B runs)");
   sub->add_flag(
       "--no-fuse", c.no_fuse,
       "MBConv blocks layer by layer, not fused (also env EFFNET_NO_FUSE=1; net then times only that)");

@@ -62,6 +62,7 @@ uint32_t pool_images(const GemmTile& t, uint32_t pixels) {
 uint32_t GemmTile::shared_bytes(bool head_pool) const {
   // The shaders' own sizes (shaders/gemm_layout.h): the A/B tiles aliased by
   // the C stage of the epilogue, plus the pool's partial sums.
+  if (coopmat2) return cm2_shared;  // the driver's; gemm_coopmat2.glsl declares none (and no head + pool)
   const uint32_t pool = head_pool ? 4 * EFFNET_GEMM_POOL_FLOATS(invocations()) : 0;
   const uint32_t ldc = EFFNET_GEMM_LDC(bn);
   if (!coopmat())
@@ -76,6 +77,7 @@ uint32_t GemmTile::shared_bytes(bool head_pool) const {
 
 std::string GemmTile::str() const {
   const std::string b = std::to_string(bm) + "x" + std::to_string(bn) + "x" + std::to_string(bk);
+  if (coopmat2) return b + " coopmat2, " + std::to_string(invocations()) + " invocations";
   if (!coopmat()) return b + " (" + std::to_string(tm) + "x" + std::to_string(tn) + " per invocation)";
   return b + " coopmat " + std::to_string(cm_m) + "x" + std::to_string(cm_n) + "x" + std::to_string(cm_k) +
          ", " + std::to_string(warps_m) + "x" + std::to_string(warps_n) + "x" + std::to_string(warps_k) +
@@ -309,6 +311,7 @@ std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, 
               continue;
             v.push_back(t);
           }
+  for (const GemmTile& t : coopmat2_tile_candidates(g, d)) v.push_back(t);
   return v;
 }
 
@@ -316,7 +319,8 @@ void check_gemm_tile(const GemmTile& t, bool head_pool, const vk::DeviceInfo& d,
   const std::string what = "layer " + layer + ": GEMM tile " + t.str();
   if (t.bm == 0 || t.bn == 0 || t.bk == 0 || t.tm == 0 || t.tn == 0 || t.bm % t.tm || t.bn % t.tn)
     throw vk::DeviceError(what + " is not valid (bm % tm and bn % tn must be 0)");
-  if (t.coopmat()) {
+  if (t.coopmat2) check_coopmat2_tile(t, head_pool, d, what);
+  if (t.coopmat() && !t.coopmat2) {
     const auto shapes = gemm_coopmat_shapes(d);
     if (std::find(shapes.begin(), shapes.end(), std::array<uint32_t, 3>{t.cm_m, t.cm_n, t.cm_k}) ==
         shapes.end())

@@ -224,6 +224,7 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
       GemmChoice choice{opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,
                         opt.gemm_epilogue, opt.depthwise_tile,  opt.stem_tile};
       choice.stem_input_u8 = i == 0 && input == InputFormat::U8NHWC;
+      choice.allow_coopmat2 = opt.allow_coopmat2;
       st.layer = choose_layer(layers[i], cur, choice);
       if (opt.fuse_dw_project && opt.fuse != FusePolicy::Never && i + 1 < layers.size() &&
           layers[i].kind == LayerKind::Depthwise3x3 && layers[i + 1].kind == LayerKind::Pointwise &&

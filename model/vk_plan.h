@@ -81,6 +81,11 @@ struct VkPlanOptions {
   // fp16 GEMM-shaped layers use cooperative matrices where the device has f16
   // ones (false: the SCALAR variants; effnet-infer --no-coopmat, EFFNET_NO_COOPMAT=1).
   bool allow_coopmat = true;
+  // fp16 pointwise and linear layers use workgroup-scope COOPMAT2 tiles where
+  // the device has VK_NV_cooperative_matrix2 (DeviceInfo::has_coopmat2) and
+  // allow_coopmat (GemmChoice::allow_coopmat2; effnet-bench --coopmat2). Off by
+  // default until measured faster.
+  bool allow_coopmat2 = false;
   std::optional<GemmTile> force_gemm_tile;  // test-only: this tile (SCALAR or COOPMAT) for every GEMM
   // test-only: this cooperative-matrix shape {m, n, k} for every GEMM (DeviceError
   // when the device lacks it, coopmat is not allowed or the precision is fp32)

@@ -37,22 +37,28 @@ const char* pick(Precision p, bool coopmat, const char* coopmat_fp16, const char
 
 }  // namespace
 
-const char* layer_shader(LayerKind k, Precision p, bool coopmat) {
+const char* layer_shader(LayerKind k, Precision p, bool coopmat, bool coopmat2) {
   namespace sv = shaders::variant;
+  if (coopmat2 && (p != Precision::FP16 || (k != LayerKind::Pointwise && k != LayerKind::Linear)))
+    throw std::logic_error(std::string("no COOPMAT2 ") + precision_name(p) + " variant of " + kind_name(k));
   switch (k) {
     case LayerKind::StemConv3x3:
       return pick(p, coopmat, nullptr, sv::stem_conv_fp16, sv::stem_conv_fp32, kind_name(k));
     case LayerKind::Depthwise3x3:
       return pick(p, coopmat, nullptr, sv::depthwise_fp16, sv::depthwise_fp32, kind_name(k));
     case LayerKind::Pointwise:
+      if (coopmat2) return sv::gemm_coopmat2_fp16;
       return pick(p, coopmat, sv::gemm_coopmat_fp16, sv::gemm_fp16, sv::gemm_fp32, kind_name(k));
     case LayerKind::HeadPool:
       return pick(p, coopmat, sv::gemm_head_pool_coopmat_fp16, sv::gemm_head_pool_fp16,
                   sv::gemm_head_pool_fp32, kind_name(k));
     case LayerKind::Linear:
-      if (storage_bytes(k, TensorRole::Output, p) > storage_bytes(k, TensorRole::Input, p))
+      if (storage_bytes(k, TensorRole::Output, p) > storage_bytes(k, TensorRole::Input, p)) {
+        if (coopmat2) return sv::gemm_out_f32_coopmat2_fp16;
         return pick(p, coopmat, sv::gemm_out_f32_coopmat_fp16, sv::gemm_out_f32_fp16, sv::gemm_out_f32_fp32,
                     kind_name(k));
+      }
+      if (coopmat2) return sv::gemm_coopmat2_fp16;
       return pick(p, coopmat, sv::gemm_coopmat_fp16, sv::gemm_fp16, sv::gemm_fp32, kind_name(k));
   }
   throw std::logic_error("layer_shader: unknown layer kind");

@@ -70,7 +70,9 @@ const LayerStageCode& layer_stage_code(LayerKind k);
 //   linear     gemm_out_f32_[coopmat_]<p> where the kind table stores its
 //              output wider than its input (fp16: fp32 logits), else gemm_[coopmat_]<p>
 // COOPMAT variants exist for the GEMM kinds in fp16 only: std::logic_error otherwise.
-const char* layer_shader(LayerKind k, Precision p, bool coopmat);
+// coopmat2: the workgroup-scope variant gemm_[out_f32_]coopmat2_fp16, for
+// pointwise and linear in fp16 only (std::logic_error otherwise).
+const char* layer_shader(LayerKind k, Precision p, bool coopmat, bool coopmat2 = false);
 // The fused MBConv block's variant: mbconv_[coopmat_]<p> (COOPMAT: fp16 only,
 // std::logic_error otherwise); its split reduction's: mbconv_reduce_<p>.
 const char* mbconv_shader(Precision p, bool coopmat);
@@ -125,7 +127,7 @@ std::vector<DispatchSpec> mbconv_dispatches(const MBConvVariant& v, const StageB
 // Whether variants dw (of a depthwise layer) and pw (of the pointwise layer that
 // takes its output) run as one dw_project stage: a GEMM of one column block
 // (each depthwise value computed once) on hidden channels that are a multiple
-// of 8. On true, pw.shader becomes the dw_project variant.
+// of 8, not a COOPMAT2 tile. On true, pw.shader becomes the dw_project variant.
 bool dw_project_fuse(const LayerVariant& dw, LayerVariant& pw);
 // The stage's parameters, in binding order: pointwise weight and bias (as
 // layer_params), depthwise weight fp32 tap-major [9][C], depthwise bias fp32.

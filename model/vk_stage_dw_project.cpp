@@ -16,6 +16,7 @@ namespace effnet {
 
 bool dw_project_fuse(const LayerVariant& dw, LayerVariant& pw) {
   if (dw.kind != LayerKind::Depthwise3x3 || pw.kind != LayerKind::Pointwise || !pw.gemm) return false;
+  if (pw.tile.coopmat2) return false;  // no DW_A variant of COOPMAT2: the layers stay apart
   // 8-channel chunks of the hidden tensor (16-byte loads in fp16); one column
   // block, or the depthwise would be recomputed for each.
   if (pw.gemm_k % 8 != 0 || pw.gemm_n > pw.tile.bn || pw.in.n != dw.out.n || pw.in.h != dw.out.h ||

@@ -11,10 +11,12 @@ namespace effnet {
 // Sets v.gemm and gemm_m/n/k: M = the input's pixels (every image), N = cout, K = cin.
 void set_gemm_dims(LayerVariant& v, const Layer& l);
 
-// Fills v.tile (choice's forced tile or shape, else COOPMAT in fp16 where allowed and
-// the device has f16 shapes, else SCALAR), v.coopmat and v.wg_size for the
-// GEMM `g` of layer l. Throws DeviceError when a forced shape is not the
-// device's, the tile does not fit, or a COOPMAT tile is asked in fp32.
+// Fills v.tile (choice's forced tile or shape, else COOPMAT2 for fp16
+// Pointwise / Linear with choice.allow_coopmat2 on a device with has_coopmat2,
+// else COOPMAT in fp16 where allowed and the device has f16 shapes, else
+// SCALAR), v.coopmat and v.wg_size for the GEMM `g` of layer l. Throws
+// DeviceError when a forced shape is not the device's, the tile does not fit,
+// a cooperative-matrix tile is asked in fp32, or a COOPMAT2 tile for another kind.
 void choose_gemm_tile(LayerVariant& v, const Layer& l, const GemmShape& g, const vk::DeviceInfo& d,
                       const GemmChoice& choice);
 

@@ -14,7 +14,7 @@ void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const Gemm
   // The fp16 C stage applies where the kind table stores this output as fp16.
   const bool fp16_out = storage_bytes(LayerKind::Linear, TensorRole::Output, v.precision) == 2;
   choose_gemm_tile(v, l, {v.gemm_m, 1, v.gemm_n, v.gemm_k, false, fp16_out}, d, c);
-  v.shader = layer_shader(LayerKind::Linear, v.precision, v.coopmat);
+  v.shader = layer_shader(LayerKind::Linear, v.precision, v.coopmat, v.tile.coopmat2);
   v.groups = gemm_row_groups(v, d);
   check_gemm_groups(v, d);
 }

@@ -71,7 +71,9 @@ json gemm_json(const GemmTile& t) {
               {"warps_k", t.warps_k},
               {"subgroup", t.subgroup},
               {"epilogue", epilogue_name(t.epilogue)},
-              {"stages", t.stages}};
+              {"stages", t.stages},
+              {"coopmat2", t.coopmat2},
+              {"cm2_shared", t.cm2_shared}};
 }
 
 GemmTile parse_gemm(const json& j, const std::string& where) {
@@ -90,6 +92,10 @@ GemmTile parse_gemm(const json& j, const std::string& where) {
   t.subgroup = u32(j, "subgroup", where, 128);
   t.epilogue = parse_epilogue(str(j, "epilogue", where));
   t.stages = u32(j, "stages", where, 2);
+  const json& cm2 = field(j, "coopmat2", where);
+  if (!cm2.is_boolean()) throw TuningError(where + ": \"coopmat2\" is not true or false");
+  t.coopmat2 = cm2.get<bool>();
+  t.cm2_shared = u32(j, "cm2_shared", where, 1u << 20);
   if (t.bm == 0 || t.bn == 0 || t.bk == 0 || t.tm == 0 || t.tn == 0 || t.warps_m == 0 || t.warps_n == 0 ||
       t.warps_k == 0 || t.subgroup == 0 || t.stages == 0 || t.bm % t.tm || t.bn % t.tn ||
       (t.cm_m == 0) != (t.cm_n == 0) || (t.cm_m == 0) != (t.cm_k == 0))

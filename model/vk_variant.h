@@ -24,6 +24,12 @@ enum class GemmEpilogue : uint32_t { StageF32 = 0, Direct = 1, StageF16 = 2 };  
 // f32, subgroup scope); warps_m x warps_n subgroups split the tile, warps_k
 // subgroups split each bk step (their sums added in fixed order); the workgroup
 // has warps_m * warps_n * warps_k * subgroup invocations; tm, tn are unused.
+// COOPMAT2 (coopmat2): one workgroup-scope bm x bn fp32 accumulator, K steps of
+// bk (shaders/gemm_coopmat2.glsl, VK_NV_cooperative_matrix2); the driver
+// splits the tile among the warps_m subgroups of the workgroup (warps_n =
+// warps_k = 1, invocations = warps_m * subgroup); cm_m, cm_n, cm_k are 0 (no
+// subgroup-scope shape), epilogue and stages unused; cm2_shared is the shared
+// memory the driver reserves for it (DeviceInfo::coopmat2_reserved_shared).
 struct GemmTile {
   uint32_t bm = 64, bn = 64, bk = 16, tm = 4, tn = 4;
   uint32_t cm_m = 0, cm_n = 0, cm_k = 0;
@@ -35,14 +41,18 @@ struct GemmTile {
   // accumulators at the bias: warps_k == 1, N % cm_n == 0, no head + pool.
   GemmEpilogue epilogue = GemmEpilogue::StageF32;
   uint32_t stages = 1;  // COOPMAT: shared A/B buffers (2: double-buffered K loop)
-  bool coopmat() const { return cm_m != 0; }
+  bool coopmat2 = false;
+  uint32_t cm2_shared = 0;  // COOPMAT2: bytes of shared memory the driver reserves (shared_bytes)
+  // Cooperative matrices of either kind (COOPMAT or COOPMAT2).
+  bool coopmat() const { return cm_m != 0 || coopmat2; }
   uint32_t invocations() const {
     return coopmat() ? warps_m * warps_n * warps_k * subgroup : (bm / tm) * (bn / tn);
   }
-  // Shared memory the variant uses, bytes (head_pool adds its reduction buffer).
+  // Shared memory the variant uses, bytes (head_pool adds its reduction buffer;
+  // COOPMAT2: cm2_shared, the shader declares none).
   uint32_t shared_bytes(bool head_pool) const;
   // "64x64x16 (4x4 per invocation)" | "128x64x64 coopmat 16x16x16, 2x2x1 subgroups[, 2 stages][, direct C |
-  // fp16 C stage]"
+  // fp16 C stage]" | "128x128x32 coopmat2, 256 invocations"
   std::string str() const;
 };
 
@@ -70,6 +80,9 @@ struct GemmChoice {
   // The stem reads the plan's uint8 NHWC input (VkPlanOptions::input,
   // shaders/stem_conv.comp -DINPUT_U8) instead of fp32 NCHW.
   bool stem_input_u8 = false;
+  // fp16 Pointwise and Linear layers take a COOPMAT2 tile (coopmat2_tile) where
+  // the device has_coopmat2 and allow_coopmat; opt-in until measured.
+  bool allow_coopmat2 = false;
 };
 
 // Whether `device` runs the shaders of precision p: fp16 storage and
@@ -86,7 +99,7 @@ struct LayerVariant {
   Act act = Act::None;
   std::string shader;  // embedded variant name, e.g. "gemm_fp16", "depthwise_fp32"
   Precision precision = Precision::FP16;
-  bool coopmat = false;                         // a COOPMAT variant (tile.coopmat())
+  bool coopmat = false;                         // a COOPMAT or COOPMAT2 variant (tile.coopmat())
   ActShape in, out;                             // NHWC; stem `in` describes the NCHW input as {n, h, w, c}
   bool gemm = false;                            // Pointwise, HeadPool, Linear
   GemmTile tile;                                // valid when gemm
@@ -109,7 +122,9 @@ struct LayerVariant {
 // Decides the variant of `layer` on input `in` (NHWC; for the stem, the NCHW
 // input as {n, h, w, c}). GEMM-shaped layers in fp16 use cooperative matrices
 // when choice.allow_coopmat and the device has f16 ones: the shape with the
-// least padding of M, N, K, then the tile (see vk_variant.cpp). `choice` can
+// least padding of M, N, K, then the tile (see vk_variant.cpp); Pointwise and
+// Linear take a workgroup-scope COOPMAT2 tile instead with choice.allow_coopmat2
+// on a device with has_coopmat2. `choice` can
 // force a tile or a cooperative-matrix shape (tests). Throws ShapeError when
 // the layer's weights do not match its kind and channels or the tensors are too
 // large for 32-bit indexing, DeviceError when a (forced) tile or shape does not

@@ -1,7 +1,8 @@
 // The SPIR-V of every shader variant, compiled at build time and embedded.
 // Variant names: stem_conv_<p>, depthwise_<p>, gemm_<p>, gemm_head_pool_<p>,
 // gemm_out_f32_<p> with <p> = fp32 | fp16, and the cooperative-matrix GEMMs
-// gemm_coopmat_fp16, gemm_head_pool_coopmat_fp16, gemm_out_f32_coopmat_fp16
+// gemm_coopmat_fp16, gemm_head_pool_coopmat_fp16, gemm_out_f32_coopmat_fp16 and
+// the workgroup-scope gemm_coopmat2_fp16, gemm_out_f32_coopmat2_fp16
 // (see shaders/CMakeLists.txt).
 #pragma once
 #include <cstddef>

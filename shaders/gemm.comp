@@ -11,10 +11,14 @@
 // Variants (defines): FP16 (fp16 storage, fp32 accumulation), OUT_F32, HEAD_POOL,
 // DW_A (A is the depthwise 3x3 of the input, computed while staging: gemm_dw_a.glsl),
 // COOPMAT (with FP16: GL_KHR_cooperative_matrix, fp16 operands, fp32
-// accumulators). The staging and inner product come from gemm_load.glsl +
-// gemm_scalar.glsl (SCALAR, portable) or gemm_coopmat_load.glsl +
-// gemm_coopmat.glsl (COOPMAT); both provide the same acc_* interface, so the
-// tiling, bounds handling and the epilogue below are shared.
+// accumulators), COOPMAT2 (with FP16, not HEAD_POOL or DW_A:
+// GL_NV_cooperative_matrix2, one workgroup-scope matrix per tile). The staging
+// and inner product come from gemm_load.glsl + gemm_scalar.glsl (SCALAR,
+// portable) or gemm_coopmat_load.glsl + gemm_coopmat.glsl (COOPMAT); both
+// provide the same acc_* interface, so the tiling, bounds handling and the
+// epilogue below are shared. COOPMAT2 (gemm_coopmat2.glsl) computes and stores
+// the whole tile with tensor-addressed loads and stores; it shares the
+// buffers, push constants, grid and activation (types.glsl apply_act).
 //
 // Workgroups: x = N tile; y (+ z * gl_NumWorkGroups.y) = M tile, or the group
 // of POOL_IMAGES images for HEAD_POOL. Every bound (M, N, K, pixels) is checked: no multiple of the
@@ -29,6 +33,15 @@
 #extension GL_KHR_cooperative_matrix : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_KHR_shader_subgroup_basic : require
+#endif
+#ifdef COOPMAT2
+#if !defined(FP16) || defined(COOPMAT) || defined(HEAD_POOL) || defined(DW_A)
+#error COOPMAT2 needs FP16 and excludes COOPMAT, HEAD_POOL and DW_A
+#endif
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_NV_cooperative_matrix2 : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_EXT_shader_explicit_arithmetic_types_int32 : require
 #endif
 #include "abi.h"
 #include "gemm_layout.h"
@@ -55,6 +68,9 @@ layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_
 layout(std430, binding = EFFNET_BIND_OUT) writeonly buffer CBuf { CFP c_data[]; };
 layout(push_constant) uniform Push { EFFNET_GEMM_PUSH_FIELDS } pc;
 
+#if defined(COOPMAT2)
+#include "gemm_coopmat2.glsl"
+#else
 #ifdef COOPMAT
 #include "gemm_coopmat_load.glsl"
 #include "gemm_coopmat.glsl"
@@ -101,6 +117,8 @@ void gemm_tile(uint m0, uint m_end, uint n0) {
   acc_finish();
 }
 
+#endif  // !COOPMAT2
+
 void main() {
   const uint n0 = gl_WorkGroupID.x * BN;
 #ifdef HEAD_POOL
@@ -117,6 +135,9 @@ void main() {
   const uint m_tile = gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y;
   const uint m0 = m_tile * BM;
   if (m0 >= pc.M) return;  // uniform over the workgroup
+#ifdef COOPMAT2
+  gemm_tile_coopmat2(m0, n0);
+#else
   gemm_tile(m0, pc.M, n0);
 #ifdef COOPMAT
   if (EPILOGUE == EFFNET_GEMM_EPI_DIRECT) {
@@ -131,5 +152,6 @@ void main() {
 #endif
 #endif
   store_tile(m0, n0);
-#endif
+#endif  // COOPMAT2
+#endif  // HEAD_POOL
 }

@@ -78,8 +78,9 @@ Context::Context(const ContextOptions& options) {
   // cooperative matrices): a switch to test the fp32 path and the error a
   // device without fp16 gives, on any machine.
   if (options.no_fp16) {
-    info_.fp16_arithmetic = info_.storage16 = info_.has_coopmat = false;
+    info_.fp16_arithmetic = info_.storage16 = info_.has_coopmat = info_.has_coopmat2 = false;
     info_.coopmat_shapes.clear();
+    info_.coopmat2_flexible.clear();
   }
 
   // Features: enable what this project's shaders declare and the device has.
@@ -95,6 +96,12 @@ Context::Context(const ContextOptions& options) {
   //   VulkanMemoryModel         vulkanMemoryModel (+ ...DeviceScope) (1.2) *_coopmat_fp16
   //   GroupNonUniform           subgroup BASIC in compute (properties;     *_coopmat_fp16
   //                             guaranteed by Vulkan 1.1)
+  //   CooperativeMatrixPer-     cooperativeMatrixPerElementOperations      *_coopmat2_fp16
+  //     ElementOperationsNV     (VK_NV_cooperative_matrix2)
+  //   CooperativeMatrixTensor-  cooperativeMatrixTensorAddressing          *_coopmat2_fp16
+  //     AddressingNV, TensorAddressingNV
+  //   (workgroup-scope matrices of flexible size: cooperativeMatrixWorkgroupScope,
+  //    cooperativeMatrixFlexibleDimensions; not capabilities)      *_coopmat2_fp16
   //   LocalSizeId (mode)        maintenance4 (Vulkan 1.3)                  all (local_size_x_id)
   //   required subgroup size    subgroupSizeControl, computeFullSubgroups  Algorithms that ask
   //                             (Vulkan 1.3)                               (PipelineOptions)
@@ -102,9 +109,12 @@ Context::Context(const ContextOptions& options) {
   // Not a shader capability: timelineSemaphore (Vulkan 1.2), for Timeline.
   //
   // DeviceInfo::has_coopmat needs cooperativeMatrix, vulkanMemoryModel and
-  // subgroup BASIC; Context masks info_ to what it enabled.
+  // subgroup BASIC; has_coopmat2 those and the four VK_NV_cooperative_matrix2
+  // features above. Context masks info_ to what it enabled.
   VkPhysicalDeviceCooperativeMatrixFeaturesKHR cm{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
+  VkPhysicalDeviceCooperativeMatrix2FeaturesNV cm2{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV};
   VkPhysicalDeviceVulkan13Features f13{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES};
   VkPhysicalDeviceVulkan12Features f12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   VkPhysicalDeviceVulkan11Features f11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
@@ -146,6 +156,17 @@ Context::Context(const ContextOptions& options) {
     exts.push_back(VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
     cm.cooperativeMatrix = VK_TRUE;
     e13.pNext = &cm;
+  }
+  info_.has_coopmat2 = info_.has_coopmat2 && info_.has_coopmat;
+  if (info_.has_coopmat2) {
+    exts.push_back(VK_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME);
+    cm2.cooperativeMatrixWorkgroupScope = VK_TRUE;
+    cm2.cooperativeMatrixFlexibleDimensions = VK_TRUE;
+    cm2.cooperativeMatrixTensorAddressing = VK_TRUE;
+    cm2.cooperativeMatrixPerElementOperations = VK_TRUE;
+    cm.pNext = &cm2;
+  } else {
+    info_.coopmat2_flexible.clear();
   }
   VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR pe{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR};

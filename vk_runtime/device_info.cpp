@@ -109,6 +109,12 @@ std::string CoopMatShape::str() const {
          "+" + c_type + "->" + result_type + " (" + scope + ")";
 }
 
+std::string CoopMatFlexShape::str() const {
+  return std::to_string(m_granularity) + "x" + std::to_string(n_granularity) + "x" +
+         std::to_string(k_granularity) + " " + a_type + "*" + b_type + "+" + c_type + "->" + result_type +
+         " (" + scope + ", " + std::to_string(workgroup_invocations) + " invocations)";
+}
+
 DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t index) {
   DeviceInfo d;
   d.index = index;
@@ -208,6 +214,10 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
         VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR};
     const bool cm_ext = has_extension(pd, VK_KHR_COOPERATIVE_MATRIX_EXTENSION_NAME);
     if (cm_ext) *tail = &fcm;
+    VkPhysicalDeviceCooperativeMatrix2FeaturesNV fcm2{
+        VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_FEATURES_NV};
+    const bool cm2_ext = cm_ext && has_extension(pd, VK_NV_COOPERATIVE_MATRIX_2_EXTENSION_NAME);
+    if (cm2_ext) fcm.pNext = &fcm2;
     VkPhysicalDeviceFeatures2 f{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
     f.pNext = &f11;
     vkGetPhysicalDeviceFeatures2(pd, &f);
@@ -221,6 +231,48 @@ DeviceInfo query_device_info(VkInstance instance, VkPhysicalDevice pd, uint32_t 
     // The coopmat shaders declare CooperativeMatrixKHR, VulkanMemoryModel and
     // GroupNonUniform (gl_SubgroupID): all three or no cooperative matrices.
     d.has_coopmat = cm_ext && fcm.cooperativeMatrix && d.vulkan_memory_model && subgroup_basic_compute;
+    // The COOPMAT2 GEMM's SPIR-V declares CooperativeMatrixKHR,
+    // CooperativeMatrixPerElementOperationsNV, CooperativeMatrixTensorAddressingNV
+    // and TensorAddressingNV, and uses workgroup-scope matrices of flexible size.
+    d.has_coopmat2 = d.has_coopmat && cm2_ext && fcm2.cooperativeMatrixWorkgroupScope &&
+                     fcm2.cooperativeMatrixFlexibleDimensions && fcm2.cooperativeMatrixTensorAddressing &&
+                     fcm2.cooperativeMatrixPerElementOperations;
+    if (cm2_ext) {
+      VkPhysicalDeviceCooperativeMatrix2PropertiesNV p2{
+          VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_COOPERATIVE_MATRIX_2_PROPERTIES_NV};
+      VkPhysicalDeviceProperties2 ph{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
+      ph.pNext = &p2;
+      vkGetPhysicalDeviceProperties2(pd, &ph);
+      d.coopmat2_max_workgroup_size = p2.cooperativeMatrixWorkgroupScopeMaxWorkgroupSize;
+      d.coopmat2_max_dimension = p2.cooperativeMatrixFlexibleDimensionsMaxDimension;
+      d.coopmat2_reserved_shared = p2.cooperativeMatrixWorkgroupScopeReservedSharedMemory;
+    }
+  }
+  if (d.has_coopmat2) {
+    auto get = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV>(
+        vkGetInstanceProcAddr(instance,
+                              "vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV"));
+    uint32_t n = 0;
+    if (get && get(pd, &n, nullptr) == VK_SUCCESS && n > 0) {
+      std::vector<VkCooperativeMatrixFlexibleDimensionsPropertiesNV> fl(
+          n, {VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_FLEXIBLE_DIMENSIONS_PROPERTIES_NV});
+      if (get(pd, &n, fl.data()) == VK_SUCCESS) {
+        for (uint32_t i = 0; i < n; ++i) {
+          const auto& c = fl[i];
+          CoopMatFlexShape s;
+          s.m_granularity = c.MGranularity;
+          s.n_granularity = c.NGranularity;
+          s.k_granularity = c.KGranularity;
+          s.a_type = component_name(c.AType);
+          s.b_type = component_name(c.BType);
+          s.c_type = component_name(c.CType);
+          s.result_type = component_name(c.ResultType);
+          s.scope = scope_name(c.scope);
+          s.workgroup_invocations = c.workgroupInvocations;
+          d.coopmat2_flexible.push_back(s);
+        }
+      }
+    }
   }
   if (d.has_coopmat) {
     auto get = reinterpret_cast<PFN_vkGetPhysicalDeviceCooperativeMatrixPropertiesKHR>(
@@ -278,6 +330,13 @@ std::string DeviceInfo::report() const {
     << "\n"
     << "  cooperative matrix: " << (has_coopmat ? "" : "no");
   for (size_t i = 0; i < coopmat_shapes.size(); ++i) o << (i ? ", " : "") << coopmat_shapes[i].str();
+  o << "\n"
+    << "  cooperative matrix 2 (workgroup scope): " << (has_coopmat2 ? "" : "no");
+  if (has_coopmat2) {
+    o << "max workgroup " << coopmat2_max_workgroup_size << " invocations, max dimension "
+      << coopmat2_max_dimension << ", reserved shared memory " << coopmat2_reserved_shared << " B; flexible ";
+    for (size_t i = 0; i < coopmat2_flexible.size(); ++i) o << (i ? ", " : "") << coopmat2_flexible[i].str();
+  }
   o << "\n";
   return o.str();
 }

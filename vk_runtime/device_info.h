@@ -20,6 +20,18 @@ struct CoopMatShape {
   std::string str() const;                          // "16x16x16 f16*f16+f32->f32 (subgroup)"
 };
 
+// One flexible-dimension configuration of workgroup-scope (or other scope)
+// cooperative matrices (VkCooperativeMatrixFlexibleDimensionsPropertiesNV,
+// VK_NV_cooperative_matrix2): any M, N, K that are multiples of the
+// granularities, for a workgroup of `workgroup_invocations` invocations.
+struct CoopMatFlexShape {
+  uint32_t m_granularity = 0, n_granularity = 0, k_granularity = 0;
+  std::string a_type, b_type, c_type, result_type;  // as CoopMatShape
+  std::string scope;                                // "workgroup", "subgroup", ...
+  uint32_t workgroup_invocations = 0;
+  std::string str() const;  // "16x16x16 f16*f16+f32->f32 (workgroup, 256 invocations)"
+};
+
 struct DeviceInfo {
   uint32_t index = 0;  // position in vkEnumeratePhysicalDevices order
   std::string name;    // "NVIDIA H200", "llvmpipe (LLVM 19.1.7, 256 bits)"
@@ -54,6 +66,21 @@ struct DeviceInfo {
   // VulkanMemoryModel capability) and basic subgroup operations in compute.
   bool has_coopmat = false;
   std::vector<CoopMatShape> coopmat_shapes;
+  // Workgroup-scope cooperative matrices with tensor addressing (the COOPMAT2
+  // GEMM, shaders/gemm_coopmat2.glsl): has_coopmat and VK_NV_cooperative_matrix2
+  // with the features its SPIR-V needs: cooperativeMatrixWorkgroupScope,
+  // cooperativeMatrixFlexibleDimensions, cooperativeMatrixTensorAddressing,
+  // cooperativeMatrixPerElementOperations (Context enables exactly these).
+  bool has_coopmat2 = false;
+  // VkPhysicalDeviceCooperativeMatrix2PropertiesNV (0 without the extension):
+  // the most invocations of a workgroup using workgroup-scope matrices, the
+  // largest flexible matrix dimension, and the shared memory (bytes) the
+  // driver reserves for a workgroup using them (taken from maxComputeSharedMemorySize).
+  uint32_t coopmat2_max_workgroup_size = 0;
+  uint32_t coopmat2_max_dimension = 0;
+  uint32_t coopmat2_reserved_shared = 0;
+  // vkGetPhysicalDeviceCooperativeMatrixFlexibleDimensionsPropertiesNV (with has_coopmat2).
+  std::vector<CoopMatFlexShape> coopmat2_flexible;
   float timestamp_period_ns = 0.0f;            // ns per timestamp tick
   uint32_t timestamp_valid_bits = 0;           // of the chosen compute queue family (0: no timestamps)
   uint32_t compute_queue_family = UINT32_MAX;  // UINT32_MAX: no compute queue
