@@ -84,9 +84,10 @@ struct GemmOptions : BenchCommon {
 struct TuneCliOptions : BenchCommon {
   std::string batches = "1,10,256";
   std::string precision = "fp16";
-  std::string layers;     // --layer: comma-separated layer names (default all)
-  std::string out;        // --out: the table file ("" = beside the pipeline cache)
-  bool no_check = false;  // --no-check: skip the whole-network timing with and without the table
+  std::string layers;       // --layer: comma-separated layer names (default all)
+  std::string out;          // --out: the table file ("" = beside the pipeline cache)
+  bool no_check = false;    // --no-check: skip the whole-network timing with and without the table
+  int max_candidates = 12;  // --max-candidates: per layer, nearest the rule (0: all)
 };
 
 struct MBConvOptions : BenchCommon {

@@ -54,6 +54,8 @@ int run_tune(const TuneCliOptions& o) {
   t.precision = p;
   t.allow_coopmat = !o.no_coopmat;
   t.fuse = !o.no_fuse;
+  t.allow_coopmat2 = o.coopmat2;
+  t.max_candidates = o.max_candidates;
   t.rounds = std::max(3, o.iters);
   if (!o.layers.empty()) {
     size_t a = 0;
@@ -108,8 +110,8 @@ int run_tune(const TuneCliOptions& o) {
                     {"candidates", row.candidates},
                     {"tuned", row.tuned}});
   }
-  std::printf("tuned %zu of %zu layer runs in %.1f s (%d single-layer plans); table: %s\n",
-              r.table.layers.size(), r.rows.size(), r.seconds, r.plans, path.c_str());
+  std::printf("tuned %zu of %zu layer runs in %.1f s (%d single-layer plans built in %.1f s); table: %s\n",
+              r.table.layers.size(), r.rows.size(), r.seconds, r.plans, r.build_seconds, path.c_str());
   std::fflush(stdout);
 
   nlohmann::json checks = nlohmann::json::array();
@@ -135,6 +137,8 @@ int run_tune(const TuneCliOptions& o) {
                         {"table", path},
                         {"shader_build", r.table.key.shader_build},
                         {"seconds", r.seconds},
+                        {"build_seconds", r.build_seconds},
+                        {"max_candidates", t.max_candidates},
                         {"plans", r.plans},
                         {"tuned_layers", r.table.layers.size()},
                         {"rows", rows},

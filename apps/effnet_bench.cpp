@@ -182,6 +182,12 @@ int main(int argc, char** argv) {
     s_tune->add_option("--out", tune.out,
                        "the table file (default: beside the pipeline cache, <cache dir>/<vendor>-<device>-"
                        "<driver>.tuning.json, where the next plans find it)");
+    s_tune
+        ->add_option(
+            "--max-candidates", tune.max_candidates,
+            "candidates per layer, the nearest the rule's tile (default 12; 0: all, minutes on a new "
+            "device: each new tile compiles a pipeline)")
+        ->check(CLI::Range(0, 100000));
     s_tune->add_flag("--no-check", tune.no_check,
                      "skip timing the whole network with the new table and with the rules");
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <optional>
 
@@ -39,7 +40,7 @@ struct Candidate {
 };
 
 std::vector<Candidate> gemm_candidates(const LayerVariant& rule, const Layer& l, Precision p,
-                                       const vk::DeviceInfo& d) {
+                                       const vk::DeviceInfo& d, bool allow_coopmat2) {
   std::vector<Candidate> v;
   if (rule.tile.coopmat()) {
     const bool fp16_out = storage_bytes(rule.kind, TensorRole::Output, p) == 2;
@@ -60,7 +61,7 @@ std::vector<Candidate> gemm_candidates(const LayerVariant& rule, const Layer& l,
         v.push_back({t, std::nullopt});
       }
     for (const GemmTile& t : coopmat_tile_candidates({rule.tile.cm_m, rule.tile.cm_n, rule.tile.cm_k}, g, d))
-      v.push_back({t, std::nullopt});
+      if (!t.coopmat2 || allow_coopmat2) v.push_back({t, std::nullopt});
   } else {
     for (uint32_t bm : {16u, 32u, 64u})
       for (uint32_t bn : {16u, 32u, 64u}) {
@@ -100,6 +101,21 @@ std::vector<Candidate> conv_candidates(const Layer& l) {
         if (pix * vec <= 64) add(vec, pix, 1);
   }
   return v;
+}
+
+double log2_ratio(uint32_t a, uint32_t b) { return std::fabs(std::log2(double(a) / double(b))); }
+
+// How far a candidate is from the rule's choice (0: the same shape): the sum of
+// |log2| of the ratios of its dimensions, plus 1 for each other setting.
+double distance(const Candidate& c, const LayerVariant& rule) {
+  if (c.gemm) {
+    const GemmTile &a = *c.gemm, &b = rule.tile;
+    return log2_ratio(a.bm, b.bm) + log2_ratio(a.bn, b.bn) + log2_ratio(a.bk, b.bk) +
+           log2_ratio(a.invocations(), b.invocations()) + (a.stages != b.stages) +
+           (a.epilogue != b.epilogue) + (a.coopmat2 != b.coopmat2);
+  }
+  return log2_ratio(c.conv->vec, rule.vec) + log2_ratio(c.conv->pix, rule.pix) +
+         log2_ratio(c.conv->rows, rule.rows);
 }
 
 bool same_choice(const Candidate& c, const LayerVariant& rule) {
@@ -148,6 +164,8 @@ void time_group(std::vector<Timed*>& group, const TuneOptions& o, const vk::Devi
 TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& opt) {
   const auto t_start = Clock::now();
   const vk::DeviceInfo& d = ctx.info();
+  if (opt.max_candidates < 0)
+    throw ShapeError("tune: max_candidates " + std::to_string(opt.max_candidates) + ": must be >= 0");
   if (opt.rounds < 3) throw ShapeError("tune: rounds " + std::to_string(opt.rounds) + ": must be >= 3");
   if (opt.batches.empty()) throw ShapeError("tune: no batch sizes");
   for (int b : opt.batches)
@@ -210,7 +228,9 @@ TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& 
         if (l.kind == LayerKind::Depthwise3x3) o.depthwise_tile = c.conv;
         if (l.kind == LayerKind::StemConv3x3) o.stem_tile = c.conv;
         o.host_io = !rule_plan;
+        const auto t0 = Clock::now();
         auto p = std::make_unique<VkPlan>(ctx, std::vector<Layer>{l}, shape, o);
+        res.build_seconds += ms_since(t0) / 1000.0;
         if (rule_plan)
           p->copy_input_from(*rule_plan);
         else
@@ -222,11 +242,18 @@ TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& 
       Timed rule{build({}), {}};
       rule_plan = rule.plan.get();
       const LayerVariant rv = rule.plan->variants().front();
-      std::vector<Candidate> cands =
-          kind_is_gemm(l.kind) ? gemm_candidates(rv, l, opt.precision, d) : conv_candidates(l);
+      std::vector<Candidate> cands = kind_is_gemm(l.kind)
+                                         ? gemm_candidates(rv, l, opt.precision, d, opt.allow_coopmat2)
+                                         : conv_candidates(l);
       cands.erase(
           std::remove_if(cands.begin(), cands.end(), [&](const Candidate& c) { return same_choice(c, rv); }),
           cands.end());
+      // The max_candidates nearest the rule (a local search around it), in a stable order.
+      std::stable_sort(cands.begin(), cands.end(), [&](const Candidate& a, const Candidate& b) {
+        return distance(a, rv) < distance(b, rv);
+      });
+      if (opt.max_candidates > 0 && cands.size() > size_t(opt.max_candidates))
+        cands.resize(size_t(opt.max_candidates));
 
       TuneRow row;
       row.layer = l.name;

@@ -4,7 +4,7 @@
 // returns the tuning table (model/vk_tuning.h) of the layers where a candidate
 // beat the rule.
 //
-// Candidates per layer kind:
+// Candidates per layer kind (the max_candidates nearest the rule's choice):
 //   GEMM kinds, COOPMAT: coopmat_tile_candidates of the rule's cooperative-
 //     matrix shape (model/vk_gemm_tile.h) and the rule's tile with the other
 //     epilogues that apply; SCALAR: 16..64 x 16..64 tiles (bk 16);
@@ -39,9 +39,14 @@ struct TuneOptions {
   // read their entries).
   bool fuse = true;
   std::vector<std::string> layers;  // only these layers ("mbconv2.0", ...); empty: all
-  int rounds = 15;                  // timed replays per candidate, >= 3
-  double warmup_ms = 25;            // GPU warm-up before each layer's rounds, wall ms
-  double min_gain = 0.03;           // the fraction a candidate must gain over the rule (< 0: tests)
+  bool allow_coopmat2 = false;      // COOPMAT2 tiles among the candidates (measured slower on the H200)
+  // The candidates nearest the rule's choice per layer (0: all). Building a
+  // plan for a new tile compiles a pipeline (tens of ms on NVIDIA, cached in
+  // the pipeline cache after), which is most of the tuner's time.
+  int max_candidates = 12;
+  int rounds = 15;         // timed replays per candidate, >= 3
+  double warmup_ms = 25;   // GPU warm-up before each layer's rounds, wall ms
+  double min_gain = 0.03;  // the fraction a candidate must gain over the rule (< 0: tests)
   // Device memory that the candidate plans of one layer may hold at once;
   // more candidates are timed in several groups (the rule in each).
   uint64_t max_plan_bytes = uint64_t(4) << 30;
@@ -65,8 +70,9 @@ struct TuneRow {
 struct TuneResult {
   TuningTable table;  // keyed to ctx's device, driver and this shader build
   std::vector<TuneRow> rows;
-  double seconds = 0;  // wall time of the whole tuning
-  int plans = 0;       // single-layer plans built
+  double seconds = 0;        // wall time of the whole tuning
+  double build_seconds = 0;  // of it, building the single-layer plans (pipeline compiles included)
+  int plans = 0;             // single-layer plans built
 };
 
 // Tunes `net`'s layers (all but the ones opt.layers leaves out) at each of

@@ -327,3 +327,16 @@ TEST_CASE("VkPlan without host I/O: no host input; copy_input_from checks shapes
   // b's device input is a's: the same device buffer sizes as a plan with host I/O.
   CHECK(b.device_buffer_bytes() == a.device_buffer_bytes());
 }
+
+TEST_CASE("built-in tuning tables parse and name their device", "[tuning]") {
+  // data/tuning/*.json, embedded at build time: a table that does not parse
+  // would only be a warning at run time, so it fails here.
+  for (const BuiltinTuning& b : builtin_tuning_tables()) {
+    CAPTURE(b.name);
+    TuningTable t;
+    REQUIRE_NOTHROW(t = parse_tuning_table(b.text));
+    CHECK(!t.key.device.empty());
+    CHECK(t.key.shader_build.size() == 16);
+    for (const TunedLayer& e : t.layers) CHECK((e.gemm || e.conv));
+  }
+}
