@@ -18,7 +18,10 @@
 //    "device": {"name", "vendor_id", "device_id", "driver_version", "driver"},
 //    "shader_build": "<16 hex digits>", "tool": "...",
 //    "layers": [{"layer": "mbconv2.0", "in": [n, h, w, c], "precision": "fp16",
-//                "gemm": {GemmTile fields} | "conv": "VECxPIXxROWS",
+//                "gemm": {every GemmTile field: bm, bn, bk, tm, tn, cm_m, cm_n, cm_k,
+//                         warps_m, warps_n, warps_k, subgroup, epilogue
+//                         ("fp32_stage" | "direct" | "fp16_stage"), stages,
+//                         coopmat2, cm2_shared} | "conv": "VECxPIXxROWS",
 //                "rule": "<rule's variant>", "rule_ms": x, "tuned_ms": y}, ...]}
 // "in" is the layer's input shape as choose_variant takes it (NHWC; the stem's
 // NCHW input as {n, h, w, c}).
