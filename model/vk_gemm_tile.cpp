@@ -12,8 +12,6 @@ namespace {
 uint32_t round_up(uint32_t a, uint32_t b) { return (a + b - 1) / b * b; }
 uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
-// Enough workgroups to fill a large GPU (an H200 has 132 SMs) about twice.
-constexpr uint32_t kTargetGroups = 256;
 // Workgroups a tile's shared memory should leave room for on one SM.
 constexpr uint32_t kResidentGroups = 3;
 // Accumulator registers per invocation a subgroup may hold (fp32 words).
@@ -130,7 +128,7 @@ std::array<uint32_t, 3> least_waste_shape(const std::vector<std::array<uint32_t,
 //    workgroups along N), 4 subgroups splitting K steps of up to 256;
 //  - otherwise: the whole N in one tile when it is <= 128 (A read once), else
 //    64; BK = K up to 64 (one step for the expand layers), else 64; BM from 128
-//    down to 16 until the grid has kTargetGroups workgroups and the tile fits
+//    down to 16 until the grid has kGemmTargetGroups workgroups and the tile fits
 //    shared memory, then BN halved while the grid is still short;
 //  - subgroups: split_warps, then deep K (>= 128) split among subgroups while
 //    fewer than 4 (not with the fp16 C stage, which needs one K slice);
@@ -175,7 +173,7 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
     w.bk = round_up(64, t.cm_k);
     w.warps_m = 2, w.warps_n = 4, w.warps_k = 1;
     if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 &&
-        w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kTargetGroups)
+        w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kGemmTargetGroups)
       return w;
   }
   // Shallow and wide (64 < K <= 128, N > 128: mbconv5.0 and 6.0): 64 x 128 x 32
@@ -188,9 +186,9 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
     w.bn = 128;
     w.bk = round_up(32, t.cm_k);
     w.warps_m = 2, w.warps_n = 4, w.warps_k = 1;
-    if (groups(w, g) < kTargetGroups) w.bn = 64;
+    if (groups(w, g) < kGemmTargetGroups) w.bn = 64;
     if (w.bm % (2 * w.cm_m) == 0 && w.bn % (4 * w.cm_n) == 0 &&
-        w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kTargetGroups)
+        w.shared_bytes(false) <= d.max_shared_memory && groups(w, g) >= kGemmTargetGroups)
       return w;
   }
   // Medium depth and narrow (64 < K < 192, N <= 128: the project layers
@@ -203,9 +201,9 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
     w.bn = n_pad;
     w.bk = round_up(32, t.cm_k);
     w.warps_m = 8, w.warps_n = 1, w.warps_k = 1;
-    if (groups(w, g) < kTargetGroups) w.bm = 64, w.warps_m = 4;
+    if (groups(w, g) < kGemmTargetGroups) w.bm = 64, w.warps_m = 4;
     if (w.bm % (w.warps_m * w.cm_m) == 0 && w.shared_bytes(false) <= d.max_shared_memory / kResidentGroups &&
-        groups(w, g) >= kTargetGroups)
+        groups(w, g) >= kGemmTargetGroups)
       return w;
   }
   t.bn = n_pad <= 128 ? n_pad : 64;
@@ -221,9 +219,9 @@ GemmTile rule_tile(const std::array<uint32_t, 3>& s, const GemmShape& g, const v
   const uint32_t budget = g.k <= 128 ? d.max_shared_memory / kResidentGroups : d.max_shared_memory;
   auto fits = [&] { return t.shared_bytes(g.head_pool) <= budget; };
   while (t.bm / 2 >= t.cm_m && (t.bm / 2) % t.cm_m == 0 &&
-         (!fits() || (!g.head_pool && groups(t, g) < kTargetGroups)))
+         (!fits() || (!g.head_pool && groups(t, g) < kGemmTargetGroups)))
     t.bm /= 2;
-  while (groups(t, g) < kTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
+  while (groups(t, g) < kGemmTargetGroups && t.bn >= 64 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   while (!fits() && t.bn >= 32 && (t.bn / t.cm_n) % 2 == 0) t.bn /= 2;
   split_warps(t);
   while (e == GemmEpilogue::StageF32 && t.warps_m * t.warps_n * t.warps_k < 4 && g.k >= 128 &&

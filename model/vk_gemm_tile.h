@@ -13,6 +13,10 @@
 
 namespace effnet {
 
+// Workgroups a GEMM tile rule aims for: enough to fill a large GPU (an H200
+// has 132 SMs) about twice (the COOPMAT and COOPMAT2 rules).
+inline constexpr uint32_t kGemmTargetGroups = 256;
+
 // The GEMM of one layer as choose_variant sees it: `rows` rows per tile range
 // (M, or the pixels of one image for the head + pool), `images` ranges (1, or
 // the batch for the head + pool), N columns, K depth.

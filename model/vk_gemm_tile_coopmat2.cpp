@@ -13,8 +13,6 @@ namespace {
 uint32_t round_up(uint32_t a, uint32_t b) { return (a + b - 1) / b * b; }
 uint32_t ceil_div(uint32_t a, uint32_t b) { return (a + b - 1) / b; }
 
-// Enough workgroups to fill a large GPU (an H200 has 132 SMs) about twice (as vk_gemm_tile.cpp).
-constexpr uint32_t kTargetGroups = 256;
 // Granularity assumed where the device lists no flexible-dimension entry (the
 // check then rejects the tile with the reason).
 constexpr uint32_t kDefaultGranularity = 16;
@@ -52,7 +50,7 @@ GemmTile coopmat2_tile(const GemmShape& g, const vk::DeviceInfo& d) {
   const uint32_t bn = g.n <= 128 ? round_up(g.n, 16) : 128;
   const uint32_t bk = g.k <= 32 ? round_up(g.k, 16) : 32;
   auto grid = [&](uint32_t m) { return ceil_div(g.rows, m) * ceil_div(g.n, bn) * g.images; };
-  while (bm > 32 && (rows16 <= bm / 2 || grid(bm) < kTargetGroups)) bm /= 2;
+  while (bm > 32 && (rows16 <= bm / 2 || grid(bm) < kGemmTargetGroups)) bm /= 2;
   if (rows16 <= 16) bm = 16;
   uint32_t inv = bm >= 128 && bn >= 128 ? 256 : 128;
   if (!flex_entry(d, inv) && flex_entry(d, inv == 256 ? 128 : 256)) inv = inv == 256 ? 128 : 256;

@@ -39,8 +39,8 @@ struct Candidate {
   std::string str() const { return gemm ? gemm->str() : conv ? "conv " + conv->str() : "rule"; }
 };
 
-std::vector<Candidate> gemm_candidates(const LayerVariant& rule, const Layer& l, Precision p,
-                                       const vk::DeviceInfo& d, bool allow_coopmat2) {
+std::vector<Candidate> gemm_candidates(const LayerVariant& rule, Precision p, const vk::DeviceInfo& d,
+                                       bool allow_coopmat2) {
   std::vector<Candidate> v;
   if (rule.tile.coopmat()) {
     const bool fp16_out = storage_bytes(rule.kind, TensorRole::Output, p) == 2;
@@ -74,7 +74,6 @@ std::vector<Candidate> gemm_candidates(const LayerVariant& rule, const Layer& l,
         v.push_back({t, std::nullopt});
       }
   }
-  (void)l;
   return v;
 }
 
@@ -243,7 +242,7 @@ TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& 
       rule_plan = rule.plan.get();
       const LayerVariant rv = rule.plan->variants().front();
       std::vector<Candidate> cands = kind_is_gemm(l.kind)
-                                         ? gemm_candidates(rv, l, opt.precision, d, opt.allow_coopmat2)
+                                         ? gemm_candidates(rv, opt.precision, d, opt.allow_coopmat2)
                                          : conv_candidates(l);
       cands.erase(
           std::remove_if(cands.begin(), cands.end(), [&](const Candidate& c) { return same_choice(c, rv); }),

@@ -176,18 +176,23 @@ std::string TunedLayer::choice() const {
   return "none";
 }
 
+namespace {
+// An entry's key: layer, input shape and precision.
+bool same_key(const TunedLayer& e, const std::string& layer, const ActShape& in, Precision p) {
+  return e.layer == layer && e.precision == p && e.in.n == in.n && e.in.h == in.h && e.in.w == in.w &&
+         e.in.c == in.c;
+}
+}  // namespace
+
 const TunedLayer* TuningTable::find(const std::string& layer, const ActShape& in, Precision p) const {
   for (const TunedLayer& e : layers)
-    if (e.layer == layer && e.precision == p && e.in.n == in.n && e.in.h == in.h && e.in.w == in.w &&
-        e.in.c == in.c)
-      return &e;
+    if (same_key(e, layer, in, p)) return &e;
   return nullptr;
 }
 
 void TuningTable::put(TunedLayer e) {
   for (TunedLayer& x : layers)
-    if (x.layer == e.layer && x.precision == e.precision && x.in.n == e.in.n && x.in.h == e.in.h &&
-        x.in.w == e.in.w && x.in.c == e.in.c) {
+    if (same_key(x, e.layer, e.in, e.precision)) {
       x = std::move(e);
       return;
     }
