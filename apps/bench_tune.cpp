@@ -109,6 +109,8 @@ int run_tune(const TuneCliOptions& o) {
                     {"best_ms", row.best_ms},
                     {"candidates", row.candidates},
                     {"tuned", row.tuned}});
+    nlohmann::json& timed = rows.back()["timed"] = nlohmann::json::array();
+    for (const auto& [tile, ms] : row.timed) timed.push_back({{"tile", tile}, {"ms", ms}});
   }
   std::printf("tuned %zu of %zu layer runs in %.1f s (%d single-layer plans built in %.1f s); table: %s\n",
               r.table.layers.size(), r.rows.size(), r.seconds, r.plans, r.build_seconds, path.c_str());

@@ -102,11 +102,26 @@ void unpack_storage(const void* src, size_t n, int bytes, float* dst) {
   for (size_t i = 0; i < n; ++i) dst[i] = half_to_float(h[i]);
 }
 
+std::vector<uint8_t> depthwise_weight_tap_major(const Layer& dw) {
+  const size_t c = size_t(dw.cout);
+  std::vector<float> w(9 * c);
+  for (size_t ch = 0; ch < c; ++ch)
+    for (size_t t = 0; t < 9; ++t) w[t * c + ch] = dw.weight.at(ch * 9 + t);
+  std::vector<uint8_t> out(w.size() * 4);
+  std::memcpy(out.data(), w.data(), out.size());
+  return out;
+}
+
 std::vector<std::vector<uint8_t>> layer_params(const Layer& l, Precision p) {
   const int wb = storage_bytes(l.kind, TensorRole::Weight, p);
   std::vector<std::vector<uint8_t>> out(2);
-  out[0].resize(l.weight.size() * size_t(wb));
-  pack_storage(l.weight.data(), l.weight.size(), wb, out[0].data());
+  if (l.kind == LayerKind::Depthwise3x3) {
+    static_assert(kind_info(LayerKind::Depthwise3x3).fp16_weight == 4);  // fp32 in both precisions
+    out[0] = depthwise_weight_tap_major(l);
+  } else {
+    out[0].resize(l.weight.size() * size_t(wb));
+    pack_storage(l.weight.data(), l.weight.size(), wb, out[0].data());
+  }
   out[1].resize(l.bias.size() * 4);
   std::memcpy(out[1].data(), l.bias.data(), out[1].size());
   return out;

@@ -87,8 +87,12 @@ const char* stem_u8_shader(Precision p);
 void pack_storage(const float* src, size_t n, int bytes, void* dst);
 // The inverse of pack_storage (fp16 or fp32 storage -> fp32).
 void unpack_storage(const void* src, size_t n, int bytes, float* dst);
+// A depthwise layer's weight [c][3][3] as tap-major [9][c] fp32 bytes
+// (tap = ky * 3 + kx): what depthwise.comp and gemm_dw_a.glsl read.
+std::vector<uint8_t> depthwise_weight_tap_major(const Layer& dw);
 // A layer's parameters in upload order: the weight in its storage type
-// (storage_bytes(kind, Weight, p), model/layer_kind.h), the bias fp32.
+// (storage_bytes(kind, Weight, p), model/layer_kind.h; a depthwise layer's
+// tap-major, depthwise_weight_tap_major), the bias fp32.
 std::vector<std::vector<uint8_t>> layer_params(const Layer& l, Precision p);
 // Bindings of a layer stage: IN, WEIGHT, BIAS, OUT (shaders/abi.h).
 std::vector<vk::Binding> layer_bindings(const StageBuffers& b);

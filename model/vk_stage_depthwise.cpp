@@ -24,11 +24,12 @@ void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const Gemm
   v.pix = uint32_t(std::min<uint64_t>(4, uint64_t(v.out.w)));
   v.rows = 1;
   if (const auto& t = choice.depthwise_tile) {
-    // shaders/depthwise.comp: VEC in {1, 2, 4} dividing C; ROWS * PIX <= 8 accumulators of VEC.
-    if ((t->vec != 1 && t->vec != 2 && t->vec != 4) || c % t->vec || t->rows * t->pix > 8)
+    // shaders/depthwise.comp: VEC in {1, 2, 4, 8} dividing C; ROWS * PIX * VEC <= 32 accumulators.
+    if ((t->vec != 1 && t->vec != 2 && t->vec != 4 && t->vec != 8) || c % t->vec ||
+        uint64_t(t->rows) * t->pix * t->vec > 32)
       throw vk::DeviceError("layer " + l.name + ": depthwise tile " + t->str() +
-                            " needs VEC 1, 2 or 4 dividing " + std::to_string(c) +
-                            " channels and PIX * ROWS <= 8");
+                            " needs VEC 1, 2, 4 or 8 dividing " + std::to_string(c) +
+                            " channels and VEC * PIX * ROWS <= 32");
     v.vec = t->vec;
     v.pix = t->pix;
     v.rows = t->rows;

@@ -28,14 +28,7 @@ bool dw_project_fuse(const LayerVariant& dw, LayerVariant& pw) {
 
 std::vector<std::vector<uint8_t>> dw_project_params(const Layer& dw, const Layer& pw, Precision p) {
   std::vector<std::vector<uint8_t>> out = layer_params(pw, p);
-  // Depthwise weight [c][3][3] -> tap-major [9][c], fp32 in both precisions
-  // (the depthwise layer's storage, layer_kind.cpp).
-  const size_t c = size_t(dw.cout);
-  std::vector<float> w(9 * c);
-  for (size_t ch = 0; ch < c; ++ch)
-    for (size_t t = 0; t < 9; ++t) w[t * c + ch] = dw.weight[ch * 9 + t];
-  std::vector<uint8_t> wb(w.size() * 4), bb(dw.bias.size() * 4);
-  std::memcpy(wb.data(), w.data(), wb.size());
+  std::vector<uint8_t> wb = depthwise_weight_tap_major(dw), bb(dw.bias.size() * 4);
   std::memcpy(bb.data(), dw.bias.data(), bb.size());
   out.push_back(std::move(wb));
   out.push_back(std::move(bb));

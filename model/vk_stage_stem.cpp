@@ -49,6 +49,8 @@ void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const Gemm
 
 DispatchSpec dispatch(const LayerVariant& v, const Layer& l, const StageBuffers& b) {
   DispatchSpec s = conv_dispatch(v, l, b);
+  // stem_conv.comp unrolls over the channel counts: CIN and COUT equal the push constant's.
+  s.spec.set(EFFNET_SC_CIN, uint32_t(v.in.c)).set(EFFNET_SC_COUT, uint32_t(v.out.c));
   if (v.input_u8) {  // params: weight, bias, the normalisation table (VkPlan)
     s.bindings.resize(EFFNET_STEM_U8_BINDING_COUNT);
     s.bindings[EFFNET_BIND_INPUT_TABLE] = {b.params.at(2), false};

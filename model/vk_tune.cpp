@@ -87,12 +87,12 @@ std::vector<Candidate> conv_candidates(const Layer& l) {
     v.push_back({std::nullopt, t});
   };
   if (l.kind == LayerKind::Depthwise3x3) {
-    for (uint32_t vec : {1u, 2u, 4u}) {
+    for (uint32_t vec : {1u, 2u, 4u, 8u}) {
       if (l.cout % vec) continue;
       if (vec == 1 && l.cout % 2 == 0) continue;  // 1 channel only where 2 does not divide C
-      for (uint32_t rows : {1u, 2u})
+      for (uint32_t rows : {1u, 2u, 4u, 8u})
         for (uint32_t pix : {1u, 2u, 4u, 8u})
-          if (pix * rows <= 8) add(vec, pix, rows);
+          if (pix * rows * vec <= 32) add(vec, pix, rows);
     }
   } else {  // the stem
     for (uint32_t vec : {4u, 8u, 16u, 32u})
@@ -285,6 +285,7 @@ TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& 
         for (auto& [c, t] : group) {
           ++row.candidates;
           const double ratio = t.median() / rule_median;
+          row.timed.emplace_back(c.str(), ratio);  // scaled to row.rule_ms below
           if (ratio < best_ratio) best_ratio = ratio, best = c;
         }
       }
@@ -293,6 +294,7 @@ TuneResult tune_layers(vk::Context& ctx, const Network& net, const TuneOptions& 
         time_group(timed, opt, d);
         row.rule_ms = rule.median();
       }
+      for (auto& [tile, ms] : row.timed) ms *= row.rule_ms;
       row.tuned = best && best_ratio <= 1.0 - opt.min_gain;
       const bool faster = row.tuned || (best && best_ratio < 1.0);
       row.best = faster ? best->str() : row.rule;

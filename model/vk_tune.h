@@ -8,8 +8,8 @@
 //   GEMM kinds, COOPMAT: coopmat_tile_candidates of the rule's cooperative-
 //     matrix shape (model/vk_gemm_tile.h) and the rule's tile with the other
 //     epilogues that apply; SCALAR: 16..64 x 16..64 tiles (bk 16);
-//   Depthwise3x3: 1, 2 or 4 channels (dividing C) x the pixel blocks of at
-//     most 8 pixels (1..8 along W, 1 or 2 rows);
+//   Depthwise3x3: 1, 2, 4 or 8 channels (dividing C) x pixel blocks of
+//     1..8 pixels along W and 1..8 rows (at most 32 accumulators);
 //   stem: 4..32 output channels x 1..16 pixels (at most 64 accumulators).
 // A candidate the device or shader rejects (DeviceError, ShapeError) is
 // skipped. The candidates of a layer and the rule are timed interleaved
@@ -65,6 +65,9 @@ struct TuneRow {
   double best_ms = 0;
   int candidates = 0;  // timed (rejected ones not counted)
   bool tuned = false;  // best replaced the rule (gain >= min_gain)
+  // Every timed candidate (its tile string) and its median in ms scaled to the
+  // rule's row.rule_ms (median ratio to the rule of its group x rule_ms).
+  std::vector<std::pair<std::string, double>> timed;
 };
 
 struct TuneResult {

@@ -34,10 +34,10 @@
 // the packed row lengths of the block's weights (model/vk_mbconv.cpp).
 #define EFFNET_SC_TILE_H 17  // uint: output tile rows (TH)
 #define EFFNET_SC_TILE_W 18  // uint: output tile columns (TW)
-#define EFFNET_SC_CIN 19     // uint: expand K as packed (COOPMAT: cin rounded up to 16)
+#define EFFNET_SC_CIN 19     // uint: expand K as packed (COOPMAT: cin rounded up to 16); stem: cin
 #define EFFNET_SC_HC 20      // uint: hidden channels per chunk (multiple of 16)
 #define EFFNET_SC_HIDDEN 21  // uint: hidden channels as packed (a multiple of HC)
-#define EFFNET_SC_COUT 22    // uint: project N as packed (COOPMAT: cout rounded up to 16)
+#define EFFNET_SC_COUT 22    // uint: project N as packed (COOPMAT: cout rounded up to 16); stem: cout
 #define EFFNET_SC_SPLIT 23   // uint: hidden-channel slices across workgroups (1: no partial sums)
 #define EFFNET_SC_SUBGROUPS 24  // uint: subgroups per workgroup (COOPMAT: WG_SIZE / subgroup size)
 // Profiling only (effnet-bench, EFFNET_MBCONV_SKIP): steps of mbconv.comp to

@@ -16,8 +16,12 @@
 // read once per kernel row, each weight vec4 once for the PIX pixels, and the
 // VEC channels leave in 16-byte stores. The weights are staged once per
 // workgroup in shared memory as vec4 [cin][3][3][ceil(cout / 4)] (zero past
-// cout), so every tap is a broadcast vec4 read. SHARED = cin * 9 * ceil(cout / 4),
-// VEC (a multiple of 4), PIX and STRIDE (the push constant's) are chosen in
+// cout), so every tap is a broadcast vec4 read. CIN and COUT are the push
+// constant's cin and cout as specialization constants: every loop over input
+// channels, taps and channel vectors unrolls and every shared-memory weight
+// read has a constant offset (with VEC == COUT, one group: no per-invocation
+// channel offset at all). SHARED = CIN * 9 * ceil(COUT / 4), VEC (a multiple
+// of 4), PIX and STRIDE (the push constant's) are chosen in
 // model/vk_stage_stem.cpp; PIX * VEC <= 64. Grid-stride loop over
 // (PIX-pixel tile, channel group), groups fastest: any n, h, w, cin, cout.
 #version 450
@@ -35,6 +39,8 @@ layout(constant_id = EFFNET_SC_VEC) const uint VEC = 4;       // output channels
 layout(constant_id = EFFNET_SC_SHARED) const uint SHARED = 1;  // vec4 slots: cin * 9 * ceil(cout / 4)
 layout(constant_id = EFFNET_SC_PIX) const uint PIX = 1;        // output pixels per invocation along W
 layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 2;  // equals the push constant's stride
+layout(constant_id = EFFNET_SC_CIN) const uint CIN = 3;        // equals the push constant's cin
+layout(constant_id = EFFNET_SC_COUT) const uint COUT = 32;     // equals the push constant's cout
 
 #ifdef INPUT_U8
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { uint in_data[]; };
@@ -52,13 +58,13 @@ shared vec4 w_s[SHARED];
 const uint NCOL = (PIX - 1) * STRIDE + 3;  // input columns under PIX output pixels
 
 void main() {
-  const uint co4 = (pc.cout + 3) / 4;
+  const uint co4 = (COUT + 3) / 4;
   for (uint i = gl_LocalInvocationID.x; i < SHARED; i += WG_SIZE) {
     const uint q = i % co4, tap = i / co4;  // tap = ci * 9 + ky * 3 + kx
     vec4 a = vec4(0.0);
     [[unroll]] for (uint j = 0; j < 4; ++j) {
       const uint co = 4 * q + j;
-      if (co < pc.cout) a[j] = w_data[co * pc.cin * 9 + tap];
+      if (co < COUT) a[j] = w_data[co * CIN * 9 + tap];
     }
     w_s[i] = a;
   }
@@ -67,7 +73,7 @@ void main() {
 #endif
   barrier();
 
-  const uint groups = (pc.cout + VEC - 1) / VEC;
+  const uint groups = (COUT + VEC - 1) / VEC;
   const uint tiles = (pc.wo + PIX - 1) / PIX;  // PIX-pixel tiles per output row
   const uint total = pc.n * pc.ho * tiles * groups;
   for (uint idx = gl_GlobalInvocationID.x; idx < total; idx += gl_NumWorkGroups.x * WG_SIZE) {
@@ -82,12 +88,12 @@ void main() {
     vec4 acc[PIX * VEC / 4];  // [p][q]
     [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
       vec4 b;
-      [[unroll]] for (uint j = 0; j < 4; ++j) b[j] = c0 + 4 * q + j < pc.cout ? bias_data[c0 + 4 * q + j] : 0.0;
+      [[unroll]] for (uint j = 0; j < 4; ++j) b[j] = c0 + 4 * q + j < COUT ? bias_data[c0 + 4 * q + j] : 0.0;
       [[unroll]] for (uint p = 0; p < PIX; ++p) acc[p * (VEC / 4) + q] = b;
     }
 
     const int ix0 = int(ox0 * STRIDE) - 1;
-    for (uint ci = 0; ci < pc.cin; ++ci) {
+    [[unroll]] for (uint ci = 0; ci < CIN; ++ci) {
       [[unroll]] for (uint ky = 0; ky < 3; ++ky) {
         const int iy = int(oy * STRIDE + ky) - 1;
         const bool row_inside = iy >= 0 && iy < int(pc.h);
@@ -96,14 +102,14 @@ void main() {
         // load below is unconditional (masked after), so it must stay in bounds.
         const uint row = (img * pc.h + uint(clamp(iy, 0, int(pc.h) - 1))) * pc.w;
 #else
-        const uint row = ((img * pc.cin + ci) * pc.h + uint(max(iy, 0))) * pc.w;
+        const uint row = ((img * CIN + ci) * pc.h + uint(max(iy, 0))) * pc.w;
 #endif
         float x[NCOL];  // the input columns under the PIX outputs, loaded once
         [[unroll]] for (uint j = 0; j < NCOL; ++j) {
           const int ix = ix0 + int(j);
           const bool inside = row_inside && ix >= 0 && ix < int(pc.w);
 #ifdef INPUT_U8
-          const uint byte = (row + uint(clamp(ix, 0, int(pc.w) - 1))) * pc.cin + ci;
+          const uint byte = (row + uint(clamp(ix, 0, int(pc.w) - 1))) * CIN + ci;
           const uint v = (in_data[byte / 4] >> (8 * (byte % 4))) & 0xffu;
           x[j] = inside ? table_s[ci * 256 + v] : 0.0;
 #else
@@ -123,24 +129,24 @@ void main() {
 
     [[unroll]] for (uint p = 0; p < PIX; ++p) {
       if (ox0 + p >= pc.wo) break;
-      const uint base = ((img * pc.ho + oy) * pc.wo + ox0 + p) * pc.cout + c0;
+      const uint base = ((img * pc.ho + oy) * pc.wo + ox0 + p) * COUT + c0;
       float o[8];
-      if (pc.cout % 8 == 0 && VEC % 8 == 0) {
+      if (COUT % 8 == 0 && VEC % 8 == 0) {
         [[unroll]] for (uint h = 0; h < VEC / 8; ++h) {
-          if (c0 + 8 * h >= pc.cout) break;
+          if (c0 + 8 * h >= COUT) break;
           [[unroll]] for (uint j = 0; j < 8; ++j) o[j] = apply_act(acc[p * (VEC / 4) + 2 * h + j / 4][j % 4], ACT);
           store_chans(base + 8 * h, 8, o);
         }
-      } else if (pc.cout % 4 == 0) {
+      } else if (COUT % 4 == 0) {
         [[unroll]] for (uint q = 0; q < VEC / 4; ++q) {
-          if (c0 + 4 * q >= pc.cout) break;
+          if (c0 + 4 * q >= COUT) break;
           [[unroll]] for (uint j = 0; j < 4; ++j) o[j] = apply_act(acc[p * (VEC / 4) + q][j], ACT);
           store_chans(base + 4 * q, 4, o);
         }
       } else {
         [[unroll]] for (uint q = 0; q < VEC / 4; ++q)
           [[unroll]] for (uint j = 0; j < 4; ++j) {
-            if (c0 + 4 * q + j >= pc.cout) break;
+            if (c0 + 4 * q + j >= COUT) break;
             o[0] = apply_act(acc[p * (VEC / 4) + q][j], ACT);
             store_chans(base + 4 * q + j, 1, o);
           }

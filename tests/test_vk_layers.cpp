@@ -111,7 +111,8 @@ TEST_CASE("Vulkan depthwise 3x3 with forced invocation tiles (rows x pixels x ch
           "[vk][layers]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const ConvTile t = GENERATE(ConvTile{4, 4, 1}, ConvTile{4, 4, 2}, ConvTile{4, 2, 4}, ConvTile{2, 1, 8},
-                              ConvTile{1, 3, 2}, ConvTile{4, 8, 1});
+                              ConvTile{1, 3, 2}, ConvTile{4, 8, 1}, ConvTile{8, 4, 1}, ConvTile{8, 2, 2},
+                              ConvTile{8, 1, 3}, ConvTile{4, 1, 8}, ConvTile{2, 2, 5});
   const int stride = GENERATE(1, 2);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
   const int c = 24, h = 11 + stride, w = 9;  // output rows and columns not multiples of the tile
@@ -125,11 +126,20 @@ TEST_CASE("Forced depthwise and stem tiles outside the shaders' limits are refus
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Layer dw = test::random_layer(LayerKind::Depthwise3x3, 6, 6, 1, Act::ReLU6, 1);
   const Layer stem = test::random_layer(LayerKind::StemConv3x3, 3, 32, 2, Act::ReLU, 2);
-  for (const ConvTile t : {ConvTile{4, 4, 1}, ConvTile{3, 1, 1}, ConvTile{2, 4, 3}}) {  // 4 does not divide 6
+  for (const ConvTile t :
+       {ConvTile{4, 4, 1}, ConvTile{3, 1, 1}, ConvTile{8, 1, 1}}) {  // 4, 8 do not divide 6; VEC 3
     VkPlanOptions o;
     o.depthwise_tile = t;
     CAPTURE(t.str());
     CHECK_THROWS_AS(VkPlan(ctx, {dw}, {1, 5, 5, 6}, o), vk::DeviceError);
+  }
+  const Layer dw16 = test::random_layer(LayerKind::Depthwise3x3, 16, 16, 1, Act::ReLU6, 3);
+  for (const ConvTile t :
+       {ConvTile{8, 8, 1}, ConvTile{8, 2, 4}, ConvTile{16, 1, 1}}) {  // > 32 accumulators, VEC 16
+    VkPlanOptions o;
+    o.depthwise_tile = t;
+    CAPTURE(t.str());
+    CHECK_THROWS_AS(VkPlan(ctx, {dw16}, {1, 5, 5, 16}, o), vk::DeviceError);
   }
   for (const ConvTile t : {ConvTile{6, 1, 1}, ConvTile{32, 4, 1}, ConvTile{16, 1, 2}}) {
     VkPlanOptions o;

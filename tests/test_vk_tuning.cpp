@@ -236,9 +236,9 @@ TEST_CASE("tuning table: a plan uses the table's tile, shows it and stays correc
   VkPlan other(ctx, std::vector<Layer>{*dw}, std::vector<int64_t>{2, 17, 23, dw->cin}, opt);
   CHECK(!other.variants().front().tuned);
 
-  // A tile the device rejects (8 channels per invocation: the depthwise shader
-  // takes 1, 2 or 4): a warning and the rule, the plan still correct.
-  e.conv = ConvTile::parse("8x1x1");
+  // A tile the device rejects (16 channels per invocation: the depthwise shader
+  // takes 1, 2, 4 or 8): a warning and the rule, the plan still correct.
+  e.conv = ConvTile::parse("16x1x1");
   t.put(e);
   const std::string bad = temp_path("plan-bad.json");
   REQUIRE(save_tuning_table(bad, t, &why));

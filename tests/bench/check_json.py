@@ -125,6 +125,12 @@ def main():
                 fail(f"{r['layer']}: best slower than the rule")
             if r["candidates"] < 1:
                 fail(f"{r['layer']}: no candidate timed")
+            if len(r["timed"]) != r["candidates"]:
+                fail(f"{r['layer']}: {len(r['timed'])} timed entries for {r['candidates']} candidates")
+            for c in r["timed"]:
+                positive(c["ms"], f"{r['layer']} {c['tile']} ms")
+                if c["ms"] < r["best_ms"] * (1 - 1e-9):
+                    fail(f"{r['layer']}: {c['tile']} faster than best")
         if j["tuned_layers"] != sum(1 for r in j["rows"] if r["tuned"]):
             fail("tuned_layers does not count the tuned rows")
         with open(j["table"]) as f:
