@@ -3,6 +3,8 @@
 // hidden split) and layer by layer, GPU time of each from timestamps. Shows
 // the tile the plan's rule picks (model/vk_mbconv.cpp) beside the fastest one
 // measured: the data the rule (and the tuning cache of the next issue) needs.
+// With --expand-dw always the candidates are expand_dw stages (expand and
+// depthwise in one dispatch, then the project layer) instead.
 #include <algorithm>
 #include <cstdio>
 
@@ -59,8 +61,11 @@ int run_mbconv(const MBConvOptions& o) {
   std::printf("%-8s %5s | %10s | %-28s %9s | %-28s %9s | %6s\n", "block", "batch", "unfused us",
               "rule's tile", "us", "fastest tile", "us", "tried");
   nlohmann::json rows = nlohmann::json::array();
-  const std::vector<std::array<uint32_t, 2>> spatial = {{2, 4},  {4, 4},  {4, 8},   {6, 6},   {8, 8},
-                                                        {6, 12}, {8, 16}, {12, 12}, {10, 15}, {16, 16}};
+  // --expand-dw always: the expand_dw stage (plus the project layer) instead of the whole block fused.
+  const bool ed = o.expand_dw == "always";
+  std::vector<std::array<uint32_t, 2>> spatial = {{2, 4},  {4, 4},  {4, 8},   {6, 6},   {8, 8},
+                                                  {6, 12}, {8, 16}, {12, 12}, {10, 15}, {16, 16}};
+  if (ed) spatial = {{1, 8}, {2, 4}, {2, 8}, {4, 4}, {4, 8}, {2, 16}, {4, 16}, {8, 8}, {6, 10}, {8, 16}};
   for (int b : batches)
     for_each_mbconv_block(net.layers, b, o.size, [&](const BenchBlock& blk) {
       const std::vector<Layer>& block = blk.layers;
@@ -72,7 +77,13 @@ int run_mbconv(const MBConvOptions& o) {
       VkPlanOptions opt = plan_options(o, b, p);
       opt.fuse = FusePolicy::Never;
       const Timed unfused = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
-      opt.fuse = FusePolicy::Always;
+      if (ed) {  // the expand_dw stage and the project layer, never the whole block fused
+        opt.fuse = FusePolicy::Auto;
+        opt.fuse_blocks = {"none"};
+        opt.expand_dw = FusePolicy::Always;
+      } else {
+        opt.fuse = FusePolicy::Always;
+      }
       const Timed rule = time_stage(ctx, block, shape, opt, x, o.warmup, o.iters);
       Timed best = rule;
       nlohmann::json tried = nlohmann::json::array();
@@ -81,6 +92,7 @@ int run_mbconv(const MBConvOptions& o) {
         for (uint32_t hc : {16u, 32u, 64u})
           for (uint32_t split : {1u, 2u, 4u, 8u, 16u})
             for (uint32_t wg : {256u, 128u}) {
+              if (ed && (hc == 64 || split > 4)) continue;  // expand_dw: the rule's range (vk_mbconv.cpp)
               const uint64_t groups = uint64_t(b) * ((out.h + s[0] - 1) / s[0]) * ((out.w + s[1] - 1) / s[1]);
               if (split > 1 && groups * split > 1024) continue;  // a split only where the grid is small
               if (split * hc > uint32_t(block[0].cout) + hc) continue;
@@ -106,6 +118,7 @@ int run_mbconv(const MBConvOptions& o) {
     write_json(o.json, {{"tool", "effnet-bench mbconv"},
                         {"device", device_json(d)},
                         {"precision", o.precision},
+                        {"stage", ed ? "expand_dw" : "mbconv"},
                         {"iters", o.iters},
                         {"rows", rows}});
   return kExitOk;

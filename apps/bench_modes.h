@@ -29,6 +29,7 @@ struct BenchCommon {
   bool no_fuse = false;                   // MBConv blocks layer by layer (net: no fused run)
   std::string fuse = "auto";              // --fuse: auto | always | never (never == --no-fuse)
   std::string fuse_blocks;                // --fuse-blocks mbconv4,mbconv5: exactly these fused (A/B)
+  std::string expand_dw = "auto";         // --expand-dw: auto | always | never (expand_dw stages)
   uint32_t mbconv_skip = 0;               // profiling only: EFFNET_MBCONV_SKIP (wrong results)
   bool no_cuda = false;                   // skip the CUDA peers even when present
   std::string gemm_epilogue = "auto";     // --gemm-epilogue: auto | f32 | f16 | direct (COOPMAT GEMMs)

@@ -80,7 +80,8 @@ struct VkNetResult {
   bool use_budget() const { return budget_bytes >= plan_bytes; }
   int64_t reported() const { return use_budget() ? budget_bytes : plan_bytes; }
   std::string variant;
-  int fused = 0;  // fused MBConv stages
+  int fused = 0;      // fused MBConv stages
+  int expand_dw = 0;  // expand_dw stages
 };
 
 // A fresh context per plan, so that the memory-budget delta sees the plan's
@@ -96,14 +97,17 @@ VkNetResult time_vulkan(const Network& net, const NetOptions& o, int batch, Prec
   const int64_t use1 = device_heap_usage(ctx);
   if (use0 >= 0 && use1 >= 0) r.budget_bytes = use1 - use0;
   r.plan_bytes = int64_t(plan.device_buffer_bytes());
-  int coop = 0, fused = 0;
+  int coop = 0, fused = 0, expand_dw = 0;
   for (const Stage& st : plan.stages()) {
     coop += st.coopmat();
     fused += st.kind == StageKind::MBConv;
+    expand_dw += st.kind == StageKind::ExpandDw;
   }
   r.fused = fused;
+  r.expand_dw = expand_dw;
   r.variant = (coop ? "coopmat " + std::to_string(coop) : std::string("scalar")) + ", " +
-              std::to_string(fused) + " fused, " + std::to_string(plan.stages().size()) + " stages";
+              std::to_string(fused) + " fused, " + std::to_string(expand_dw) + " expand_dw, " +
+              std::to_string(plan.stages().size()) + " stages";
   for (int i = 0; i < o.warmup; ++i) plan.run(xs[size_t(i) % xs.size()]);
   std::vector<double> gpu, host;
   for (int i = 0; i < o.iters; ++i) {
@@ -185,6 +189,8 @@ int run_net(const NetOptions& o) {
           {"precision", ps},
           {"batch", b},
           {"variant", vr.variant},
+          {"fused_blocks", vr.fused},
+          {"expand_dw_stages", vr.expand_dw},
           {"gpu", vr.gpu.json()},
           {"host", vr.host.json()},
           {"images_per_s", b / (vr.gpu.median * 1e-3)},
@@ -197,7 +203,7 @@ int run_net(const NetOptions& o) {
                                        : "the plan's own buffers (computed)"}}}};
       // The same network layer by layer, in the same run (the fusion's before/after).
       double unfused_ms = -1;
-      if (vr.fused > 0) {
+      if (vr.fused > 0 || vr.expand_dw > 0) {
         progress.begin("net " + ps + " batch " + std::to_string(b) + ": Vulkan unfused, " +
                        std::to_string(o.iters) + " runs");
         const VkNetResult ur = time_vulkan(net, o, b, p, false, xs, progress);

@@ -31,6 +31,9 @@ VkPlanOptions plan_options(const BenchCommon& c, int batch, Precision p) {
   o.allow_coopmat = !c.no_coopmat;
   o.allow_coopmat2 = c.coopmat2;
   o.fuse = c.no_fuse ? FusePolicy::Never : c.fuse == "always" ? FusePolicy::Always : FusePolicy::Auto;
+  o.expand_dw = c.expand_dw == "always"  ? FusePolicy::Always
+                : c.expand_dw == "never" ? FusePolicy::Never
+                                         : FusePolicy::Auto;
   o.mbconv_skip = c.mbconv_skip;
   if (c.gemm_epilogue == "f32") o.gemm_epilogue = GemmEpilogue::StageF32;
   if (c.gemm_epilogue == "f16") o.gemm_epilogue = GemmEpilogue::StageF16;
@@ -76,6 +79,11 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
   sub->add_option("--fuse", c.fuse,
                   "auto (default: the plan's rule) | always (every block fused where a tile fits) | never "
                   "(as --no-fuse)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  sub->add_option("--expand-dw", c.expand_dw,
+                  "a block's expand and depthwise layers as one expand_dw stage where the block is not "
+                  "fused whole: auto (default: the plan's rule) | always (where a tile fits) | never; "
+                  "--no-fuse implies never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   sub->add_flag("--no-cuda", c.no_cuda, "skip the CUDA peers even where CUDA is present");
   sub->add_option(
@@ -193,7 +201,9 @@ int main(int argc, char** argv) {
 
     MBConvOptions mb;
     CLI::App* s_mb = cli.add_subcommand(
-        "mbconv", "each MBConv block: fused with a grid of candidate tiles and layer by layer, GPU time");
+        "mbconv",
+        "each MBConv block: fused (with --expand-dw always: as an expand_dw stage and the project) with a "
+        "grid of candidate tiles, and layer by layer, GPU time");
     add_common(s_mb, mb, 20, 3);
     s_mb->add_option("--batch", mb.batches, "comma-separated batch sizes (default 10,256)");
     s_mb->add_option("--precision", mb.precision, "fp16 (default) | fp32")

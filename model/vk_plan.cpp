@@ -213,12 +213,15 @@ VkPlan::Impl::Impl(vk::Context& c, std::vector<Layer> layers, const ActShape& in
     Stage st;
     st.first = i;
     st.in = cur;
-    st.mbconv = choose_mbconv(layers, i, cur, precision, dev,
-                              {opt.allow_coopmat, opt.force_mbconv_tile, opt.fuse, opt.fuse_blocks});
+    MBConvChoice mc{opt.allow_coopmat, opt.force_mbconv_tile, opt.fuse, opt.fuse_blocks, opt.expand_dw};
+    if (opt.fuse == FusePolicy::Never || (!opt.fuse_blocks.empty() && opt.expand_dw != FusePolicy::Always))
+      mc.expand_dw = FusePolicy::Never;
+    st.mbconv = choose_mbconv(layers, i, cur, precision, dev, mc);
+    if (!st.mbconv) st.mbconv = choose_expand_dw(layers, i, cur, precision, dev, mc);
     if (st.mbconv) {
-      st.kind = StageKind::MBConv;
-      st.name = st.mbconv->block;
-      st.count = 3;
+      st.kind = st.mbconv->project ? StageKind::MBConv : StageKind::ExpandDw;
+      st.name = st.mbconv->project ? st.mbconv->block : layers[i].name + "+" + layers[i + 1].name;
+      st.count = st.mbconv->layer_count();
       st.out = st.mbconv->out;
     } else {
       GemmChoice choice{opt.allow_coopmat, opt.force_gemm_tile, opt.force_coopmat_shape,

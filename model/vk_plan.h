@@ -104,6 +104,13 @@ struct VkPlanOptions {
   // For A/B runs (effnet-bench --fuse-blocks): fuse exactly these blocks
   // ("mbconv4", ...) where a tile fits; ignored with fuse Never (MBConvChoice::only).
   std::vector<std::string> fuse_blocks;
+  // Where a block is not fused whole: its expand and depthwise layers as one
+  // expand_dw stage (StageKind::ExpandDw, mbconv.comp -DEXPAND_DW; the
+  // expanded tensor stays on chip). Auto where measured faster
+  // (expand_dw_worth), Always where a tile fits (tests, effnet-bench
+  // --expand-dw always), Never. Ignored (Never) with fuse Never, and with
+  // fuse_blocks unless Always.
+  FusePolicy expand_dw = FusePolicy::Auto;
   // Opt in (effnet-bench --dw-project, for A/B runs): a depthwise layer that
   // is not part of a fused block runs inside the pointwise GEMM after it
   // (StageKind::DwProject) where that fits (dw_project_fuse,
@@ -111,7 +118,8 @@ struct VkPlanOptions {
   // H200 it measured slower than the two layers apart at every batch
   // (docs/PERFORMANCE.md, "dw_project: a negative result").
   bool fuse_dw_project = false;
-  std::optional<MBConvTile> force_mbconv_tile;  // test-only: this tile for every fused block
+  std::optional<MBConvTile>
+      force_mbconv_tile;     // test-only: this tile for every fused block (or expand_dw stage)
   uint32_t mbconv_skip = 0;  // profiling only (EFFNET_SC_SKIP, shaders/abi.h): wrong results when not 0
   // Profiling only (effnet-bench mbconv-profile): fused blocks run the
   // mbconv_coopmat_fp16_prof variant, which records per-workgroup phase clocks

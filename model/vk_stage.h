@@ -15,9 +15,10 @@ namespace effnet {
 enum class StageKind {
   Layer,      // one layer, its own shader (stem, pointwise, depthwise, head_pool, linear)
   MBConv,     // a whole MBConv block (expand, depthwise, project) in mbconv.comp
+  ExpandDw,   // a block's expand and depthwise layers in mbconv.comp -DEXPAND_DW
   DwProject,  // a depthwise layer and the pointwise layer after it (gemm.comp -DDW_A)
 };
-const char* stage_kind_name(StageKind k);  // "layer" | "mbconv" | "dw_project"
+const char* stage_kind_name(StageKind k);  // "layer" | "mbconv" | "expand_dw" | "dw_project"
 
 struct Stage {
   StageKind kind = StageKind::Layer;
@@ -25,7 +26,7 @@ struct Stage {
   size_t first = 0, count = 1;          // layers [first, first + count) of the plan
   std::optional<LayerVariant> layer;    // kind == Layer; DwProject: the pointwise layer's (its GEMM)
   std::optional<LayerVariant> dw;       // kind == DwProject: the depthwise layer's (its geometry)
-  std::optional<MBConvVariant> mbconv;  // kind == MBConv
+  std::optional<MBConvVariant> mbconv;  // kind == MBConv or ExpandDw (mbconv->project false)
   ActShape in, out;                     // NHWC (stem: the NCHW input as {n, h, w, c})
   double layer_flops = 0;               // the covered layers' kind_flops (model/layer_kind.h), as unfused
 

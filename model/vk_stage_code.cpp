@@ -64,8 +64,10 @@ const char* layer_shader(LayerKind k, Precision p, bool coopmat, bool coopmat2) 
   throw std::logic_error("layer_shader: unknown layer kind");
 }
 
-const char* mbconv_shader(Precision p, bool coopmat) {
+const char* mbconv_shader(Precision p, bool coopmat, bool project) {
   namespace sv = shaders::variant;
+  if (!project)
+    return pick(p, coopmat, sv::mbconv_ed_coopmat_fp16, sv::mbconv_ed_fp16, sv::mbconv_ed_fp32, "expand_dw");
   return pick(p, coopmat, sv::mbconv_coopmat_fp16, sv::mbconv_fp16, sv::mbconv_fp32, "mbconv");
 }
 

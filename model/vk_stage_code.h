@@ -8,6 +8,7 @@
 //   head_pool   gemm.comp -DHEAD_POOL         vk_stage_head_pool.cpp
 //   linear      gemm.comp [-DOUT_F32]         vk_stage_linear.cpp
 //   mbconv      mbconv.comp, mbconv_reduce    vk_stage_mbconv.cpp (the variant: vk_mbconv.cpp)
+//   expand_dw   mbconv.comp -DEXPAND_DW       vk_stage_mbconv.cpp (expand + depthwise of a block)
 //   dw_project  gemm.comp -DDW_A              vk_stage_dw_project.cpp (depthwise + pointwise)
 //
 // A layer kind's file decides its variant (shader, tile, grid) once and maps
@@ -74,8 +75,10 @@ const LayerStageCode& layer_stage_code(LayerKind k);
 // pointwise and linear in fp16 only (std::logic_error otherwise).
 const char* layer_shader(LayerKind k, Precision p, bool coopmat, bool coopmat2 = false);
 // The fused MBConv block's variant: mbconv_[coopmat_]<p> (COOPMAT: fp16 only,
-// std::logic_error otherwise); its split reduction's: mbconv_reduce_<p>.
-const char* mbconv_shader(Precision p, bool coopmat);
+// std::logic_error otherwise); project false: the expand_dw stage's,
+// mbconv_ed_[coopmat_]<p> (mbconv.comp -DEXPAND_DW); a split block's
+// reduction: mbconv_reduce_<p>.
+const char* mbconv_shader(Precision p, bool coopmat, bool project = true);
 // The dw_project stage (a depthwise layer fused into the pointwise layer after
 // it, vk_stage_dw_project.cpp): gemm.comp -DDW_A.
 const char* dw_project_shader(Precision p, bool coopmat);
@@ -115,7 +118,8 @@ std::vector<uint32_t> push_words(const P& p) {
 
 // ---- the fused MBConv stage (vk_stage_mbconv.cpp) ------------------------------
 
-// The block's parameters in upload order: expand, vectors, project (pack_mbconv).
+// The block's parameters in upload order: expand, vectors, project (pack_mbconv;
+// expand_dw: no project).
 std::vector<std::vector<uint8_t>> mbconv_params(const Layer& expand, const Layer& depthwise,
                                                 const Layer& project, const MBConvVariant& v);
 // The block's dispatches (params: expand, vectors, project): mbconv.comp, then

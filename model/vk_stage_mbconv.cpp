@@ -1,5 +1,6 @@
-// The fused MBConv stage on Vulkan (expand, depthwise, project in one
-// dispatch: shaders/mbconv.comp; a split block adds mbconv_reduce.comp): the
+// The fused MBConv stages on Vulkan (expand, depthwise, project in one
+// dispatch: shaders/mbconv.comp; a split block adds mbconv_reduce.comp; the
+// expand_dw stage: expand and depthwise, mbconv.comp -DEXPAND_DW): the
 // variant (tile, chunk, split) is decided in model/vk_mbconv.cpp; this file
 // maps it to bindings, specialization constants, push constants and shaders.
 // CPU reference: the three layers' (model/cpu_reference.cpp); tests:
@@ -17,14 +18,15 @@ std::vector<std::vector<uint8_t>> mbconv_params(const Layer& expand, const Layer
   std::vector<std::vector<uint8_t>> out;
   out.push_back(std::move(w.expand));
   out.push_back(std::move(w.vectors));
-  out.push_back(std::move(w.project));
+  if (v.project) out.push_back(std::move(w.project));  // expand_dw: none
   return out;
 }
 
 std::vector<DispatchSpec> mbconv_dispatches(const MBConvVariant& v, const StageBuffers& b,
                                             const vk::DeviceInfo& d, uint32_t skip) {
-  const vk::Buffer &we = *b.params.at(0), &vec = *b.params.at(1), &wp = *b.params.at(2);
-  const bool split = v.tile.split > 1;
+  const vk::Buffer &we = *b.params.at(0), &vec = *b.params.at(1);
+  const vk::Buffer& wp = v.project ? *b.params.at(2) : *b.dummy;
+  const bool split = v.tile.split > 1 && v.project;  // expand_dw slices store their own channels
   std::vector<DispatchSpec> out;
   DispatchSpec m;
   m.shader = v.shader;

@@ -22,6 +22,13 @@
 // bias); SPLIT > 1: each slice writes its fp32 sums to `part` (slice 0 with the
 // bias) and mbconv_reduce.comp adds the slices in fixed order (deterministic).
 //
+// EXPAND_DW (the expand_dw stage, model/vk_mbconv.h): expand and depthwise
+// only; the depthwise step stores its chunk straight to `out`, the hidden
+// tensor at the output resolution [n][ho][wo][cout] with cout = the real hidden
+// channel count (HIDDEN is it padded). No project, no D tile, no partial sums:
+// the slices of a split write disjoint channels. The expanded tensor at the
+// input resolution never leaves the workgroup.
+//
 // Variants (defines): FP16 (fp16 storage, fp32 arithmetic), COOPMAT (with FP16:
 // GL_KHR_cooperative_matrix 16x16x16 f16 -> f32; the input tile staged in
 // shared memory; CIN, HC, COUT multiples of 16). The SCALAR variant reads the
@@ -106,10 +113,11 @@ const uint BP_OFF = EFFNET_MBCONV_BP_OFF(HIDDEN);
 
 // Depthwise 3x3 of chunk hc0 from H into D, 8 channels per item (one 16-byte
 // row chunk of the fp16 tiles) through the variant's h_load8 / d_store8 and
-// dw_weight8 / dw_bias8. (iy0, ix0): image position of input-tile pixel (0, 0).
-// Taps outside the image are skipped (the hidden tensor's zero padding). Rows
-// of D past MP are set to 0.
-void depthwise_chunk(uint hc0, int iy0, int ix0) {
+// dw_weight8 / dw_bias8. (iy0, ix0): image position of input-tile pixel (0, 0),
+// (oy0, ox0) that of output pixel (0, 0). Taps outside the image are skipped
+// (the hidden tensor's zero padding). Rows of D past MP are set to 0;
+// EXPAND_DW: the pixels inside the image go to `out` instead (out_store8).
+void depthwise_chunk(uint hc0, uint img, uint oy0, uint ox0, int iy0, int ix0) {
   const uint G8 = HC / 8;
   for (uint i = gl_LocalInvocationIndex; i < D_ROWS * G8; i += WG_SIZE) {
     const uint q = i / G8, g = i % G8;
@@ -135,7 +143,13 @@ void depthwise_chunk(uint hc0, int iy0, int ix0) {
       lo = clamp(lo, vec4(0.0), vec4(6.0));
       hi = clamp(hi, vec4(0.0), vec4(6.0));
     }
+#ifdef EXPAND_DW
+    const uint c = hc0 + 8 * g, oy = oy0 + q / TW, ox = ox0 + q % TW;
+    if (q < MP && c < pc.cout && oy < pc.ho && ox < pc.wo)
+      out_store8(((img * pc.ho + oy) * pc.wo + ox) * pc.cout + c, lo, hi);
+#else
     d_store8(q, g, lo, hi);
+#endif
   }
 }
 
@@ -152,7 +166,9 @@ void main() {
   uint t = PROF_CLOCK();
   const uint t_begin = t;
   if ((SKIP & 8) == 0) stage_input(img, iy0, ix0);
+#ifndef EXPAND_DW
   project_init(slice == 0);
+#endif
   if ((SKIP & 16) == 0) {
     stage_weights(slice * chunks * HC);
     stage_dw_weights(slice * chunks * HC);
@@ -172,7 +188,7 @@ void main() {
     PROF_ADD(1, t);
     barrier();
     PROF_ADD(2, t);
-    if ((SKIP & 2) == 0) depthwise_chunk(hc0, iy0, ix0);
+    if ((SKIP & 2) == 0) depthwise_chunk(hc0, img, oy0, ox0, iy0, ix0);
     PROF_ADD(3, t);
     if (ch + 1 < chunks && (SKIP & 16) == 0) stage_weights(hc0 + HC);
     PROF_ADD(4, t);
@@ -180,7 +196,9 @@ void main() {
     PROF_ADD(5, t);
     if (ch + 1 < chunks && (SKIP & 16) == 0) stage_dw_weights(hc0 + HC);
     PROF_ADD(6, t);
+#ifndef EXPAND_DW
     if ((SKIP & 4) == 0) project_chunk(hc0);
+#endif
     PROF_ADD(7, t);
   }
   const uint tiles = gl_NumWorkGroups.x;
@@ -199,7 +217,7 @@ void main() {
     prof[at + 5] = t - t_begin;
     [[unroll]] for (uint i = 0; i < EFFNET_MBCONV_PROF_PHASES; ++i) prof[at + 6 + i] = cyc[i];
   }
-#else
+#elif !defined(EXPAND_DW)  // EXPAND_DW: every chunk was stored by its depthwise step
   finish(img, oy0, ox0, part_base);
 #endif
 }

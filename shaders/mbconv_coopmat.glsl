@@ -24,13 +24,22 @@ const uint HS = EFFNET_MBCONV_ROW16(HC);
 const uint OS = EFFNET_MBCONV_ROW16(COUT);
 const uint H_OFF = PIN_PAD * XS;
 const uint D_OFF = H_OFF + PIN_PAD * HS;
+#ifdef EXPAND_DW
+// No D tile: the depthwise step stores to device memory; no output stage.
+const uint WE_OFF = D_OFF;
+const uint D_ROWS = MP;  // the output-tile pixels the depthwise step stores
+#else
 const uint WE_OFF = D_OFF + MP_PAD * HS;
+const uint D_ROWS = MP_PAD;  // rows of D the depthwise step writes
+#endif
 const uint BE_OFF_S = WE_OFF + HC * XS;  // BE: [16][HC] fp32 = 16 rows of HC / 4 uvec4
+#ifdef EXPAND_DW
+shared uvec4 S[EFFNET_MBCONV_CM_ED_VEC4(PIN_PAD, CIN, HC)];
+#else
 const uint MAIN_VEC4 = EFFNET_MBCONV_CM_MAIN_VEC4(PIN_PAD, MP_PAD, CIN, HC);
 const uint OUT_VEC4 = EFFNET_MBCONV_CM_OUT_VEC4(MP_PAD, COUT);
 shared uvec4 S[MAIN_VEC4 > OUT_VEC4 ? MAIN_VEC4 : OUT_VEC4];
-
-const uint D_ROWS = MP_PAD;  // rows of D the depthwise step writes
+#endif
 const uint EMF = PIN_PAD / 16, ENF = HC / 16;
 const uint PMF = MP_PAD / 16, PNF = COUT / 16, PFRAGS = PMF * PNF;
 const uint PFR = (PFRAGS + SUBGROUPS - 1) / SUBGROUPS;
@@ -46,6 +55,10 @@ void h_load8(uint row, uint g, out vec4 lo, out vec4 hi) {
 }
 void d_store8(uint row, uint g, vec4 lo, vec4 hi) {
   S[D_OFF + row * HS + g] = uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
+}
+// EXPAND_DW: 8 channels of the block's hidden output at element `at` (a multiple of 8).
+void out_store8(uint at, vec4 lo, vec4 hi) {
+  out_vec[at / 8] = uvec4(packHalf2x16(lo.xy), packHalf2x16(lo.zw), packHalf2x16(hi.xy), packHalf2x16(hi.zw));
 }
 void dw_weight8(uint hc0, uint tap, uint g, out vec4 lo, out vec4 hi) {
   const uint at = DWS_OFF + tap * (HC / 4) + 2 * g;

@@ -23,6 +23,10 @@
 #define EFFNET_MBCONV_CM_MAIN_VEC4(pin_pad, mp_pad, cin, hc)                                          \
   ((pin_pad) * EFFNET_MBCONV_ROW16(cin) + (pin_pad) * EFFNET_MBCONV_ROW16(hc) +                     \
    (mp_pad) * EFFNET_MBCONV_ROW16(hc) + (hc) * EFFNET_MBCONV_ROW16(cin) + 4u * (hc) + (10u * (hc)) / 4u)
+// EXPAND_DW (expand and depthwise only): the same without D and the output stage.
+#define EFFNET_MBCONV_CM_ED_VEC4(pin_pad, cin, hc)                                                    \
+  ((pin_pad) * EFFNET_MBCONV_ROW16(cin) + (pin_pad) * EFFNET_MBCONV_ROW16(hc) +                     \
+   (hc) * EFFNET_MBCONV_ROW16(cin) + 4u * (hc) + (10u * (hc)) / 4u)
 #define EFFNET_MBCONV_CM_OUT_VEC4(mp_pad, cout) ((mp_pad) * EFFNET_MBCONV_ROW16(cout))
 // SCALAR shared memory, floats: H [PIN][HC], D [MP][HC] and the project sums
 // [MP][COUT] (the input is read from device memory). Nothing but loop

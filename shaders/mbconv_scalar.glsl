@@ -4,7 +4,11 @@
 // ACC [MP][COUT], so nothing but loop counters is live across a barrier. The
 // input and the weights are read from device memory. CIN == cin and
 // COUT == cout here (no padding).
+#ifdef EXPAND_DW
+shared float SH[PIN * HC];  // H only: the depthwise step stores to device memory
+#else
 shared float SH[EFFNET_MBCONV_SC_FLOATS(PIN, MP, HC, COUT)];
+#endif
 const uint D_OFF = PIN * HC;
 const uint ACC_OFF = D_OFF + MP * HC;
 const uint D_ROWS = MP;
@@ -27,6 +31,13 @@ void d_store8(uint row, uint g, vec4 lo, vec4 hi) {
   [[unroll]] for (uint e = 0; e < 4; ++e) {
     SH[at + e] = to_storage(lo[e]);
     SH[at + 4 + e] = to_storage(hi[e]);
+  }
+}
+// EXPAND_DW: 8 channels of the block's hidden output from element `at`.
+void out_store8(uint at, vec4 lo, vec4 hi) {
+  [[unroll]] for (uint e = 0; e < 4; ++e) {
+    out_data[at + e] = SFP(lo[e]);
+    out_data[at + 4 + e] = SFP(hi[e]);
   }
 }
 // The depthwise weight [9][HIDDEN] and bias straight from device memory.

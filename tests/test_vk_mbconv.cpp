@@ -25,21 +25,6 @@ namespace {
 
 double tol(Precision p) { return p == Precision::FP16 ? test::kTolFp16 : test::kTolFp32; }
 
-// Block b (0-based) of the network with random non-zero weights, named as the
-// state_dict names them ("mbconv<b+1>.0", ".3", ".6").
-std::vector<Layer> random_block(size_t b, uint64_t seed) {
-  const MBConvSpec& s = kMBConv[b];
-  std::vector<Layer> l = {
-      test::random_layer(LayerKind::Pointwise, s.cin, s.hidden(), 1, Act::ReLU6, seed),
-      test::random_layer(LayerKind::Depthwise3x3, s.hidden(), s.hidden(), s.stride, Act::ReLU6, seed + 1),
-      test::random_layer(LayerKind::Pointwise, s.hidden(), s.cout, 1, Act::None, seed + 2)};
-  const std::string p = "mbconv" + std::to_string(b + 1);
-  l[0].name = p + ".0";
-  l[1].name = p + ".3";
-  l[2].name = p + ".6";
-  return l;
-}
-
 struct FusedRun {
   double err = 0;
   Tensor y;
@@ -82,7 +67,7 @@ TEST_CASE("fused MBConv: every block of the network matches cpu_layer at odd siz
   // Block inputs as the network sees them for a 33x47 and a 32x32 image (the
   // smallest), and a large odd one for the first two blocks.
   const auto hw = GENERATE(std::array<int, 3>{1, 33, 47}, std::array<int, 3>{3, 17, 9});
-  const std::vector<Layer> layers = random_block(b, 100 + b);
+  const std::vector<Layer> layers = test::random_mbconv_block(b, 100 + b);
   const Tensor x = test::random_tensor({hw[0], hw[1], hw[2], kMBConv[b].cin}, 7 * b + 1, -2.0f, 2.0f);
   CAPTURE(b + 1, precision_name(p), hw[0], hw[1], hw[2]);
   CHECK(fused_vs_cpu(ctx, layers, x, p).err <= tol(p));
@@ -92,7 +77,7 @@ TEST_CASE("fused MBConv: 257x257 and batch 10 inputs of the first blocks", "[vk]
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
   const size_t b = GENERATE(size_t(0), size_t(1));
-  const std::vector<Layer> layers = random_block(b, 200 + b);
+  const std::vector<Layer> layers = test::random_mbconv_block(b, 200 + b);
   const Tensor big = test::random_tensor({1, 257, 257, kMBConv[b].cin}, 31 + b, -2.0f, 2.0f);
   CAPTURE(b + 1, precision_name(p));
   CHECK(fused_vs_cpu(ctx, layers, big, p).err <= tol(p));
@@ -108,7 +93,7 @@ TEST_CASE("fused MBConv: forced tiles, chunks and splits hit every border", "[vk
   const MBConvTile t = GENERATE(MBConvTile{1, 1, 16, 1}, MBConvTile{3, 5, 32, 1}, MBConvTile{4, 4, 16, 2},
                                 MBConvTile{2, 8, 32, 3}, MBConvTile{16, 16, 16, 1}, MBConvTile{5, 3, 64, 1});
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
-  const std::vector<Layer> layers = random_block(b, 300 + b);
+  const std::vector<Layer> layers = test::random_mbconv_block(b, 300 + b);
   const Tensor x = test::random_tensor({2, 11, 13, kMBConv[b].cin}, 51 + b, -2.0f, 2.0f);
   CAPTURE(b + 1, t.str(), precision_name(p));
   bool fits = true;
@@ -126,7 +111,7 @@ TEST_CASE("fused MBConv: a split reduction is deterministic and equals the unspl
           "[vk][mbconv][validation]") {
   EFFNET_VK_CONTEXT_OR_SKIP(ctx);
   const Precision p = GENERATE(Precision::FP32, Precision::FP16);
-  const std::vector<Layer> layers = random_block(6, 400);  // mbconv7: hidden 1152
+  const std::vector<Layer> layers = test::random_mbconv_block(6, 400);  // mbconv7: hidden 1152
   const Tensor x = test::random_tensor({1, 8, 8, kMBConv[6].cin}, 61, -2.0f, 2.0f);
   const FusedRun one = fused_vs_cpu(ctx, layers, x, p, MBConvTile{4, 4, 16, 1});
   const FusedRun split = fused_vs_cpu(ctx, layers, x, p, MBConvTile{4, 4, 16, 8});

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "model/arch.h"
 #include "model/network.h"
 #include "tests/support/test_util.h"
 #include "vk_runtime/context.h"
@@ -40,6 +42,21 @@ inline Layer random_layer(LayerKind kind, int cin, int cout, int stride, Act act
   const float b = 1.0f / std::sqrt(float(fan_in));
   l.weight = random_tensor({n}, seed, -b, b).data;
   l.bias = random_tensor({cout}, seed + 1000, -0.2f, 0.2f).data;
+  return l;
+}
+
+// Block b (0-based) of the network with random non-zero weights, named as the
+// state_dict names them ("mbconv<b+1>.0", ".3", ".6").
+inline std::vector<Layer> random_mbconv_block(size_t b, uint64_t seed) {
+  const MBConvSpec& s = kMBConv[b];
+  std::vector<Layer> l = {
+      random_layer(LayerKind::Pointwise, s.cin, s.hidden(), 1, Act::ReLU6, seed),
+      random_layer(LayerKind::Depthwise3x3, s.hidden(), s.hidden(), s.stride, Act::ReLU6, seed + 1),
+      random_layer(LayerKind::Pointwise, s.hidden(), s.cout, 1, Act::None, seed + 2)};
+  const std::string p = "mbconv" + std::to_string(b + 1);
+  l[0].name = p + ".0";
+  l[1].name = p + ".3";
+  l[2].name = p + ".6";
   return l;
 }
 
