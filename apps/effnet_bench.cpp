@@ -99,7 +99,7 @@ void add_common(CLI::App* sub, BenchCommon& c, int iters, int warmup) {
                   "depthwise layer instead of the rule's (for sweeps)");
   sub->add_option("--stem-tile", c.stem_tile,
                   "VECxPIX: output channels x output pixels along W per invocation of the stem instead of "
-                  "the rule's (for sweeps)");
+                  "the rule's (for sweeps); coopmat: the split-fp16 cooperative-matrix stem (fp16)");
   sub->add_option("--tuning", c.tuning,
                   "tuning table: auto (default: the one beside the pipeline cache, else the built-in one "
                   "of this device, driver and shader build; effnet-bench tune writes it) | off (the rules) | "

@@ -284,8 +284,8 @@ std::vector<GemmTile> coopmat_tile_candidates(const std::array<uint32_t, 3>& s, 
     bns = {64, 128, 256};
   if (k_pad <= 64)
     bks = {round_up(k_pad, 8)};
-  else
-    bks = {round_up(32, s[2]), round_up(64, s[2])};
+  else  // 16 as well: vk_cooperative_matrix_perf's step for fp16 x fp16 -> fp32 (small tiles, more resident)
+    bks = {round_up(16, s[2]), round_up(32, s[2]), round_up(64, s[2])};
   for (uint32_t bm : bms)
     for (uint32_t bn : bns)
       for (uint32_t bk : bks)

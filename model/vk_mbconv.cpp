@@ -127,9 +127,12 @@ std::string MBConvVariant::describe() const {
     o << block << " fused ";
   else
     o << block << ".0+" << block << ".3 expand_dw ";
-  o << shader << " " << tile.str() << ", " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x"
-    << groups[2] << " groups, " << shared_bytes << " B shared, executes "
-    << int(100.0 * executed_flops / flops + 0.5) << "% of the FLOPs";
+  // The tile's size, chunk and split, then the workgroup this plan runs (the
+  // tile's wg clamped to the device), once.
+  o << shader << " " << tile.th << "x" << tile.tw << " px, chunk " << tile.hc << ", split " << tile.split
+    << ", " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups, "
+    << shared_bytes << " B shared, executes " << int(100.0 * executed_flops / flops + 0.5)
+    << "% of the FLOPs";
   return o.str();
 }
 

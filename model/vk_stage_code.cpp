@@ -81,6 +81,9 @@ const char* stem_u8_shader(Precision p) {
   return pick(p, false, nullptr, sv::stem_conv_u8_fp16, sv::stem_conv_u8_fp32, "stem (uint8 input)");
 }
 
+const char* stem_coopmat_shader() { return shaders::variant::stem_conv_coopmat_fp16; }
+const char* stem_u8_coopmat_shader() { return shaders::variant::stem_conv_u8_coopmat_fp16; }
+
 const char* mbconv_reduce_shader(Precision p) {
   namespace sv = shaders::variant;
   return pick(p, false, nullptr, sv::mbconv_reduce_fp16, sv::mbconv_reduce_fp32, "mbconv_reduce");

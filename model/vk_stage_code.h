@@ -2,7 +2,7 @@
 // stage to build it, and the one file per kind that answers.
 //
 //   kind        shader (shaders/)             stage code (model/)
-//   stem        stem_conv.comp                vk_stage_stem.cpp
+//   stem        stem_conv.comp [stem_coopmat] vk_stage_stem.cpp (COOPMAT: the split-fp16 GEMM, opt-in)
 //   pointwise   gemm.comp                     vk_stage_pointwise.cpp
 //   depthwise   depthwise.comp                vk_stage_depthwise.cpp
 //   head_pool   gemm.comp -DHEAD_POOL         vk_stage_head_pool.cpp
@@ -85,6 +85,11 @@ const char* dw_project_shader(Precision p, bool coopmat);
 const char* mbconv_reduce_shader(Precision p);
 // The stem reading uint8 NHWC input: stem_conv_u8_<p> (stem_conv.comp -DINPUT_U8).
 const char* stem_u8_shader(Precision p);
+// The stem's COOPMAT variants (fp16 only; stem_conv.comp -DCOOPMAT, the
+// split-fp16 GEMM of shaders/stem_coopmat.glsl): stem_conv_coopmat_fp16, and
+// with uint8 input stem_conv_u8_coopmat_fp16.
+const char* stem_coopmat_shader();
+const char* stem_u8_coopmat_shader();
 
 // n fp32 values as `bytes`-wide storage (4: a copy; 2: fp16, round to nearest even).
 void pack_storage(const float* src, size_t n, int bytes, void* dst);

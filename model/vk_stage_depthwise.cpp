@@ -24,6 +24,10 @@ void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const Gemm
   v.pix = uint32_t(std::min<uint64_t>(4, uint64_t(v.out.w)));
   v.rows = 1;
   if (const auto& t = choice.depthwise_tile) {
+    if (t->coopmat)
+      throw vk::DeviceError("layer " + l.name +
+                            ": depthwise tile coopmat: only the stem has a cooperative-matrix "
+                            "variant");
     // shaders/depthwise.comp: VEC in {1, 2, 4, 8} dividing C; ROWS * PIX * VEC <= 32 accumulators.
     if ((t->vec != 1 && t->vec != 2 && t->vec != 4 && t->vec != 8) || c % t->vec ||
         uint64_t(t->rows) * t->pix * t->vec > 32)

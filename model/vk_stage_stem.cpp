@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "model/errors.h"
+#include "model/fp16_range.h"
 #include "model/vk_stage_code.h"
 #include "shaders/abi.h"
 #include "vk_runtime/errors.h"
@@ -19,11 +20,57 @@ namespace {
 // the H200 at batch 256 (`effnet-bench layers --stem-tile`, docs/PERFORMANCE.md
 // "Stem and depthwise invocation tiles"): 16 x 1 344 us, 32 x 1 384, 32 x 2 370,
 // 16 x 2 355, 8 x 4 376, 8 x 1 514.
+//
+// COOPMAT (ConvTile::coopmat, chosen only when forced or tuned: not yet
+// measured against the FMA tiles; shaders/stem_coopmat.glsl): 4 subgroups per
+// workgroup, each a grid-stride loop over blocks of 16 output pixels, up to 8
+// blocks per subgroup where the grid stays above ~512 subgroup-loops per
+// workgroup slot (the weights are staged once per workgroup).
+void choose_coopmat(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d) {
+  const std::string what = "layer " + l.name + ": the cooperative-matrix stem";
+  if (v.precision != Precision::FP16) throw vk::DeviceError(what + " runs in fp16 only");
+  const auto shapes = gemm_coopmat_shapes(d);
+  if (std::find(shapes.begin(), shapes.end(), std::array<uint32_t, 3>{16, 16, 16}) == shapes.end())
+    throw vk::DeviceError(what + " needs 16x16x16 f16 x f16 -> f32 cooperative matrices, which " + d.name +
+                          " does not report");
+  if (l.cout % 16 || l.cout > 64 || l.cin * 9 > 64)
+    throw vk::DeviceError(what +
+                          " needs output channels a multiple of 16 up to 64 and at most 7 input "
+                          "channels (has " +
+                          std::to_string(l.cin) + " -> " + std::to_string(l.cout) + ")");
+  // The split's hi part is fp16(w): a weight beyond fp16's range would be Inf
+  // there (the FMA stem keeps fp32 weights and runs it).
+  check_fp16_storable(l.weight, l.name + ".weight");
+  v.coopmat = true;
+  v.shader = v.input_u8 ? stem_u8_coopmat_shader() : stem_coopmat_shader();
+  v.subgroup_size = d.subgroup_size;
+  v.subgroups = 4;
+  v.wg_size = v.subgroups * v.subgroup_size;
+  if (v.subgroup_size == 0 || v.subgroup_size % 16 || v.wg_size > d.max_workgroup_invocations)
+    throw vk::DeviceError(what + ": subgroups of " + std::to_string(d.subgroup_size) +
+                          " invocations (needs a multiple of 16, 4 per workgroup)");
+  // shaders/stem_coopmat.glsl: LDA = (KP / 8) | 1 chunks per row; an A_hi and
+  // A_lo slice [16][LDA] per subgroup, aliasing the staged B_hi, B_lo [COUT][LDA].
+  const uint32_t kp = (uint32_t(l.cin) * 9 + 15) / 16 * 16, lda = (kp / 8) | 1u;
+  v.shared_vec4 = std::max(v.subgroups * 2 * 16 * lda, 2 * uint32_t(l.cout) * lda);
+  const uint64_t table_bytes = v.input_u8 ? 3 * 256 * 4 : 0;
+  if (uint64_t(v.shared_vec4) * 16 + table_bytes > d.max_shared_memory)
+    throw vk::DeviceError(what + " needs " + std::to_string(v.shared_vec4 * 16 + table_bytes) +
+                          " B of shared memory, " + d.name + " has " + std::to_string(d.max_shared_memory));
+  const uint64_t blocks = (uint64_t(v.out.n) * v.out.h * v.out.w + 15) / 16;
+  const uint64_t per_loop = std::clamp<uint64_t>(blocks / (uint64_t(v.subgroups) * 512), 1, 8);
+  v.groups = grid_stride_groups((blocks + per_loop - 1) / per_loop, v.subgroups, d);  // subgroup loops / 4
+}
+
 void choose(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d, const GemmChoice& choice) {
   v.input_u8 = choice.stem_input_u8;
   if (v.input_u8 && l.cin != 3)
     throw ShapeError("layer " + l.name + ": uint8 input needs 3 (RGB) channels, the stem takes " +
                      std::to_string(l.cin));
+  if (choice.stem_tile && choice.stem_tile->coopmat) {
+    choose_coopmat(v, l, d);
+    return;
+  }
   v.shader =
       v.input_u8 ? stem_u8_shader(v.precision) : layer_shader(LayerKind::StemConv3x3, v.precision, false);
   v.wg_size = std::min<uint32_t>(256, d.max_workgroup_invocations);
@@ -51,6 +98,10 @@ DispatchSpec dispatch(const LayerVariant& v, const Layer& l, const StageBuffers&
   DispatchSpec s = conv_dispatch(v, l, b);
   // stem_conv.comp unrolls over the channel counts: CIN and COUT equal the push constant's.
   s.spec.set(EFFNET_SC_CIN, uint32_t(v.in.c)).set(EFFNET_SC_COUT, uint32_t(v.out.c));
+  if (v.coopmat) {  // its subgroup slices assume SUBGROUPS subgroups of subgroup_size
+    s.spec.set(EFFNET_SC_SUBGROUPS, v.subgroups);
+    s.pipeline.required_subgroup_size = v.subgroup_size;
+  }
   if (v.input_u8) {  // params: weight, bias, the normalisation table (VkPlan)
     s.bindings.resize(EFFNET_STEM_U8_BINDING_COUNT);
     s.bindings[EFFNET_BIND_INPUT_TABLE] = {b.params.at(2), false};

@@ -94,10 +94,13 @@ std::vector<Candidate> conv_candidates(const Layer& l) {
         for (uint32_t pix : {1u, 2u, 4u, 8u})
           if (pix * rows * vec <= 32) add(vec, pix, rows);
     }
-  } else {  // the stem
+  } else {  // the stem; its COOPMAT variant is rejected (skipped) in fp32 or without cooperative matrices
     for (uint32_t vec : {4u, 8u, 16u, 32u})
       for (uint32_t pix : {1u, 2u, 4u, 8u, 16u})
         if (pix * vec <= 64) add(vec, pix, 1);
+    ConvTile t;
+    t.coopmat = true;
+    v.push_back({std::nullopt, t});
   }
   return v;
 }
@@ -113,12 +116,15 @@ double distance(const Candidate& c, const LayerVariant& rule) {
            log2_ratio(a.invocations(), b.invocations()) + (a.stages != b.stages) +
            (a.epilogue != b.epilogue) + (a.coopmat2 != b.coopmat2);
   }
+  // The other variant (COOPMAT vs FMA tiles) nearer than any other tile: always among the timed.
+  if (c.conv->coopmat != rule.coopmat) return 0.5;
   return log2_ratio(c.conv->vec, rule.vec) + log2_ratio(c.conv->pix, rule.pix) +
          log2_ratio(c.conv->rows, rule.rows);
 }
 
 bool same_choice(const Candidate& c, const LayerVariant& rule) {
   if (c.gemm) return c.gemm->str() == rule.tile.str();
+  if (c.conv && (c.conv->coopmat || rule.coopmat)) return c.conv->coopmat == rule.coopmat;
   if (c.conv) return c.conv->vec == rule.vec && c.conv->pix == rule.pix && c.conv->rows == rule.rows;
   return true;
 }
@@ -129,6 +135,7 @@ std::string rule_str(const LayerVariant& v) {
   t.vec = v.vec;
   t.pix = v.pix;
   t.rows = v.rows;
+  t.coopmat = v.coopmat;
   return "conv " + t.str();
 }
 

@@ -10,7 +10,8 @@
 //     epilogues that apply; SCALAR: 16..64 x 16..64 tiles (bk 16);
 //   Depthwise3x3: 1, 2, 4 or 8 channels (dividing C) x pixel blocks of
 //     1..8 pixels along W and 1..8 rows (at most 32 accumulators);
-//   stem: 4..32 output channels x 1..16 pixels (at most 64 accumulators).
+//   stem: 4..32 output channels x 1..16 pixels (at most 64 accumulators),
+//     and the COOPMAT variant (ConvTile::coopmat; fp16, nearest of all).
 // A candidate the device or shader rejects (DeviceError, ShapeError) is
 // skipped. The candidates of a layer and the rule are timed interleaved
 // (round r replays every plan once, after a warm-up that keeps the GPU busy),

@@ -9,17 +9,23 @@
 namespace effnet {
 
 std::string ConvTile::str() const {
+  if (coopmat) return "coopmat";
   return std::to_string(vec) + "x" + std::to_string(pix) + "x" + std::to_string(rows);
 }
 
 ConvTile ConvTile::parse(const std::string& s) {
   ConvTile t;
+  if (s == "coopmat") {
+    t.coopmat = true;
+    return t;
+  }
   unsigned a = 0, b = 0, c = 1;
   char x1 = 0, x2 = 0, extra = 0;
   const int n = std::sscanf(s.c_str(), "%u%c%u%c%u%c", &a, &x1, &b, &x2, &c, &extra);
   if (!((n == 3 && x1 == 'x') || (n == 5 && x1 == 'x' && x2 == 'x')) || a == 0 || b == 0 || c == 0 ||
       a > 64 || b > 64 || c > 64)
-    throw ShapeError("invocation tile '" + s + "': expected VECxPIX or VECxPIXxROWS (positive, at most 64)");
+    throw ShapeError("invocation tile '" + s +
+                     "': expected VECxPIX or VECxPIXxROWS (positive, at most 64) or coopmat");
   t.vec = a;
   t.pix = b;
   t.rows = c;
@@ -34,7 +40,8 @@ std::string LayerVariant::describe() const {
   std::ostringstream o;
   o << layer << " " << kind_name(kind) << " " << shader;
   if (gemm) o << " tile " << tile.str();
-  if (!gemm) o << " " << vec << " ch x " << rows << "x" << pix << " px per invocation,";
+  if (!gemm && coopmat) o << " split-fp16 GEMM on 16x16x16 cooperative matrices, 16 px per subgroup,";
+  if (!gemm && !coopmat) o << " " << vec << " ch x " << rows << "x" << pix << " px per invocation,";
   if (input_u8) o << " uint8 NHWC input,";
   if (tuned) o << " tuned,";
   o << " " << wg_size << " inv, " << groups[0] << "x" << groups[1] << "x" << groups[2] << " groups";

@@ -60,11 +60,16 @@ struct GemmTile {
 // The work of one invocation of the stem and depthwise shaders: `vec` channels
 // of a `rows` x `pix` block of output pixels (rows along H, depthwise only;
 // pix along W). Written and parsed as "VECxPIXxROWS" (effnet-bench
-// --depthwise-tile / --stem-tile).
+// --depthwise-tile / --stem-tile). coopmat (stem only, fp16 on a device with
+// 16x16x16 f16 cooperative matrices): the stem as a split-fp16 GEMM on
+// cooperative matrices (shaders/stem_coopmat.glsl) instead of FMA
+// invocation tiles, written "coopmat"; vec, pix and rows are then unused.
 struct ConvTile {
   uint32_t vec = 4, pix = 4, rows = 1;
+  bool coopmat = false;
   std::string str() const;
-  // "4x4x2" (or "4x4": rows 1). Throws ShapeError on anything else or a zero.
+  // "4x4x2" (or "4x4": rows 1), or "coopmat". Throws ShapeError on anything
+  // else or a zero.
   static ConvTile parse(const std::string& s);
 };
 
@@ -110,6 +115,9 @@ struct LayerVariant {
   // along W and output rows per invocation (depthwise), vec4 slots of weights
   // in shared memory (stem).
   uint32_t vec = 1, pix = 1, rows = 1, shared_vec4 = 0;
+  // Stem COOPMAT (ConvTile::coopmat): subgroups per workgroup and the subgroup
+  // size they assume (required of the pipeline); 0 otherwise.
+  uint32_t subgroups = 0, subgroup_size = 0;
   bool input_u8 = false;  // stem: reads uint8 NHWC (GemmChoice::stem_input_u8); params weight, bias, table
   std::array<uint32_t, 3> groups{1, 1, 1};
   double flops = 0;    // multiply-adds * 2 of this layer

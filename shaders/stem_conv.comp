@@ -24,9 +24,42 @@
 // of 4), PIX and STRIDE (the push constant's) are chosen in
 // model/vk_stage_stem.cpp; PIX * VEC <= 64. Grid-stride loop over
 // (PIX-pixel tile, channel group), groups fastest: any n, h, w, cin, cout.
+//
+// COOPMAT (with FP16; GL_KHR_cooperative_matrix 16x16x16 f16 -> f32): the stem
+// as a GEMM on the tensor cores, C[m][n] = act(bias[n] + sum_k A[m][k] W[n][k])
+// with M = n * ho * wo output pixels (NHWC order), N = COUT, K = CIN * 9
+// (k = ci * 9 + ky * 3 + kx, the OIHW weight's own order) padded to KP. The
+// fp32 operands are split, x = hi + lo with hi = fp16(x) and lo = fp16(x - hi),
+// and the product is hi*hi + hi*lo + lo*hi with fp32 accumulation (the lo*lo
+// term, ~2^-22 relative, dropped): fp16 storage of A alone would round every
+// input to 11 bits (the reason the FMA path keeps fp32 weights), the split
+// keeps about 22 (Markidis et al., "NVIDIA Tensor Core Programmability,
+// Performance & Precision", IPDPSW 2018; Ootomo and Yokota, "Recovering
+// single precision accuracy from Tensor Cores while surpassing the FP32
+// theoretical peak performance", IJHPCA 2022). Inputs must fit fp16's range
+// (|x| <= 65504): beyond it the result is not finite, which the run reports
+// (model/vk_nonfinite.h). Each subgroup owns blocks of 16 output pixels in a
+// grid-stride loop and needs no workgroup barrier inside it: it gathers the
+// 3x3xCIN patches of its 16 pixels (8 taps per 16-byte chunk) split into its
+// own A_hi / A_lo slice of shared memory [16][LDA] (LDA = KP / 8 rounded up to
+// odd: conflict-free rows), multiplies by the split weights, held in registers
+// for the whole loop (staged once per workgroup, then aliased by the slices),
+// and stores each 16 x 16 fp16 result straight from the accumulators (a block
+// past M through the slice, element by element). SHARED = max(SUBGROUPS *
+// 2 * 16 * LDA, 2 * COUT * LDA) uvec4 slots; host-checked
+// (model/vk_stage_stem.cpp): COUT % 16 == 0, COUT <= 64, CIN * 9 <= 64,
+// WG_SIZE == SUBGROUPS * subgroup size.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #extension GL_EXT_control_flow_attributes : require
+#ifdef COOPMAT
+#ifndef FP16
+#error COOPMAT needs FP16 (fp16 operands)
+#endif
+#extension GL_KHR_cooperative_matrix : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_KHR_shader_subgroup_basic : require
+#endif
 #include "abi.h"
 #include "types.glsl"
 #define NO_NHWC_IN
@@ -41,6 +74,7 @@ layout(constant_id = EFFNET_SC_PIX) const uint PIX = 1;        // output pixels 
 layout(constant_id = EFFNET_SC_STRIDE) const uint STRIDE = 2;  // equals the push constant's stride
 layout(constant_id = EFFNET_SC_CIN) const uint CIN = 3;        // equals the push constant's cin
 layout(constant_id = EFFNET_SC_COUT) const uint COUT = 32;     // equals the push constant's cout
+layout(constant_id = EFFNET_SC_SUBGROUPS) const uint SUBGROUPS = 4;  // COOPMAT: WG_SIZE / subgroup size
 
 #ifdef INPUT_U8
 layout(std430, binding = EFFNET_BIND_IN) readonly buffer InBuf { uint in_data[]; };
@@ -53,6 +87,14 @@ layout(std430, binding = EFFNET_BIND_WEIGHT) readonly buffer WBuf { float w_data
 layout(std430, binding = EFFNET_BIND_BIAS) readonly buffer BiasBuf { float bias_data[]; };
 layout(push_constant) uniform Push { EFFNET_CONV_PUSH_FIELDS } pc;
 
+#ifdef INPUT_U8
+// The network input value of byte `byte` of the uint8 input, channel ci.
+float u8_value(uint byte, uint ci) { return table_s[ci * 256 + ((in_data[byte / 4] >> (8 * (byte % 4))) & 0xffu)]; }
+#endif
+
+#ifdef COOPMAT
+#include "stem_coopmat.glsl"
+#else
 shared vec4 w_s[SHARED];
 
 const uint NCOL = (PIX - 1) * STRIDE + 3;  // input columns under PIX output pixels
@@ -109,9 +151,8 @@ void main() {
           const int ix = ix0 + int(j);
           const bool inside = row_inside && ix >= 0 && ix < int(pc.w);
 #ifdef INPUT_U8
-          const uint byte = (row + uint(clamp(ix, 0, int(pc.w) - 1))) * CIN + ci;
-          const uint v = (in_data[byte / 4] >> (8 * (byte % 4))) & 0xffu;
-          x[j] = inside ? table_s[ci * 256 + v] : 0.0;
+          const float v = u8_value((row + uint(clamp(ix, 0, int(pc.w) - 1))) * CIN + ci, ci);
+          x[j] = inside ? v : 0.0;
 #else
           x[j] = inside ? in_data[row + uint(ix)] : 0.0;
 #endif
@@ -154,3 +195,4 @@ void main() {
     }
   }
 }
+#endif  // !COOPMAT
