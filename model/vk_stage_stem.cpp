@@ -23,9 +23,10 @@ namespace {
 //
 // COOPMAT (ConvTile::coopmat, chosen only when forced or tuned: not yet
 // measured against the FMA tiles; shaders/stem_coopmat.glsl): 4 subgroups per
-// workgroup, each a grid-stride loop over blocks of 16 output pixels, up to 8
-// blocks per subgroup where the grid stays above ~512 subgroup-loops per
-// workgroup slot (the weights are staged once per workgroup).
+// workgroup, each a grid-stride loop over blocks of 16 output pixels. Blocks
+// per subgroup: blocks / 2048, clamped to 1..8, so the weights (staged once per
+// workgroup) are amortised over 8 blocks at batch 256 (7200 workgroups) while
+// batch 1 still spreads its 900 blocks over 225 workgroups.
 void choose_coopmat(LayerVariant& v, const Layer& l, const vk::DeviceInfo& d) {
   const std::string what = "layer " + l.name + ": the cooperative-matrix stem";
   if (v.precision != Precision::FP16) throw vk::DeviceError(what + " runs in fp16 only");
