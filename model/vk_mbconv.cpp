@@ -198,6 +198,16 @@ std::optional<MBConvVariant> init_variant(const std::vector<Layer>& layers, size
   return v;
 }
 
+// v with the forced tile t (MBConvChoice::force) applied; DeviceError naming
+// `stage` when it does not fit the device.
+MBConvVariant forced(MBConvVariant v, const MBConvTile& t, const vk::DeviceInfo& d,
+                     const std::string& stage) {
+  const std::string why = apply_tile(v, t, d);
+  if (!why.empty())
+    throw vk::DeviceError(stage + ": forced tile " + t.str() + " does not fit " + d.name + ": " + why);
+  return v;
+}
+
 }  // namespace
 
 std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, size_t i, const ActShape& in,
@@ -212,13 +222,7 @@ std::optional<MBConvVariant> choose_mbconv(const std::vector<Layer>& layers, siz
   if (!choice.only.empty() && std::find(choice.only.begin(), choice.only.end(), v.block) == choice.only.end())
     return std::nullopt;
 
-  if (choice.force) {
-    const std::string why = apply_tile(v, *choice.force, device);
-    if (!why.empty())
-      throw vk::DeviceError("block " + v.block + ": forced tile " + choice.force->str() + " does not fit " +
-                            device.name + ": " + why);
-    return v;
-  }
+  if (choice.force) return forced(v, *choice.force, device, "block " + v.block);
   // A CPU driver runs a few workgroups at a time (one per core).
   const double target = device.vk_type == VK_PHYSICAL_DEVICE_TYPE_CPU ? 4.0 : double(kTargetGroups);
   std::optional<MBConvVariant> best;
@@ -261,13 +265,7 @@ std::optional<MBConvVariant> choose_expand_dw(const std::vector<Layer>& layers, 
   if (!init) return std::nullopt;
   MBConvVariant v = std::move(*init);
   if (v.hidden % 8 != 0) return std::nullopt;  // 8-channel stores of the depthwise output
-  if (choice.force) {
-    const std::string why = apply_tile(v, *choice.force, device);
-    if (!why.empty())
-      throw vk::DeviceError("block " + v.block + " (expand_dw): forced tile " + choice.force->str() +
-                            " does not fit " + device.name + ": " + why);
-    return v;
-  }
+  if (choice.force) return forced(v, *choice.force, device, "block " + v.block + " (expand_dw)");
   // A third of the shared memory per workgroup: the NVIDIA driver gives an SM
   // 48 KB in all (docs/PERFORMANCE.md "48 KB of shared memory per SM"), so
   // three workgroups hide each other's barriers.
